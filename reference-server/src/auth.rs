@@ -1,0 +1,241 @@
+//! Who is calling an MCP endpoint and what they may do: bearer resolution, the 401/403 challenges, and
+//! the scope each method needs.
+//!
+//! Input: the request headers and query, the endpoint. Output: a [`Principal`] or a ready HTTP refusal.
+//! Credentials are checked on every request (MCP 2025-11-25 §7.7: sessions are never authentication).
+
+use std::collections::BTreeSet;
+
+use axum::http::{header, HeaderMap, StatusCode};
+
+use crate::fixture::{Environment, Visibility};
+use crate::mcp::endpoint::Endpoint;
+use crate::mcp::error::{HttpError, TRANSPORT_ERROR};
+use crate::state::{ApiKeyStatus, AppState};
+
+pub const SCOPE_READ_TYPES: &str = "read:types";
+pub const SCOPE_READ_ASSETS: &str = "read:assets";
+pub const SCOPE_EXECUTE: &str = "execute:mcp";
+pub const SCOPE_EXECUTE_DRAFT: &str = "execute:mcp-draft";
+pub const SCOPE_OFFLINE: &str = "offline_access";
+
+/// The caller of one request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// What sessions and tasks bind to: two requests with the same subject are the same caller.
+    pub subject: String,
+    pub kind: PrincipalKind,
+    pub scopes: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrincipalKind {
+    /// No credential, on a public project's production endpoint.
+    Anonymous,
+    ApiKey {
+        name: String,
+        created_by: String,
+    },
+}
+
+impl Principal {
+    pub fn is_anonymous(&self) -> bool {
+        self.kind == PrincipalKind::Anonymous
+    }
+}
+
+/// The scope that executing tools needs on this environment.
+pub fn execute_scope(env: Environment) -> &'static str {
+    match env {
+        Environment::Production => SCOPE_EXECUTE,
+        Environment::Draft => SCOPE_EXECUTE_DRAFT,
+    }
+}
+
+/// The scopes a host should ask for to use an endpoint fully (the 401 challenge's `scope`).
+pub fn endpoint_scopes(env: Environment) -> Vec<&'static str> {
+    vec![SCOPE_READ_TYPES, SCOPE_READ_ASSETS, execute_scope(env)]
+}
+
+/// The scope a JSON-RPC method needs, if any.
+pub fn required_scope(method: &str, env: Environment) -> Option<&'static str> {
+    match method {
+        "tools/list" => Some(SCOPE_READ_TYPES),
+        "resources/list" | "resources/read" | "resources/templates/list" => Some(SCOPE_READ_ASSETS),
+        "tools/call" | "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel" => {
+            Some(execute_scope(env))
+        }
+        _ => None,
+    }
+}
+
+/// The protected-resource metadata URL for an endpoint (RFC 9728 §3.1, path-inserted form).
+pub fn resource_metadata_url(state: &AppState, endpoint: &Endpoint) -> String {
+    format!(
+        "{}/.well-known/oauth-protected-resource{}",
+        state.config.base_url, endpoint.path
+    )
+}
+
+fn challenge(state: &AppState, endpoint: &Endpoint, error: Option<(&str, &str)>) -> String {
+    let mut value = format!(
+        "Bearer resource_metadata=\"{}\", scope=\"{}\"",
+        resource_metadata_url(state, endpoint),
+        endpoint_scopes(endpoint.env).join(" ")
+    );
+    if let Some((code, description)) = error {
+        value.push_str(&format!(
+            ", error=\"{code}\", error_description=\"{description}\""
+        ));
+    }
+    value
+}
+
+/// 401 with the `WWW-Authenticate` challenge hosts start OAuth from.
+pub fn unauthorized(
+    state: &AppState,
+    endpoint: &Endpoint,
+    invalid_token: Option<&str>,
+) -> HttpError {
+    let message = match invalid_token {
+        Some(why) => format!("Unauthorized: {why}"),
+        None => "Unauthorized: this endpoint needs a bearer token".to_owned(),
+    };
+    HttpError::new(StatusCode::UNAUTHORIZED, TRANSPORT_ERROR, message).with_header(
+        header::WWW_AUTHENTICATE,
+        &challenge(
+            state,
+            endpoint,
+            invalid_token.map(|why| ("invalid_token", why)),
+        ),
+    )
+}
+
+/// 403 `insufficient_scope` naming the scopes this request needs (MCP 2025-11-25 §7.8).
+pub fn insufficient_scope(
+    state: &AppState,
+    endpoint: &Endpoint,
+    principal: &Principal,
+    needed: &str,
+) -> HttpError {
+    // Already-granted scopes that are still needed, plus the missing one, so a step-up keeps them.
+    let mut scopes: BTreeSet<&str> = endpoint_scopes(endpoint.env)
+        .into_iter()
+        .filter(|s| principal.scopes.contains(*s))
+        .collect();
+    scopes.insert(needed);
+    let scope = scopes.into_iter().collect::<Vec<_>>().join(" ");
+    let description = format!("this request needs the {needed} scope");
+    let value = format!(
+        "Bearer error=\"insufficient_scope\", scope=\"{scope}\", resource_metadata=\"{}\", error_description=\"{description}\"",
+        resource_metadata_url(state, endpoint)
+    );
+    HttpError::new(
+        StatusCode::FORBIDDEN,
+        TRANSPORT_ERROR,
+        format!("Forbidden: {description}"),
+    )
+    .with_header(header::WWW_AUTHENTICATE, &value)
+}
+
+/// Resolves the caller of a request to `endpoint`, or the refusal to send.
+pub fn authenticate(
+    state: &AppState,
+    endpoint: &Endpoint,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<Principal, HttpError> {
+    // MCP §7.7: tokens in the query string are forbidden.
+    if let Some(q) = query {
+        if q.split('&')
+            .any(|pair| pair.starts_with("access_token=") || pair.starts_with("token="))
+        {
+            return Err(HttpError::new(
+                StatusCode::BAD_REQUEST,
+                TRANSPORT_ERROR,
+                "Bad Request: credentials must be sent in the Authorization header, never in the URL",
+            ));
+        }
+    }
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or(""));
+    let token = match authorization {
+        None => None,
+        Some(value) => match value.split_once(' ') {
+            Some((scheme, token))
+                if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+            {
+                Some(token.trim().to_owned())
+            }
+            _ => {
+                return Err(unauthorized(
+                    state,
+                    endpoint,
+                    Some("the Authorization header is not a Bearer token"),
+                ))
+            }
+        },
+    };
+    let mut world = state.write();
+    let world = &mut *world;
+    let Some(project) = world.project(&endpoint.org, &endpoint.project) else {
+        // The caller checked the project exists; it may have vanished in between.
+        return Err(unauthorized(state, endpoint, Some("unknown project")));
+    };
+    let Some(token) = token else {
+        if endpoint.env == Environment::Production && project.visibility == Visibility::Public {
+            return Ok(Principal {
+                subject: "anonymous".to_owned(),
+                kind: PrincipalKind::Anonymous,
+                scopes: [SCOPE_READ_TYPES, SCOPE_READ_ASSETS, SCOPE_EXECUTE]
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+            });
+        }
+        return Err(unauthorized(state, endpoint, None));
+    };
+
+    // Project API keys: valid only on their own project and the environments they were minted for.
+    let found = project.api_keys.iter().position(|k| k.key == token);
+    if let Some(index) = found {
+        let key = &project.api_keys[index];
+        if key.status == ApiKeyStatus::Revoked {
+            return Err(unauthorized(
+                state,
+                endpoint,
+                Some("the API key was revoked"),
+            ));
+        }
+        if !key.environments.contains(&endpoint.env) {
+            return Err(unauthorized(
+                state,
+                endpoint,
+                Some("the API key is not valid for this environment"),
+            ));
+        }
+        let (name, created_by) = (key.name.clone(), key.created_by.clone());
+        if world.role_of(&endpoint.org, &created_by).is_none() {
+            return Err(unauthorized(
+                state,
+                endpoint,
+                Some("the member who created the API key left the organization"),
+            ));
+        }
+        let scopes = world.scopes_of(&endpoint.org, &created_by);
+        if let Some(project) = world.project_mut(&endpoint.org, &endpoint.project) {
+            project.api_keys[index].last_used = Some(crate::mcp::tasks::now_rfc3339());
+        }
+        return Ok(Principal {
+            subject: format!("apikey:{}/{}/{name}", endpoint.org, endpoint.project),
+            kind: PrincipalKind::ApiKey { name, created_by },
+            scopes,
+        });
+    }
+    Err(unauthorized(
+        state,
+        endpoint,
+        Some("the token is not valid for this endpoint"),
+    ))
+}

@@ -1,0 +1,169 @@
+//! Named, realistic bugs the server can be started with, so every check of the harness can be shown to
+//! fail. Faults live in the server's state (never in globals) so parallel servers do not disturb each
+//! other, and each is consulted exactly where the real bug would sit.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! faults {
+    ($( $(#[doc = $doc:literal])+ $variant:ident = $name:literal, )+) => {
+        /// A named bug. The doc comment says what goes wrong and which behaviour a check should catch.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Fault {
+            $( $(#[doc = $doc])+ $variant, )+
+        }
+
+        impl Fault {
+            /// Every fault, in declaration order (`--list-faults`).
+            pub const ALL: &'static [Fault] = &[ $( Fault::$variant, )+ ];
+
+            pub fn name(self) -> &'static str {
+                match self { $( Fault::$variant => $name, )+ }
+            }
+
+            pub fn description(self) -> &'static str {
+                match self { $( Fault::$variant => concat!($($doc),+).trim_start(), )+ }
+            }
+        }
+    };
+}
+
+faults! {
+    /// Requests without `Mcp-Session-Id` are served instead of getting 400.
+    SessionNotRequired = "session-not-required",
+    /// A session id keeps working when presented with another credential (session hijacking).
+    SessionNotBound = "session-not-bound",
+    /// DELETE answers 200 but the session keeps working afterwards.
+    SessionNotEnded = "session-not-ended",
+    /// Malformed JSON bodies crash the handler: 500 instead of 400 with -32700.
+    BadJson500 = "bad-json-500",
+    /// JSON-RPC batches (arrays) are processed instead of refused.
+    BatchAccepted = "batch-accepted",
+    /// Notifications get 200 with a body instead of 202 Accepted.
+    NotificationGets200 = "notification-gets-200",
+    /// An unsupported `MCP-Protocol-Version` header is accepted instead of 400.
+    ProtocolVersionNotChecked = "protocol-version-not-checked",
+    /// `Origin` and `Host` are not validated (DNS rebinding possible).
+    OriginNotChecked = "origin-not-checked",
+    /// `initialize` omits the project's instructions.
+    InstructionsMissing = "instructions-missing",
+    /// `tools/list` hands out a `nextCursor` that leads back to the first page.
+    PaginationRepeats = "pagination-repeats",
+    /// A garbage cursor returns the first page instead of -32602.
+    CursorNotValidated = "cursor-not-validated",
+    /// `place_order` is advertised as read-only and not destructive.
+    WrongAnnotations = "wrong-annotations",
+    /// Production `tools/list` also lists unpublished draft tools.
+    DraftToolLeaks = "draft-tool-leaks",
+    /// An unknown tool gets a tool result with `isError` instead of JSON-RPC -32602.
+    UnknownToolNotError = "unknown-tool-not-error",
+    /// Arguments are not validated against the tool's inputSchema.
+    InputNotValidated = "input-not-validated",
+    /// A result with `structuredContent` lacks its serialized text mirror.
+    TextMirrorMissing = "text-mirror-missing",
+    /// `structuredContent` does not conform to the tool's outputSchema (a required field is dropped).
+    OutputSchemaViolated = "output-schema-violated",
+    /// A tool with `taskSupport: "required"` runs when called without a task.
+    TaskSupportIgnored = "task-support-ignored",
+    /// Tasks stay `working` forever.
+    TaskNeverCompletes = "task-never-completes",
+    /// `tasks/result` answers at once, before the task is terminal.
+    TaskResultEarly = "task-result-early",
+    /// `tasks/result` lacks the `io.modelcontextprotocol/related-task` `_meta`.
+    RelatedTaskMetaMissing = "related-task-meta-missing",
+    /// Cancelling a task that already finished succeeds instead of -32602.
+    CancelTerminalAccepted = "cancel-terminal-accepted",
+    /// Tasks are not bound to their creator: anyone can read them and `tasks/list` shows all.
+    TasksNotBound = "tasks-not-bound",
+    /// The UI resource a tool points at (`_meta.ui.resourceUri`) cannot be read.
+    UiResourceMissing = "ui-resource-missing",
+    /// MCP Apps resources are served as plain `text/html` instead of `text/html;profile=mcp-app`.
+    UiWrongMimeType = "ui-wrong-mime-type",
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An unknown fault name, with the closest known one when there is a likely typo.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown fault {name:?}{}; `--list-faults` names them all", suggestion.map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default())]
+pub struct UnknownFault {
+    pub name: String,
+    pub suggestion: Option<&'static str>,
+}
+
+impl FromStr for Fault {
+    type Err = UnknownFault;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Fault::ALL
+            .iter()
+            .copied()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| UnknownFault {
+                name: s.to_owned(),
+                suggestion: Fault::ALL
+                    .iter()
+                    .map(|f| (edit_distance(f.name(), s), f.name()))
+                    .filter(|(d, _)| *d <= 3)
+                    .min()
+                    .map(|(_, n)| n),
+            })
+    }
+}
+
+/// The faults a server runs with.
+#[derive(Debug, Clone, Default)]
+pub struct FaultSet(BTreeSet<Fault>);
+
+impl FaultSet {
+    pub fn new(faults: impl IntoIterator<Item = Fault>) -> Self {
+        FaultSet(faults.into_iter().collect())
+    }
+
+    pub fn has(&self, fault: Fault) -> bool {
+        self.0.contains(&fault)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Fault> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fault_name_round_trips() {
+        for fault in Fault::ALL {
+            assert_eq!(fault.name().parse::<Fault>().unwrap(), *fault);
+            assert!(!fault.description().is_empty());
+        }
+    }
+
+    #[test]
+    fn a_misspelt_fault_gets_a_suggestion() {
+        let err = "session-not-requried".parse::<Fault>().unwrap_err();
+        assert_eq!(err.suggestion, Some("session-not-required"));
+    }
+}

@@ -1,0 +1,169 @@
+//! A faithful local Metabind: per-project MCP endpoints (production and draft, both URL shapes), the
+//! discovery documents, and an admin API that plays MCP App Studio, all built from a fixture.
+//!
+//! Tests and the harness start it in-process with [`spawn`] on an ephemeral loopback port and talk to it
+//! over HTTP only. This crate never depends on the harness.
+
+pub mod admin;
+pub mod auth;
+pub mod fault;
+pub mod fixture;
+pub mod mcp;
+pub mod state;
+pub mod wellknown;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use axum::Router;
+use tokio::sync::watch;
+
+pub use fault::{Fault, FaultSet};
+pub use fixture::{default_fixture_path, Fixture, FixtureError};
+use state::{AppState, ServerConfig, World};
+
+/// The router of a server built from `state`.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(wellknown::routes())
+        .merge(admin::routes())
+        .fallback(mcp::transport::handle)
+        .with_state(state)
+}
+
+/// How to start a server.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Where to listen; port 0 picks a free port.
+    pub listen: SocketAddr,
+    pub fixture: Fixture,
+    pub faults: Vec<Fault>,
+    /// Answer clients that accept both with SSE instead of JSON.
+    pub prefer_sse: bool,
+    /// The base URL the server names itself by; defaults to `http://<bound address>`.
+    pub public_url: Option<String>,
+    pub max_body_bytes: usize,
+}
+
+impl ServerOptions {
+    /// Loopback, ephemeral port, the given fixture, no faults.
+    pub fn new(fixture: Fixture) -> Self {
+        ServerOptions {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            fixture,
+            faults: Vec::new(),
+            prefer_sse: false,
+            public_url: None,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+
+    /// The default fixture (`fixtures/default.toml`).
+    pub fn with_default_fixture() -> Result<Self, FixtureError> {
+        Ok(ServerOptions::new(Fixture::load(&default_fixture_path())?))
+    }
+
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.faults.push(fault);
+        self
+    }
+}
+
+/// A server running on a tokio task. Dropping it stops the server.
+pub struct RunningServer {
+    /// e.g. `http://127.0.0.1:41234`
+    pub base_url: String,
+    pub addr: SocketAddr,
+    /// Bearer key of the admin API (`{base_url}/_admin/...`).
+    pub admin_key: String,
+    shutdown: watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningServer {
+    /// The URL of a project endpoint, e.g. `url("/acme/storefront")`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// Stops accepting, ends open streams and waits for the server task.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        let _ = self.shutdown.send(true);
+        match self.task.take() {
+            Some(task) => task.await.unwrap_or(Ok(())),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// An error starting the server.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Fixture(#[from] FixtureError),
+}
+
+/// Binds, builds the state and serves on a background task.
+pub async fn spawn(options: ServerOptions) -> Result<RunningServer, StartError> {
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: options.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: options.listen,
+        source,
+    })?;
+    let base_url = options
+        .public_url
+        .clone()
+        .map(|u| u.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let admin_key = options.fixture.server.admin_key.clone();
+    let config = ServerConfig {
+        settings: options.fixture.server.clone(),
+        base_url: base_url.clone(),
+        prefer_sse: options.prefer_sse,
+        max_body_bytes: options.max_body_bytes,
+        faults: FaultSet::new(options.faults.iter().copied()),
+    };
+    let state = AppState::new(
+        config,
+        World::from_fixture(&options.fixture),
+        shutdown_rx.clone(),
+    );
+    let router = app(state);
+    let mut stop = shutdown_rx;
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|stopped| *stopped).await;
+            })
+            .await
+    });
+    Ok(RunningServer {
+        base_url,
+        addr,
+        admin_key,
+        shutdown: shutdown_tx,
+        task: Some(task),
+    })
+}
+
+/// Where the default fixture lives, for command-line defaults.
+pub fn default_fixture_file() -> PathBuf {
+    default_fixture_path()
+}

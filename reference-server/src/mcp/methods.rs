@@ -1,0 +1,378 @@
+//! JSON-RPC methods of a project endpoint: `initialize`, `ping`, `tools/*`, `resources/*`, `tasks/*`.
+//! The transport has already authenticated the caller, checked the scope and found the session.
+
+use base64::Engine as _;
+use serde_json::{json, Map, Value};
+
+use crate::fault::Fault;
+use crate::fixture::{Environment, TaskSupport};
+use crate::mcp::endpoint::Endpoint;
+use crate::mcp::error::{RpcError, INVALID_PARAMS, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND};
+use crate::mcp::tasks::TaskCaller;
+use crate::mcp::tools::{self, Invocation};
+use crate::state::{tool_json, AppState, Tool};
+
+/// Protocol versions this server speaks, newest first.
+pub const SUPPORTED_VERSIONS: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26"];
+pub const LATEST_VERSION: &str = "2025-11-25";
+/// What a request without `MCP-Protocol-Version` (and no session to tell) is taken to speak.
+pub const DEFAULT_VERSION: &str = "2025-03-26";
+
+/// The context of one request inside a session.
+pub struct Call<'a> {
+    pub state: &'a AppState,
+    pub endpoint: &'a Endpoint,
+    pub protocol_version: &'a str,
+    pub task_caller: TaskCaller,
+}
+
+/// The version to answer an `initialize` with (MCP §2.2: echo if supported, else our latest).
+pub fn negotiate(requested: Option<&str>) -> &'static str {
+    SUPPORTED_VERSIONS
+        .iter()
+        .copied()
+        .find(|v| Some(*v) == requested)
+        .unwrap_or(LATEST_VERSION)
+}
+
+/// The `InitializeResult` for this endpoint.
+pub fn initialize_result(state: &AppState, endpoint: &Endpoint, version: &str) -> Value {
+    let world = state.read();
+    let project = world.project(&endpoint.org, &endpoint.project);
+    let name = project.map(|p| p.name.clone()).unwrap_or_default();
+    let mut capabilities = json!({
+        "tools": { "listChanged": true },
+        "resources": { "listChanged": false },
+    });
+    if version >= "2025-11-25" {
+        capabilities["tasks"] =
+            json!({ "list": {}, "cancel": {}, "requests": { "tools": { "call": {} } } });
+    }
+    let title = match endpoint.env {
+        Environment::Production => name.clone(),
+        Environment::Draft => format!("{name} (draft)"),
+    };
+    let mut result = json!({
+        "protocolVersion": version,
+        "capabilities": capabilities,
+        "serverInfo": {
+            "name": format!("{}/{}", endpoint.org, endpoint.project),
+            "title": title,
+            "version": env!("CARGO_PKG_VERSION"),
+        },
+    });
+    if !state.faults().has(Fault::InstructionsMissing) {
+        if let Some(instructions) = project.and_then(|p| p.instructions.clone()) {
+            result["instructions"] = json!(instructions);
+        }
+    }
+    result
+}
+
+/// Dispatches a request other than `initialize`.
+pub async fn dispatch(
+    call: &Call<'_>,
+    method: &str,
+    params: Option<&Value>,
+) -> Result<Value, RpcError> {
+    let empty = Map::new();
+    let params = match params {
+        None | Some(Value::Null) => &empty,
+        Some(Value::Object(map)) => map,
+        Some(_) => return Err(RpcError::invalid_params("params must be an object")),
+    };
+    let tasks_enabled = call.protocol_version >= "2025-11-25";
+    match method {
+        "ping" => Ok(json!({})),
+        "tools/list" => tools_list(call, params),
+        "tools/call" => tools_call(call, params).await,
+        "resources/list" => resources_list(call, params),
+        "resources/read" => resources_read(call, params),
+        "resources/templates/list" => Ok(json!({ "resourceTemplates": [] })),
+        "tasks/get" if tasks_enabled => {
+            call.state
+                .tasks
+                .get(call.state, &call.task_caller, task_id(params)?)
+        }
+        "tasks/result" if tasks_enabled => {
+            call.state
+                .tasks
+                .result(call.state, &call.task_caller, task_id(params)?)
+                .await
+        }
+        "tasks/cancel" if tasks_enabled => {
+            call.state
+                .tasks
+                .cancel(call.state, &call.task_caller, task_id(params)?)
+        }
+        "tasks/list" if tasks_enabled => {
+            let tasks = call.state.tasks.list(call.state, &call.task_caller);
+            let (page, next) = paginate(call, &tasks, params)?;
+            let mut result = json!({ "tasks": page });
+            if let Some(next) = next {
+                result["nextCursor"] = json!(next);
+            }
+            Ok(result)
+        }
+        "initialize" => Err(RpcError::new(
+            crate::mcp::error::INVALID_REQUEST,
+            "initialize must be sent without a session id, as the first request",
+        )),
+        _ => Err(RpcError::new(
+            METHOD_NOT_FOUND,
+            format!("Method not found: {method}"),
+        )),
+    }
+}
+
+fn task_id(params: &Map<String, Value>) -> Result<&str, RpcError> {
+    params
+        .get("taskId")
+        .and_then(Value::as_str)
+        .ok_or_else(|| RpcError::invalid_params("params.taskId must be a string"))
+}
+
+/// The tools an endpoint lists now.
+fn current_tools(call: &Call<'_>) -> Vec<Tool> {
+    let world = call.state.read();
+    let Some(project) = world.project(&call.endpoint.org, &call.endpoint.project) else {
+        return Vec::new();
+    };
+    let mut tools = project.tools(call.endpoint.env).to_vec();
+    if call.endpoint.env == Environment::Production
+        && call.state.faults().has(Fault::DraftToolLeaks)
+    {
+        for draft in &project.draft {
+            if !tools.iter().any(|t| t.name == draft.name) {
+                tools.push(draft.clone());
+            }
+        }
+    }
+    if call.state.faults().has(Fault::WrongAnnotations) {
+        for tool in tools.iter_mut().filter(|t| t.name == "place_order") {
+            let annotations = tool.annotations.get_or_insert_with(|| json!({}));
+            annotations["readOnlyHint"] = json!(true);
+            annotations["destructiveHint"] = json!(false);
+        }
+    }
+    tools
+}
+
+const CURSOR_PREFIX: &str = "mb1:";
+
+fn encode_cursor(offset: usize) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{offset}"))
+}
+
+fn decode_cursor(cursor: &str) -> Option<usize> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()?;
+    String::from_utf8(bytes)
+        .ok()?
+        .strip_prefix(CURSOR_PREFIX)?
+        .parse()
+        .ok()
+}
+
+/// One page of `items` from `params.cursor`, and the cursor of the next page.
+fn paginate<T: Clone>(
+    call: &Call<'_>,
+    items: &[T],
+    params: &Map<String, Value>,
+) -> Result<(Vec<T>, Option<String>), RpcError> {
+    let faults = call.state.faults();
+    let offset = match params.get("cursor") {
+        None | Some(Value::Null) => 0,
+        Some(Value::String(cursor)) => match decode_cursor(cursor) {
+            Some(offset) if offset <= items.len() => offset,
+            _ if faults.has(Fault::CursorNotValidated) => 0,
+            _ => {
+                return Err(RpcError::new(INVALID_PARAMS, "Invalid cursor")
+                    .with_data(json!({ "cursor": cursor })))
+            }
+        },
+        Some(_) => return Err(RpcError::invalid_params("cursor must be a string")),
+    };
+    let size = call.state.config.settings.tools_page_size.max(1);
+    let end = (offset + size).min(items.len());
+    let next = (end < items.len()).then(|| {
+        if faults.has(Fault::PaginationRepeats) {
+            encode_cursor(0)
+        } else {
+            encode_cursor(end)
+        }
+    });
+    Ok((items[offset..end].to_vec(), next))
+}
+
+fn tools_list(call: &Call<'_>, params: &Map<String, Value>) -> Result<Value, RpcError> {
+    let tools = current_tools(call);
+    let (page, next) = paginate(call, &tools, params)?;
+    let listed: Vec<Value> = page
+        .iter()
+        .map(|t| tool_json(t, call.protocol_version))
+        .collect();
+    let mut result = json!({ "tools": listed });
+    if let Some(next) = next {
+        result["nextCursor"] = json!(next);
+    }
+    Ok(result)
+}
+
+async fn tools_call(call: &Call<'_>, params: &Map<String, Value>) -> Result<Value, RpcError> {
+    let name = params
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| RpcError::invalid_params("params.name must be a string"))?;
+    let arguments = match params.get("arguments") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(map)) => map.clone(),
+        Some(_) => {
+            return Err(RpcError::invalid_params(
+                "params.arguments must be an object",
+            ))
+        }
+    };
+    let Some(tool) = current_tools(call).into_iter().find(|t| t.name == name) else {
+        if call.state.faults().has(Fault::UnknownToolNotError) {
+            return Ok(tools::error_result(&format!("Unknown tool: {name}")));
+        }
+        return Err(RpcError::invalid_params(format!("Unknown tool: {name}"))
+            .with_data(json!({ "name": name })));
+    };
+    let data = call
+        .state
+        .read()
+        .project(&call.endpoint.org, &call.endpoint.project)
+        .map(|p| p.data.clone())
+        .unwrap_or_default();
+    let invocation = Invocation {
+        tool: tool.clone(),
+        arguments,
+        data,
+        protocol_version: call.protocol_version.to_owned(),
+        faults: call.state.faults().clone(),
+    };
+    // Before 2025-11-25 there are no tasks: the `task` field is ignored and every tool runs inline.
+    let tasks_enabled = call.protocol_version >= "2025-11-25";
+    let task = params.get("task").filter(|_| tasks_enabled);
+    match (task, tool.task_support()) {
+        (Some(_), TaskSupport::Forbidden) => Err(RpcError::new(
+            METHOD_NOT_FOUND,
+            format!("Tool {name} does not support task-augmented execution (taskSupport is forbidden)"),
+        )),
+        (Some(task), _) => {
+            let ttl = match task {
+                Value::Object(t) => match t.get("ttl") {
+                    None | Some(Value::Null) => None,
+                    Some(v) => Some(v.as_u64().ok_or_else(|| {
+                        RpcError::invalid_params("params.task.ttl must be a non-negative integer")
+                    })?),
+                },
+                _ => return Err(RpcError::invalid_params("params.task must be an object")),
+            };
+            Ok(call
+                .state
+                .tasks
+                .start(call.state, call.task_caller.clone(), ttl, invocation))
+        }
+        (None, TaskSupport::Required)
+            if tasks_enabled && !call.state.faults().has(Fault::TaskSupportIgnored) =>
+        {
+            Err(RpcError::new(
+                METHOD_NOT_FOUND,
+                format!("Tool {name} requires task-augmented execution (taskSupport is required): send params.task"),
+            ))
+        }
+        (None, _) => Ok(tools::run(invocation).await),
+    }
+}
+
+fn resources_list(call: &Call<'_>, params: &Map<String, Value>) -> Result<Value, RpcError> {
+    let resources: Vec<Value> = {
+        let world = call.state.read();
+        let Some(project) = world.project(&call.endpoint.org, &call.endpoint.project) else {
+            return Ok(json!({ "resources": [] }));
+        };
+        project
+            .resources
+            .iter()
+            .map(|r| {
+                let mut v = json!({ "uri": r.uri, "name": r.name, "mimeType": served_mime_type(call, &r.mime_type) });
+                if let Some(t) = &r.title {
+                    v["title"] = json!(t);
+                }
+                if let Some(d) = &r.description {
+                    v["description"] = json!(d);
+                }
+                v
+            })
+            .collect()
+    };
+    let (page, next) = paginate(call, &resources, params)?;
+    let mut result = json!({ "resources": page });
+    if let Some(next) = next {
+        result["nextCursor"] = json!(next);
+    }
+    Ok(result)
+}
+
+fn served_mime_type(call: &Call<'_>, mime: &str) -> String {
+    if mime == "text/html;profile=mcp-app" && call.state.faults().has(Fault::UiWrongMimeType) {
+        "text/html".to_owned()
+    } else {
+        mime.to_owned()
+    }
+}
+
+fn resources_read(call: &Call<'_>, params: &Map<String, Value>) -> Result<Value, RpcError> {
+    let uri = params
+        .get("uri")
+        .and_then(Value::as_str)
+        .ok_or_else(|| RpcError::invalid_params("params.uri must be a string"))?;
+    let not_found = || {
+        RpcError::new(RESOURCE_NOT_FOUND, format!("Resource not found: {uri}"))
+            .with_data(json!({ "uri": uri }))
+    };
+    let world = call.state.read();
+    let project = world
+        .project(&call.endpoint.org, &call.endpoint.project)
+        .ok_or_else(not_found)?;
+    let resource = project
+        .resources
+        .iter()
+        .find(|r| r.uri == uri)
+        .ok_or_else(not_found)?;
+    if call.state.faults().has(Fault::UiResourceMissing) && resource.uri.starts_with("ui://") {
+        return Err(not_found());
+    }
+    let mut content = json!({
+        "uri": resource.uri,
+        "mimeType": served_mime_type(call, &resource.mime_type),
+        "text": resource.text,
+    });
+    if let Some(meta) = &resource.meta {
+        content["_meta"] = meta.clone();
+    }
+    Ok(json!({ "contents": [content] }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        assert_eq!(decode_cursor(&encode_cursor(4)), Some(4));
+        assert_eq!(decode_cursor("not-a-cursor"), None);
+        assert_eq!(decode_cursor(""), None);
+    }
+
+    #[test]
+    fn unsupported_versions_get_the_latest() {
+        assert_eq!(negotiate(Some("2025-06-18")), "2025-06-18");
+        assert_eq!(negotiate(Some("2099-01-01")), LATEST_VERSION);
+        assert_eq!(negotiate(None), LATEST_VERSION);
+    }
+}

@@ -1,0 +1,90 @@
+//! MCP sessions (`MCP-Session-Id`): issued on `initialize`, bound to the endpoint and to the caller's
+//! credential subject, ended by DELETE. A bounded table: the oldest sessions go first.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use serde_json::Value;
+
+use crate::mcp::endpoint::EndpointKey;
+use crate::state::lock;
+
+/// Most sessions kept at once; beyond it the oldest is dropped (its next request gets 404 and the
+/// client re-initializes, as the spec expects).
+const MAX_SESSIONS: usize = 10_000;
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub endpoint: EndpointKey,
+    pub subject: String,
+    pub protocol_version: String,
+    pub client_info: Value,
+    pub client_capabilities: Value,
+    pub initialized: bool,
+    pub get_stream_open: bool,
+    created: Instant,
+}
+
+#[derive(Debug, Default)]
+pub struct SessionStore {
+    sessions: Mutex<HashMap<String, Session>>,
+}
+
+impl SessionStore {
+    pub fn create(
+        &self,
+        endpoint: EndpointKey,
+        subject: String,
+        protocol_version: String,
+        client_info: Value,
+        client_capabilities: Value,
+    ) -> Session {
+        let session = Session {
+            id: crate::state::random_id(),
+            endpoint,
+            subject,
+            protocol_version,
+            client_info,
+            client_capabilities,
+            initialized: false,
+            get_stream_open: false,
+            created: Instant::now(),
+        };
+        let mut sessions = lock(&self.sessions);
+        if sessions.len() >= MAX_SESSIONS {
+            if let Some(oldest) = sessions
+                .values()
+                .min_by_key(|s| s.created)
+                .map(|s| s.id.clone())
+            {
+                sessions.remove(&oldest);
+            }
+        }
+        sessions.insert(session.id.clone(), session.clone());
+        session
+    }
+
+    pub fn get(&self, id: &str) -> Option<Session> {
+        lock(&self.sessions).get(id).cloned()
+    }
+
+    pub fn update(&self, id: &str, change: impl FnOnce(&mut Session)) -> bool {
+        match lock(&self.sessions).get_mut(id) {
+            Some(session) => {
+                change(session);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn remove(&self, id: &str) -> bool {
+        lock(&self.sessions).remove(id).is_some()
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        lock(&self.sessions).contains_key(id)
+    }
+}

@@ -1,0 +1,75 @@
+//! Discovery documents: OAuth 2.0 Protected Resource Metadata (RFC 9728) for every project endpoint,
+//! in the path-inserted form (`/.well-known/oauth-protected-resource/<endpoint path>`) and the root form.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+
+use crate::auth;
+use crate::fixture::Environment;
+use crate::mcp::endpoint::Endpoint;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/oauth-protected-resource", get(root_metadata))
+        .route(
+            "/.well-known/oauth-protected-resource/{*path}",
+            get(endpoint_metadata),
+        )
+}
+
+/// The metadata document of one endpoint; `resource` is the URL the client uses for it.
+pub fn protected_resource_metadata(
+    state: &AppState,
+    endpoint: &Endpoint,
+    project_name: &str,
+) -> serde_json::Value {
+    let base = &state.config.base_url;
+    let env = match endpoint.env {
+        Environment::Production => "production",
+        Environment::Draft => "draft",
+    };
+    json!({
+        "resource": format!("{base}{}", endpoint.path),
+        "authorization_servers": [base],
+        "scopes_supported": auth::endpoint_scopes(endpoint.env),
+        "bearer_methods_supported": ["header"],
+        "resource_name": format!("{project_name} ({env})"),
+    })
+}
+
+async fn endpoint_metadata(State(state): State<AppState>, Path(path): Path<String>) -> Response {
+    let Some(endpoint) = Endpoint::parse(&format!("/{path}")) else {
+        return not_found();
+    };
+    let name = match state.read().project(&endpoint.org, &endpoint.project) {
+        Some(p) => p.name.clone(),
+        None => return not_found(),
+    };
+    Json(protected_resource_metadata(&state, &endpoint, &name)).into_response()
+}
+
+/// The root form describes the server as a whole: its resource is the base URL.
+async fn root_metadata(State(state): State<AppState>) -> Response {
+    let base = &state.config.base_url;
+    Json(json!({
+        "resource": base,
+        "authorization_servers": [base],
+        "scopes_supported": ["read:types", "read:assets", "execute:mcp", "execute:mcp-draft"],
+        "bearer_methods_supported": ["header"],
+        "resource_name": "Metabind MCP (reference server)",
+    }))
+    .into_response()
+}
+
+fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "error": "not_found", "error_description": "no MCP endpoint at this path" })),
+    )
+        .into_response()
+}
