@@ -180,10 +180,11 @@ impl TestServer {
             next_id: std::cell::Cell::new(1),
         };
         let ack = session.notify("notifications/initialized", json!({})).await;
-        assert_eq!(
+        // 202 is asserted by the transport tests; fault probes need sessions on servers that answer 200.
+        assert!(
+            ack.status.is_success(),
+            "initialized: {} {}",
             ack.status,
-            StatusCode::ACCEPTED,
-            "initialized: {}",
             ack.text
         );
         session
