@@ -62,10 +62,10 @@ impl Reply {
             let last = self
                 .text
                 .lines()
+                .rev()
                 .filter_map(|l| l.strip_prefix("data:"))
                 .map(str::trim)
-                .filter(|d| !d.is_empty())
-                .last()
+                .find(|d| !d.is_empty())
                 .unwrap_or_else(|| panic!("no data event in SSE body: {}", self.text));
             serde_json::from_str(last).expect("SSE data is JSON")
         } else {
