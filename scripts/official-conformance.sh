@@ -79,5 +79,5 @@ start_server --fault session-not-ended
 run_scenario "$BASE_URL/acme/catalog" server-session-lifecycle fail
 stop_server
 
-echo "official conformance: $passed passed, $failed failed"
+echo "conformance: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -24,6 +24,8 @@ pub struct FixtureError {
 #[serde(deny_unknown_fields)]
 pub struct Fixture {
     pub server: ServerSettings,
+    #[serde(default)]
+    pub oauth: OAuthSettings,
     pub roles: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub users: Vec<UserDef>,
@@ -62,6 +64,78 @@ fn default_task_ttl() -> u64 {
 }
 fn default_task_max_ttl() -> u64 {
     3_600_000
+}
+
+/// The authorization server's settings and its pre-registered clients.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthSettings {
+    #[serde(default = "default_access_ttl")]
+    pub access_token_ttl_secs: u64,
+    #[serde(default = "default_refresh_ttl")]
+    pub refresh_token_ttl_secs: u64,
+    #[serde(default = "default_code_ttl")]
+    pub authorization_code_ttl_secs: u64,
+    /// How long a login/consent screen stays valid after `/authorize`.
+    #[serde(default = "default_code_ttl")]
+    pub authorization_request_ttl_secs: u64,
+    #[serde(default)]
+    pub clients: Vec<OAuthClientDef>,
+}
+
+impl Default for OAuthSettings {
+    fn default() -> Self {
+        OAuthSettings {
+            access_token_ttl_secs: default_access_ttl(),
+            refresh_token_ttl_secs: default_refresh_ttl(),
+            authorization_code_ttl_secs: default_code_ttl(),
+            authorization_request_ttl_secs: default_code_ttl(),
+            clients: Vec::new(),
+        }
+    }
+}
+
+fn default_access_ttl() -> u64 {
+    3600
+}
+fn default_refresh_ttl() -> u64 {
+    30 * 24 * 3600
+}
+fn default_code_ttl() -> u64 {
+    600
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenEndpointAuth {
+    None,
+    ClientSecretBasic,
+    ClientSecretPost,
+}
+
+impl TokenEndpointAuth {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenEndpointAuth::None => "none",
+            TokenEndpointAuth::ClientSecretBasic => "client_secret_basic",
+            TokenEndpointAuth::ClientSecretPost => "client_secret_post",
+        }
+    }
+}
+
+/// A client registered out of band (the `pre-registered` way of MCP §7.4).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthClientDef {
+    pub client_id: String,
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    pub client_name: String,
+    pub redirect_uris: Vec<String>,
+    pub token_endpoint_auth_method: TokenEndpointAuth,
+    /// Scopes used when an authorization request names none.
+    #[serde(default)]
+    pub scope: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -327,6 +401,18 @@ impl Fixture {
                         self.roles.keys().cloned().collect::<Vec<_>>().join(", ")
                     ));
                 }
+            }
+        }
+        for client in &self.oauth.clients {
+            let needs_secret = client.token_endpoint_auth_method != TokenEndpointAuth::None;
+            if needs_secret != client.client_secret.is_some() {
+                return Err(format!(
+                    "oauth client {}: a client_secret goes with client_secret_basic/post and only with them",
+                    client.client_id
+                ));
+            }
+            if client.redirect_uris.is_empty() {
+                return Err(format!("oauth client {}: needs redirect_uris", client.client_id));
             }
         }
         let mut seen = BTreeSet::new();
