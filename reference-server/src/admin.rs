@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::fixture::{BehaviourDef, Environment, TaskSupport, Visibility};
-use crate::state::{ApiKey, ApiKeyStatus, AppState, Project, Tool, User, WorldEvent};
+use crate::state::{lock, ApiKey, ApiKeyStatus, AppState, Project, Tool, User, WorldEvent};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -55,6 +55,18 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/_admin/orgs/{org}/projects/{project}/api-keys/{name}",
             delete(revoke_api_key),
+        )
+        .route("/_admin/orgs/{org}/authorized-apps", get(list_grants))
+        .route(
+            "/_admin/orgs/{org}/authorized-apps/{grant}",
+            delete(revoke_grant),
+        )
+        .route("/_admin/oauth/clients", get(list_clients))
+        .route("/_admin/oauth/clients/{client_id}", delete(delete_client))
+        .route("/_admin/oauth/settings", put(oauth_settings))
+        .route(
+            "/_admin/oauth/expire-access-tokens",
+            post(expire_access_tokens),
         )
 }
 
@@ -644,4 +656,151 @@ async fn revoke_api_key(
         Ok(())
     })?;
     Ok(Json(json!({ "name": name, "status": "revoked" })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GrantFilter {
+    #[serde(default)]
+    user: Option<String>,
+}
+
+/// "Authorized apps" of an organization: every grant on its projects, optionally of one user.
+async fn list_grants(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+    filter: Result<axum::extract::Query<GrantFilter>, axum::extract::rejection::QueryRejection>,
+) -> AdminResult {
+    authorize(&state, &headers)?;
+    let filter = filter
+        .map(|q| q.0)
+        .map_err(|e| AdminError::BadRequest(e.body_text()))?;
+    if !state.read().organizations.contains_key(&org) {
+        return Err(AdminError::NotFound(format!("no organization {org}")));
+    }
+    let data = lock(&state.oauth);
+    let mut grants: Vec<&crate::oauth::store::Grant> = data
+        .grants
+        .values()
+        .filter(|g| g.org == org && !g.revoked)
+        .filter(|g| filter.user.as_ref().is_none_or(|u| &g.email == u))
+        .collect();
+    grants.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+    Ok(Json(json!({ "grants": grants })).into_response())
+}
+
+async fn revoke_grant(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((org, grant)): Path<(String, String)>,
+) -> AdminResult {
+    authorize(&state, &headers)?;
+    let mut data = lock(&state.oauth);
+    match data.grants.get(&grant) {
+        Some(g) if g.org == org && !g.revoked => {}
+        _ => {
+            return Err(AdminError::NotFound(format!(
+                "no active grant {grant} in {org}"
+            )))
+        }
+    }
+    crate::oauth::token::revoke_unless_faulty(&state, &mut data, &grant);
+    Ok(Json(json!({ "grant": grant, "revoked": true })).into_response())
+}
+
+async fn list_clients(State(state): State<AppState>, headers: HeaderMap) -> AdminResult {
+    authorize(&state, &headers)?;
+    let data = lock(&state.oauth);
+    let mut clients: Vec<&crate::oauth::store::OAuthClient> = data.clients.values().collect();
+    clients.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+    Ok(Json(json!({ "clients": clients })).into_response())
+}
+
+/// Deletes a client (its grants are revoked); its next token request gets 401 invalid_client.
+async fn delete_client(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(client_id): Path<String>,
+) -> AdminResult {
+    authorize(&state, &headers)?;
+    let mut data = lock(&state.oauth);
+    let removed = data.clients.remove(&client_id).is_some()
+        | data.metadata_documents.remove(&client_id).is_some();
+    if !removed {
+        return Err(AdminError::NotFound(format!("no client {client_id}")));
+    }
+    let grants: Vec<String> = data
+        .grants
+        .values()
+        .filter(|g| g.client_id == client_id)
+        .map(|g| g.id.clone())
+        .collect();
+    for g in &grants {
+        data.revoke_grant(g);
+    }
+    Ok(Json(json!({ "client_id": client_id, "revoked_grants": grants.len() })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OAuthSettingsEdit {
+    #[serde(default)]
+    access_token_ttl_secs: Option<u64>,
+    #[serde(default)]
+    refresh_token_ttl_secs: Option<u64>,
+}
+
+async fn oauth_settings(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    payload: Result<Json<OAuthSettingsEdit>, JsonRejection>,
+) -> AdminResult {
+    authorize(&state, &headers)?;
+    let edit = body(payload)?;
+    let mut data = lock(&state.oauth);
+    if let Some(s) = edit.access_token_ttl_secs {
+        data.access_ttl = std::time::Duration::from_secs(s);
+    }
+    if let Some(s) = edit.refresh_token_ttl_secs {
+        data.refresh_ttl = std::time::Duration::from_secs(s);
+    }
+    Ok(Json(json!({
+        "access_token_ttl_secs": data.access_ttl.as_secs(),
+        "refresh_token_ttl_secs": data.refresh_ttl.as_secs(),
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpireTokens {
+    #[serde(default)]
+    user: Option<String>,
+}
+
+/// Ends the life of access tokens now (all, or one user's), so expiry is testable without waiting.
+async fn expire_access_tokens(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    payload: Result<Json<ExpireTokens>, JsonRejection>,
+) -> AdminResult {
+    authorize(&state, &headers)?;
+    let ExpireTokens { user } = body(payload)?;
+    let mut data = lock(&state.oauth);
+    let grants: std::collections::BTreeSet<String> = data
+        .grants
+        .values()
+        .filter(|g| user.as_ref().is_none_or(|u| &g.email == u))
+        .map(|g| g.id.clone())
+        .collect();
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(1);
+    let mut count = 0;
+    for token in data.access_tokens.values_mut() {
+        if grants.contains(&token.grant_id) {
+            token.expires_at = past;
+            count += 1;
+        }
+    }
+    Ok(Json(json!({ "expired": count })).into_response())
 }

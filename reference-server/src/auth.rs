@@ -8,9 +8,13 @@ use std::collections::BTreeSet;
 
 use axum::http::{header, HeaderMap, StatusCode};
 
+use std::time::SystemTime;
+
+use crate::fault::Fault;
 use crate::fixture::{Environment, Visibility};
 use crate::mcp::endpoint::Endpoint;
 use crate::mcp::error::{HttpError, TRANSPORT_ERROR};
+use crate::state::lock;
 use crate::state::{ApiKeyStatus, AppState};
 
 pub const SCOPE_READ_TYPES: &str = "read:types";
@@ -36,6 +40,24 @@ pub enum PrincipalKind {
         name: String,
         created_by: String,
     },
+    /// An OAuth access token of a grant ("Authorized apps").
+    User {
+        email: String,
+        client_id: String,
+        grant_id: String,
+    },
+}
+
+/// What anyone may do on a public project's production endpoint (plus refresh tokens for logins).
+pub fn public_scopes(with_offline: bool) -> BTreeSet<String> {
+    let mut scopes: BTreeSet<String> = [SCOPE_READ_TYPES, SCOPE_READ_ASSETS, SCOPE_EXECUTE]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    if with_offline {
+        scopes.insert(SCOPE_OFFLINE.to_owned());
+    }
+    scopes
 }
 
 impl Principal {
@@ -101,7 +123,11 @@ pub fn unauthorized(
         Some(why) => format!("Unauthorized: {why}"),
         None => "Unauthorized: this endpoint needs a bearer token".to_owned(),
     };
-    HttpError::new(StatusCode::UNAUTHORIZED, TRANSPORT_ERROR, message).with_header(
+    let error = HttpError::new(StatusCode::UNAUTHORIZED, TRANSPORT_ERROR, message);
+    if state.faults().has(Fault::NoWwwAuthenticate) {
+        return error;
+    }
+    error.with_header(
         header::WWW_AUTHENTICATE,
         &challenge(
             state,
@@ -177,24 +203,28 @@ pub fn authenticate(
             }
         },
     };
+    let Some(token) = token else {
+        let public = state
+            .read()
+            .project(&endpoint.org, &endpoint.project)
+            .is_some_and(|p| p.visibility == Visibility::Public);
+        if endpoint.env == Environment::Production && public {
+            return Ok(Principal {
+                subject: "anonymous".to_owned(),
+                kind: PrincipalKind::Anonymous,
+                scopes: public_scopes(false),
+            });
+        }
+        return Err(unauthorized(state, endpoint, None));
+    };
+    if let Some(result) = oauth_principal(state, endpoint, &token) {
+        return result;
+    }
     let mut world = state.write();
     let world = &mut *world;
     let Some(project) = world.project(&endpoint.org, &endpoint.project) else {
         // The caller checked the project exists; it may have vanished in between.
         return Err(unauthorized(state, endpoint, Some("unknown project")));
-    };
-    let Some(token) = token else {
-        if endpoint.env == Environment::Production && project.visibility == Visibility::Public {
-            return Ok(Principal {
-                subject: "anonymous".to_owned(),
-                kind: PrincipalKind::Anonymous,
-                scopes: [SCOPE_READ_TYPES, SCOPE_READ_ASSETS, SCOPE_EXECUTE]
-                    .into_iter()
-                    .map(String::from)
-                    .collect(),
-            });
-        }
-        return Err(unauthorized(state, endpoint, None));
     };
 
     // Project API keys: valid only on their own project and the environments they were minted for.
@@ -238,4 +268,54 @@ pub fn authenticate(
         endpoint,
         Some("the token is not valid for this endpoint"),
     ))
+}
+
+/// Resolves an OAuth access token; `None` when the bearer is not one (it may be an API key).
+fn oauth_principal(
+    state: &AppState,
+    endpoint: &Endpoint,
+    token: &str,
+) -> Option<Result<Principal, HttpError>> {
+    let faults = state.faults();
+    let (access, grant) = {
+        let data = lock(&state.oauth);
+        let access = data.access_tokens.get(token)?.clone();
+        let grant = data.grants.get(&access.grant_id).cloned();
+        (access, grant)
+    };
+    let refuse = |why: &str| Some(Err(unauthorized(state, endpoint, Some(why))));
+    let Some(grant) = grant.filter(|g| !g.revoked || faults.has(Fault::RevocationIgnored)) else {
+        return refuse("the authorization was revoked");
+    };
+    if access.expires_at <= SystemTime::now() {
+        return refuse("the access token expired");
+    }
+    // MCP §7.7: a token is valid only for the resource it was issued for (RFC 8707 audience).
+    if grant.endpoint != endpoint.key() && !faults.has(Fault::AudienceNotChecked) {
+        return refuse("the access token was issued for another MCP endpoint");
+    }
+    let Some(allowance) = crate::oauth::token::current_allowance(state, &grant.email, &grant)
+    else {
+        return refuse("the user is no longer a member of the project's organization");
+    };
+    let scopes = if faults.has(Fault::ScopeNotEnforced) {
+        crate::oauth::metadata::ALL_SCOPES
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    } else {
+        access.scopes.intersection(&allowance).cloned().collect()
+    };
+    if let Some(g) = lock(&state.oauth).grants.get_mut(&grant.id) {
+        g.last_used_at = Some(crate::mcp::tasks::now_rfc3339());
+    }
+    Some(Ok(Principal {
+        subject: format!("grant:{}", grant.id),
+        kind: PrincipalKind::User {
+            email: grant.email.clone(),
+            client_id: grant.client_id.clone(),
+            grant_id: grant.id.clone(),
+        },
+        scopes,
+    }))
 }

@@ -80,6 +80,30 @@ faults! {
     UiResourceMissing = "ui-resource-missing",
     /// MCP Apps resources are served as plain `text/html` instead of `text/html;profile=mcp-app`.
     UiWrongMimeType = "ui-wrong-mime-type",
+    /// `/authorize` accepts requests without PKCE or with `plain`, and the token endpoint skips the verifier.
+    PkceNotEnforced = "pkce-not-enforced",
+    /// `/authorize` redirects to any `redirect_uri`, registered or not (open redirect).
+    RedirectUriNotChecked = "redirect-uri-not-checked",
+    /// The authorization response drops the client's `state`.
+    StateDropped = "state-dropped",
+    /// The authorization response lacks RFC 9207 `iss` although the metadata advertises it.
+    IssMissing = "iss-missing",
+    /// Access tokens are accepted on every endpoint, not only the one they were issued for.
+    AudienceNotChecked = "audience-not-checked",
+    /// Revoking a grant (Authorized apps, RFC 7009) changes nothing.
+    RevocationIgnored = "revocation-ignored",
+    /// Users who are not members of a private project's organization may authorize it.
+    NonMemberAllowed = "non-member-allowed",
+    /// Scopes are not enforced: grants get what was asked and tokens may call anything.
+    ScopeNotEnforced = "scope-not-enforced",
+    /// Refresh tokens are not rotated: the same one is handed back and keeps working.
+    RefreshNotRotated = "refresh-not-rotated",
+    /// A 401 from an MCP endpoint carries no `WWW-Authenticate` challenge.
+    NoWwwAuthenticate = "no-www-authenticate",
+    /// Protected resource metadata names a `resource` that differs from the endpoint URL.
+    PrmResourceWrong = "prm-resource-wrong",
+    /// The authorization server metadata does not advertise `code_challenge_methods_supported`.
+    S256NotAdvertised = "s256-not-advertised",
 }
 
 impl fmt::Display for Fault {

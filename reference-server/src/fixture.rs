@@ -412,7 +412,10 @@ impl Fixture {
                 ));
             }
             if client.redirect_uris.is_empty() {
-                return Err(format!("oauth client {}: needs redirect_uris", client.client_id));
+                return Err(format!(
+                    "oauth client {}: needs redirect_uris",
+                    client.client_id
+                ));
             }
         }
         let mut seen = BTreeSet::new();

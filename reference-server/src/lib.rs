@@ -9,6 +9,7 @@ pub mod auth;
 pub mod fault;
 pub mod fixture;
 pub mod mcp;
+pub mod oauth;
 pub mod state;
 pub mod wellknown;
 
@@ -26,6 +27,7 @@ use state::{AppState, ServerConfig, World};
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(wellknown::routes())
+        .merge(oauth::routes())
         .merge(admin::routes())
         .fallback(mcp::transport::handle)
         .with_state(state)
@@ -43,6 +45,8 @@ pub struct ServerOptions {
     /// The base URL the server names itself by; defaults to `http://<bound address>`.
     pub public_url: Option<String>,
     pub max_body_bytes: usize,
+    /// Test switch: accept `http://` loopback Client ID Metadata Document URLs (never in production).
+    pub allow_loopback_cimd: bool,
 }
 
 impl ServerOptions {
@@ -55,6 +59,7 @@ impl ServerOptions {
             prefer_sse: false,
             public_url: None,
             max_body_bytes: 1024 * 1024,
+            allow_loopback_cimd: false,
         }
     }
 
@@ -139,10 +144,12 @@ pub async fn spawn(options: ServerOptions) -> Result<RunningServer, StartError> 
         prefer_sse: options.prefer_sse,
         max_body_bytes: options.max_body_bytes,
         faults: FaultSet::new(options.faults.iter().copied()),
+        allow_loopback_cimd: options.allow_loopback_cimd,
     };
     let state = AppState::new(
         config,
         World::from_fixture(&options.fixture),
+        &options.fixture.oauth,
         shutdown_rx.clone(),
     );
     let router = app(state);

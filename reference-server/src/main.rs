@@ -30,6 +30,9 @@ struct Args {
     /// Answer with SSE when the client accepts both JSON and SSE.
     #[arg(long)]
     sse: bool,
+    /// Test switch: accept http:// loopback URLs as OAuth Client ID Metadata Documents.
+    #[arg(long)]
+    allow_loopback_cimd: bool,
     /// Base URL to name in metadata and challenges (default: http://<listen address>).
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
@@ -69,6 +72,7 @@ async fn main() -> ExitCode {
     options.faults = faults;
     options.prefer_sse = args.sse;
     options.public_url = args.public_url;
+    options.allow_loopback_cimd = args.allow_loopback_cimd;
     let server = match spawn(options).await {
         Ok(s) => s,
         Err(e) => {

@@ -10,10 +10,12 @@ use tokio::sync::{broadcast, watch};
 
 use crate::fault::FaultSet;
 use crate::fixture::{
-    BehaviourDef, Environment, Fixture, ServerSettings, TaskSupport, ToolDef, Visibility,
+    BehaviourDef, Environment, Fixture, OAuthSettings, ServerSettings, TaskSupport, ToolDef,
+    Visibility,
 };
 use crate::mcp::session::SessionStore;
 use crate::mcp::tasks::TaskStore;
+use crate::oauth::store::OAuthData;
 
 /// A user who can sign in.
 #[derive(Debug, Clone)]
@@ -298,6 +300,8 @@ pub struct ServerConfig {
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     pub faults: FaultSet,
+    /// Test switch: accept `http://` loopback Client ID Metadata Document URLs.
+    pub allow_loopback_cimd: bool,
 }
 
 /// The state every handler gets: cheap to clone.
@@ -307,15 +311,22 @@ pub struct AppState {
     pub world: Arc<RwLock<World>>,
     pub sessions: Arc<SessionStore>,
     pub tasks: Arc<TaskStore>,
+    pub oauth: Arc<Mutex<OAuthData>>,
     pub events: broadcast::Sender<WorldEvent>,
     /// Flips to true when the server shuts down, so long-lived streams end.
     pub shutdown: watch::Receiver<bool>,
 }
 
 impl AppState {
-    pub fn new(config: ServerConfig, world: World, shutdown: watch::Receiver<bool>) -> AppState {
+    pub fn new(
+        config: ServerConfig,
+        world: World,
+        oauth: &OAuthSettings,
+        shutdown: watch::Receiver<bool>,
+    ) -> AppState {
         let (events, _) = broadcast::channel(64);
         AppState {
+            oauth: Arc::new(Mutex::new(OAuthData::new(oauth))),
             config: Arc::new(config),
             world: Arc::new(RwLock::new(world)),
             sessions: Arc::new(SessionStore::default()),

@@ -33,8 +33,14 @@ pub fn protected_resource_metadata(
         Environment::Production => "production",
         Environment::Draft => "draft",
     };
+    // RFC 9728 §3.3: `resource` is exactly the URL the client uses (the fault adds a trailing slash).
+    let slash = if state.faults().has(crate::fault::Fault::PrmResourceWrong) {
+        "/"
+    } else {
+        ""
+    };
     json!({
-        "resource": format!("{base}{}", endpoint.path),
+        "resource": format!("{base}{}{slash}", endpoint.path),
         "authorization_servers": [base],
         "scopes_supported": auth::endpoint_scopes(endpoint.env),
         "bearer_methods_supported": ["header"],

@@ -201,6 +201,85 @@ async fn misbehaves(fault: Fault, t: &TestServer) -> bool {
                 .get("error")
                 .is_some()
         }
+        Fault::PkceNotEnforced => {
+            let flow = t.new_flow(STOREFRONT).await;
+            let url = t.authorize_url(&flow, None).replace("&code_challenge_method=S256", "&code_challenge_method=plain");
+            let location = t.http.get(url).send().await.unwrap().headers()["location"].to_str().unwrap().to_owned();
+            location.starts_with("/oauth/login")
+        }
+        Fault::RedirectUriNotChecked => {
+            let flow = t.new_flow(STOREFRONT).await;
+            let url = t.authorize_url(&flow, None).replace("chatgpt.com", "evil.example");
+            t.http.get(url).send().await.unwrap().status().is_redirection()
+        }
+        Fault::StateDropped => {
+            let flow = t.new_flow(STOREFRONT).await;
+            let end = t.popup(&browser(), &t.authorize_url(&flow, None), "mia@acme.test", "mia-pass", "authorize").await;
+            end.query("state").is_none()
+        }
+        Fault::IssMissing => {
+            let flow = t.new_flow(STOREFRONT).await;
+            let end = t.popup(&browser(), &t.authorize_url(&flow, None), "mia@acme.test", "mia-pass", "authorize").await;
+            end.query("iss").is_none()
+        }
+        Fault::AudienceNotChecked => {
+            let (_, tokens) = t.connect("olivia@acme.test", STOREFRONT).await;
+            let token = tokens["access_token"].as_str().unwrap();
+            t.initialize("/acme/storefront/draft", Some(token), "2025-11-25").await.status == StatusCode::OK
+        }
+        Fault::RevocationIgnored => {
+            let (_, tokens) = t.connect("mia@acme.test", STOREFRONT).await;
+            let token = tokens["access_token"].as_str().unwrap();
+            let (_, grants) = t.admin(Method::GET, "/_admin/orgs/acme/authorized-apps?user=mia@acme.test", None).await;
+            let id = grants["grants"][0]["id"].as_str().unwrap().to_owned();
+            t.admin(Method::DELETE, &format!("/_admin/orgs/acme/authorized-apps/{id}"), None).await;
+            t.initialize(STOREFRONT, Some(token), "2025-11-25").await.status == StatusCode::OK
+        }
+        Fault::NonMemberAllowed => {
+            let flow = t.new_flow(STOREFRONT).await;
+            let end = t.popup(&browser(), &t.authorize_url(&flow, None), "gus@globex.test", "gus-pass", "authorize").await;
+            matches!(&end, PopupEnd::Redirected(_)) && end.query("code").is_some()
+        }
+        Fault::ScopeNotEnforced => {
+            let (_, tokens) = t.connect("vic@acme.test", STOREFRONT).await;
+            let s = t.session(STOREFRONT, tokens["access_token"].as_str()).await;
+            s.request("tools/call", json!({"name": "search_products", "arguments": {"query": "tea"}})).await.status == StatusCode::OK
+        }
+        Fault::RefreshNotRotated => {
+            let (flow, tokens) = t.connect("mia@acme.test", STOREFRONT).await;
+            let first = tokens["refresh_token"].as_str().unwrap().to_owned();
+            t.refresh(&flow, &first).await;
+            t.refresh(&flow, &first).await.0 == StatusCode::OK
+        }
+        Fault::NoWwwAuthenticate => t
+            .initialize(STOREFRONT, None, "2025-11-25")
+            .await
+            .header("www-authenticate")
+            .is_none(),
+        Fault::PrmResourceWrong => {
+            let prm: Value = t
+                .http
+                .get(t.url("/.well-known/oauth-protected-resource/acme/storefront"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            prm["resource"] != t.url(STOREFRONT)
+        }
+        Fault::S256NotAdvertised => {
+            let metadata: Value = t
+                .http
+                .get(t.url("/.well-known/oauth-authorization-server"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            metadata.get("code_challenge_methods_supported").is_none()
+        }
         Fault::UiWrongMimeType => {
             let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
             let r = s.result("resources/read", json!({"uri": "ui://storefront/product-card.html"})).await;

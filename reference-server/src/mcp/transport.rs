@@ -34,6 +34,18 @@ pub async fn handle(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    // Metabind's own clients read AS metadata appended to the project path (spec/metabind.md §2.3).
+    if let Some(project_path) = uri
+        .path()
+        .strip_suffix("/.well-known/oauth-authorization-server")
+    {
+        let known = Endpoint::parse(project_path)
+            .filter(|e| e.env == crate::fixture::Environment::Production)
+            .is_some_and(|e| state.read().project(&e.org, &e.project).is_some());
+        if known && method == Method::GET {
+            return axum::Json(crate::oauth::metadata::document(&state)).into_response();
+        }
+    }
     let Some(endpoint) = Endpoint::parse(uri.path()) else {
         return HttpError::new(StatusCode::NOT_FOUND, TRANSPORT_ERROR, "Not Found").into_response();
     };

@@ -307,3 +307,243 @@ impl Session<'_> {
         .await
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// OAuth: a host's side of the flow, over plain HTTP with a cookie jar (the browser popup stand-in).
+
+pub const CHATGPT_REDIRECT: &str = "https://chatgpt.com/connector_platform_oauth_redirect";
+
+/// One authorization attempt's client-side secrets.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub verifier: String,
+    pub challenge: String,
+    pub state: String,
+    pub resource: String,
+}
+
+pub fn pkce_pair() -> (String, String) {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let verifier = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()));
+    (verifier, challenge)
+}
+
+/// A browser: keeps cookies, does not follow redirects (the test follows them to see each step).
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("browser client")
+}
+
+/// The value of a form field in an HTML page.
+pub fn form_field(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(
+        html[start..end]
+            .replace("&amp;", "&")
+            .replace("&quot;", "\""),
+    )
+}
+
+/// Where a popup ended: at the client's redirect URI, or on a page of the server.
+#[derive(Debug)]
+pub enum PopupEnd {
+    Redirected(url::Url),
+    Page { status: StatusCode, html: String },
+}
+
+impl PopupEnd {
+    pub fn redirect(&self) -> &url::Url {
+        match self {
+            PopupEnd::Redirected(u) => u,
+            PopupEnd::Page { status, html } => {
+                panic!("expected a redirect to the client, got page {status}: {html}")
+            }
+        }
+    }
+
+    pub fn query(&self, name: &str) -> Option<String> {
+        self.redirect()
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+}
+
+impl TestServer {
+    pub async fn register_public_client(&self, redirect_uri: &str) -> String {
+        let reply: Value = self
+            .http
+            .post(self.url("/oauth/register"))
+            .json(&json!({
+                "client_name": "Test Host",
+                "redirect_uris": [redirect_uri],
+                "grant_types": ["authorization_code", "refresh_token"],
+                "response_types": ["code"],
+                "token_endpoint_auth_method": "none"
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        reply["client_id"].as_str().expect("client_id").to_owned()
+    }
+
+    pub async fn new_flow(&self, endpoint_path: &str) -> Flow {
+        let client_id = self.register_public_client(CHATGPT_REDIRECT).await;
+        let (verifier, challenge) = pkce_pair();
+        Flow {
+            client_id,
+            redirect_uri: CHATGPT_REDIRECT.to_owned(),
+            verifier,
+            challenge,
+            state: format!("st-{}", uuid::Uuid::new_v4().simple()),
+            resource: self.url(endpoint_path),
+        }
+    }
+
+    pub fn authorize_url(&self, flow: &Flow, scope: Option<&str>) -> String {
+        let mut url = url::Url::parse(&self.url("/oauth/authorize")).unwrap();
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("response_type", "code")
+                .append_pair("client_id", &flow.client_id)
+                .append_pair("redirect_uri", &flow.redirect_uri)
+                .append_pair("state", &flow.state)
+                .append_pair("code_challenge", &flow.challenge)
+                .append_pair("code_challenge_method", "S256")
+                .append_pair("resource", &flow.resource);
+            if let Some(s) = scope {
+                q.append_pair("scope", s);
+            }
+        }
+        url.to_string()
+    }
+
+    /// Drives a popup from `start`: follows the server's redirects, signs in on the login page, clicks
+    /// `decision` on the consent page, and stops at the first redirect that leaves the server.
+    pub async fn popup(
+        &self,
+        browser: &reqwest::Client,
+        start: &str,
+        email: &str,
+        password: &str,
+        decision: &str,
+    ) -> PopupEnd {
+        let mut next = Some((Method::GET, start.to_owned(), None::<Vec<(String, String)>>));
+        for _ in 0..10 {
+            let Some((method, url, form)) = next.take() else {
+                break;
+            };
+            let mut request = browser.request(method, &url);
+            if let Some(form) = form {
+                request = request.form(&form);
+            }
+            let response = request.send().await.expect("AS answers");
+            let status = response.status();
+            if status.is_redirection() {
+                let location = response.headers()["location"].to_str().unwrap().to_owned();
+                let absolute = url::Url::parse(&self.url("/"))
+                    .unwrap()
+                    .join(&location)
+                    .unwrap();
+                if !absolute.as_str().starts_with(&self.server.base_url) {
+                    return PopupEnd::Redirected(absolute);
+                }
+                next = Some((Method::GET, absolute.to_string(), None));
+                continue;
+            }
+            let html = response.text().await.unwrap();
+            if html.contains("action=\"/oauth/login\"") && status == StatusCode::OK {
+                let form = vec![
+                    ("request".to_owned(), form_field(&html, "request").unwrap()),
+                    ("csrf".to_owned(), form_field(&html, "csrf").unwrap()),
+                    ("email".to_owned(), email.to_owned()),
+                    ("password".to_owned(), password.to_owned()),
+                ];
+                next = Some((Method::POST, self.url("/oauth/login"), Some(form)));
+                continue;
+            }
+            if html.contains("action=\"/oauth/consent\"") {
+                let form = vec![
+                    ("request".to_owned(), form_field(&html, "request").unwrap()),
+                    ("csrf".to_owned(), form_field(&html, "csrf").unwrap()),
+                    ("decision".to_owned(), decision.to_owned()),
+                ];
+                next = Some((Method::POST, self.url("/oauth/consent"), Some(form)));
+                continue;
+            }
+            return PopupEnd::Page { status, html };
+        }
+        panic!("the popup did not settle after 10 steps");
+    }
+
+    pub async fn token_request(&self, form: &[(&str, &str)]) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(self.url("/oauth/token"))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn exchange_code(&self, flow: &Flow, code: &str) -> (StatusCode, Value) {
+        self.token_request(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", &flow.redirect_uri),
+            ("client_id", &flow.client_id),
+            ("code_verifier", &flow.verifier),
+            ("resource", &flow.resource),
+        ])
+        .await
+    }
+
+    pub async fn refresh(&self, flow: &Flow, refresh_token: &str) -> (StatusCode, Value) {
+        self.token_request(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", &flow.client_id),
+            ("resource", &flow.resource),
+        ])
+        .await
+    }
+
+    /// The whole flow for `email` on `endpoint_path`: register, authorize, sign in, consent, exchange.
+    pub async fn connect(&self, email: &str, endpoint_path: &str) -> (Flow, Value) {
+        let flow = self.new_flow(endpoint_path).await;
+        let password = format!("{}-pass", email.split('@').next().unwrap());
+        let end = self
+            .popup(
+                &browser(),
+                &self.authorize_url(&flow, None),
+                email,
+                &password,
+                "authorize",
+            )
+            .await;
+        let code = end.query("code").expect("an authorization code");
+        let (status, tokens) = self.exchange_code(&flow, &code).await;
+        assert_eq!(status, StatusCode::OK, "token exchange: {tokens}");
+        (flow, tokens)
+    }
+}

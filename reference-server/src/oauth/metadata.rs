@@ -1,0 +1,50 @@
+//! Authorization server metadata (RFC 8414), also served at the OpenID discovery path and at the
+//! project-path form Metabind's own clients read (`<project URL>/.well-known/oauth-authorization-server`).
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::auth::{
+    SCOPE_EXECUTE, SCOPE_EXECUTE_DRAFT, SCOPE_OFFLINE, SCOPE_READ_ASSETS, SCOPE_READ_TYPES,
+};
+use crate::fault::Fault;
+use crate::state::AppState;
+
+pub const ALL_SCOPES: &[&str] = &[
+    SCOPE_READ_TYPES,
+    SCOPE_READ_ASSETS,
+    SCOPE_EXECUTE,
+    SCOPE_EXECUTE_DRAFT,
+    SCOPE_OFFLINE,
+];
+
+pub fn document(state: &AppState) -> Value {
+    let base = &state.config.base_url;
+    let mut doc = json!({
+        "issuer": base,
+        "authorization_endpoint": format!("{base}/oauth/authorize"),
+        "token_endpoint": format!("{base}/oauth/token"),
+        "registration_endpoint": format!("{base}/oauth/register"),
+        "revocation_endpoint": format!("{base}/oauth/revoke"),
+        "scopes_supported": ALL_SCOPES,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
+        "revocation_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256"],
+        "client_id_metadata_document_supported": true,
+        "authorization_response_iss_parameter_supported": true,
+    });
+    if state.faults().has(Fault::S256NotAdvertised) {
+        doc.as_object_mut()
+            .map(|o| o.remove("code_challenge_methods_supported"));
+    }
+    doc
+}
+
+pub async fn serve(State(state): State<AppState>) -> Response {
+    Json(document(&state)).into_response()
+}
