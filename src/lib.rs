@@ -4,4 +4,9 @@
 //! popup, host profiles, scenario engine, checks and reports arrive as their own modules
 //! (see `../shared/DESIGN.md`). It talks to every server, the embedded one included, over HTTP only.
 
+pub mod conformance_client;
+pub mod connector;
+pub mod oauth;
+pub mod popup;
 pub mod run;
+pub mod wire;

@@ -1,0 +1,251 @@
+//! A connector: an MCP client that authorizes itself the way hosts do. On 401 it discovers, registers,
+//! runs the popup and exchanges the code, then retries; on 403 `insufficient_scope` it steps up with the
+//! union of granted and challenged scopes, a bounded number of times, and gives up when a step-up
+//! cannot help (the challenge asks for nothing new). On an expired token it refreshes first.
+
+use serde_json::Value;
+
+use crate::oauth::{self, Challenge, ClientCredentials, Discovery, RegistrationPlan, Tokens};
+use crate::popup::{self, Credentials, PopupOutcome};
+use crate::wire::{self, McpClient, Reply, Wire};
+
+/// At most this many step-up re-authorizations per request (MCP §7.8: track attempts, avoid loops).
+pub const MAX_STEP_UPS: usize = 2;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Wire(#[from] wire::Error),
+    #[error(transparent)]
+    OAuth(#[from] oauth::Error),
+    #[error("the authorization popup did not complete: {0:?}")]
+    Popup(PopupOutcome),
+    #[error("{0}")]
+    Refused(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct ConnectorConfig {
+    pub redirect_uri: String,
+    pub registration: RegistrationPlan,
+    pub credentials: Option<Credentials>,
+}
+
+pub struct Connector {
+    pub mcp: McpClient,
+    pub config: ConnectorConfig,
+    pub discovery: Option<Discovery>,
+    pub client: Option<ClientCredentials>,
+    pub tokens: Option<Tokens>,
+    /// How many authorization popups this connector opened.
+    pub authorizations: usize,
+}
+
+enum Operation<'a> {
+    Initialize {
+        client_info: &'a Value,
+        capabilities: &'a Value,
+    },
+    Call {
+        method: &'a str,
+        params: &'a Value,
+    },
+}
+
+impl Connector {
+    pub fn new(wire: Wire, url: &str, config: ConnectorConfig) -> Self {
+        Connector {
+            mcp: McpClient::new(wire, url),
+            config,
+            discovery: None,
+            client: None,
+            tokens: None,
+            authorizations: 0,
+        }
+    }
+
+    pub async fn initialize(
+        &mut self,
+        client_info: &Value,
+        capabilities: &Value,
+    ) -> Result<Reply, Error> {
+        self.run(Operation::Initialize {
+            client_info,
+            capabilities,
+        })
+        .await
+    }
+
+    pub async fn call(&mut self, method: &str, params: &Value) -> Result<Reply, Error> {
+        self.run(Operation::Call { method, params }).await
+    }
+
+    async fn run(&mut self, op: Operation<'_>) -> Result<Reply, Error> {
+        let mut step_ups = 0;
+        let mut authorized_for_this_request = false;
+        let mut refreshed_for_this_request = false;
+        loop {
+            let reply = match &op {
+                Operation::Initialize {
+                    client_info,
+                    capabilities,
+                } => {
+                    self.mcp
+                        .initialize((*client_info).clone(), (*capabilities).clone())
+                        .await?
+                }
+                Operation::Call { method, params } => {
+                    self.mcp.call(method, (*params).clone()).await?
+                }
+            };
+            let challenge = reply.www_authenticate().and_then(Challenge::parse);
+            match reply.status() {
+                401 => {
+                    // An expired token with a refresh token: refresh silently before a new popup.
+                    let can_refresh = self
+                        .tokens
+                        .as_ref()
+                        .is_some_and(|t| t.refresh_token.is_some());
+                    if can_refresh && !refreshed_for_this_request {
+                        refreshed_for_this_request = true;
+                        if self.try_refresh().await.is_ok() {
+                            continue;
+                        }
+                    }
+                    if authorized_for_this_request {
+                        return Err(Error::Refused(format!(
+                            "the server still answers 401 after authorizing: {}",
+                            reply.www_authenticate().unwrap_or("no challenge")
+                        )));
+                    }
+                    self.authorize(challenge.as_ref(), None).await?;
+                    authorized_for_this_request = true;
+                }
+                403 if challenge.as_ref().and_then(|c| c.error.as_deref())
+                    == Some("insufficient_scope") =>
+                {
+                    let granted = self.tokens.as_ref().and_then(|t| t.scope.clone());
+                    let asked = challenge.as_ref().and_then(|c| c.scope.clone());
+                    let nothing_new = match (&asked, &granted) {
+                        (Some(a), Some(g)) => a
+                            .split_whitespace()
+                            .all(|s| g.split_whitespace().any(|x| x == s)),
+                        (None, _) => true,
+                        _ => false,
+                    };
+                    if step_ups >= MAX_STEP_UPS || nothing_new {
+                        return Ok(reply);
+                    }
+                    step_ups += 1;
+                    let scope = oauth::scope_union(granted.as_deref(), asked.as_deref());
+                    self.authorize(challenge.as_ref(), scope).await?;
+                }
+                _ => return Ok(reply),
+            }
+        }
+    }
+
+    async fn try_refresh(&mut self) -> Result<(), Error> {
+        let (Some(discovery), Some(client), Some(refresh)) = (
+            self.discovery.clone(),
+            self.client.clone(),
+            self.tokens.as_ref().and_then(|t| t.refresh_token.clone()),
+        ) else {
+            self.tokens = None;
+            return Err(Error::Refused("no refresh token".into()));
+        };
+        match oauth::refresh(
+            &self.mcp.wire,
+            &discovery,
+            &client,
+            &self.config.redirect_uri,
+            &refresh,
+        )
+        .await
+        {
+            Ok(tokens) => {
+                self.mcp.bearer = Some(tokens.access_token.clone());
+                self.tokens = Some(tokens);
+                Ok(())
+            }
+            Err(e) => {
+                self.tokens = None;
+                self.mcp.bearer = None;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Discovery (once), registration (once, again after `invalid_client`), popup, code exchange.
+    pub async fn authorize(
+        &mut self,
+        challenge: Option<&Challenge>,
+        scope: Option<String>,
+    ) -> Result<(), Error> {
+        let wire = self.mcp.wire.clone();
+        let discovery = match (
+            &self.discovery,
+            challenge.and_then(|c| c.resource_metadata.as_ref()),
+        ) {
+            (Some(d), None) => d.clone(),
+            (Some(d), Some(url)) if &d.prm_url == url => d.clone(),
+            _ => oauth::discover(&wire, &self.mcp.url, challenge).await?,
+        };
+        self.discovery = Some(discovery.clone());
+        let scope = scope.or_else(|| oauth::select_scope(challenge, &discovery));
+        for attempt in 0..2 {
+            let client = match &self.client {
+                Some(c) => c.clone(),
+                None => {
+                    let c = oauth::register(
+                        &wire,
+                        &discovery,
+                        &self.config.registration,
+                        &self.config.redirect_uri,
+                    )
+                    .await?;
+                    self.client = Some(c.clone());
+                    c
+                }
+            };
+            let request = oauth::authorization_request(
+                &discovery,
+                &client,
+                &self.config.redirect_uri,
+                scope.clone(),
+            )?;
+            self.authorizations += 1;
+            let popup_wire = wire.sharing_transcript(true)?;
+            let outcome = popup::run_http(
+                &popup_wire,
+                &request.url,
+                &request.redirect_uri,
+                self.config.credentials.as_ref(),
+            )
+            .await?;
+            let PopupOutcome::Callback(callback) = outcome else {
+                return Err(Error::Popup(outcome));
+            };
+            let code = oauth::verify_callback(&request, &discovery, &callback)?;
+            match oauth::exchange_code(&wire, &discovery, &client, request, code).await {
+                Ok(tokens) => {
+                    self.mcp.bearer = Some(tokens.access_token.clone());
+                    self.tokens = Some(tokens);
+                    return Ok(());
+                }
+                // A deleted dynamic client: forget it and register again, once (as Claude does).
+                Err(e)
+                    if attempt == 0
+                        && e.message.starts_with("invalid_client")
+                        && self.config.registration.pre_registered.is_none() =>
+                {
+                    self.client = None;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(Error::Refused(
+            "the authorization server kept refusing the client".into(),
+        ))
+    }
+}
