@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the official MCP conformance suite (npm @modelcontextprotocol/conformance, which needs Node 22)
-# against the reference server's public `acme/catalog` project, in JSON and SSE response modes, and
-# shows that the suite catches two of our named faults. Everything stays on loopback.
+# against the reference server's public `acme/catalog` project, in JSON and SSE response modes, shows
+# that the suite catches two of our named faults, and runs the suite's client auth scenarios against
+# our host OAuth client (`metabind-conformance conformance-client`). Everything stays on loopback.
 #
 # Usage: scripts/official-conformance.sh        (installs the suite under $MCP_CONFORMANCE_HOME once)
 set -euo pipefail
@@ -78,6 +79,16 @@ stop_server
 start_server --fault session-not-ended
 run_scenario "$BASE_URL/acme/catalog" server-session-lifecycle fail
 stop_server
+
+echo "the host OAuth client against the suite's client auth scenarios:"
+cargo build -q --bin metabind-conformance --manifest-path "$ROOT/Cargo.toml"
+client_log=$(mktemp)
+code=0
+(cd "$(mktemp -d)" && timeout 600 conformance client --suite auth \
+  --command "$ROOT/target/debug/metabind-conformance conformance-client") >"$client_log" 2>&1 || code=$?
+[ "$code" -ne 0 ] && cat "$client_log"
+sed -n '/SUITE SUMMARY/,$p' "$client_log" | sed 's/^/        /'
+record "client --suite auth" pass "$code"
 
 echo "conformance: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

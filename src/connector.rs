@@ -139,6 +139,17 @@ impl Connector {
                     step_ups += 1;
                     let scope = oauth::scope_union(granted.as_deref(), asked.as_deref());
                     self.authorize(challenge.as_ref(), scope).await?;
+                    // The user's role caps the grant: when the step-up did not obtain what the server
+                    // asked for, asking again cannot help either.
+                    let now = self.tokens.as_ref().and_then(|t| t.scope.clone()).unwrap_or_default();
+                    let obtained = asked
+                        .as_deref()
+                        .unwrap_or_default()
+                        .split_whitespace()
+                        .all(|s| now.split_whitespace().any(|x| x == s));
+                    if !obtained && !now.is_empty() {
+                        return Ok(reply);
+                    }
                 }
                 _ => return Ok(reply),
             }
