@@ -39,6 +39,8 @@ pub struct Connector {
     pub tokens: Option<Tokens>,
     /// How many authorization popups this connector opened.
     pub authorizations: usize,
+    /// What `initialize` sent, to start over when the server forgets the session (404).
+    hello: Option<(Value, Value)>,
 }
 
 enum Operation<'a> {
@@ -61,6 +63,7 @@ impl Connector {
             client: None,
             tokens: None,
             authorizations: 0,
+            hello: None,
         }
     }
 
@@ -69,6 +72,7 @@ impl Connector {
         client_info: &Value,
         capabilities: &Value,
     ) -> Result<Reply, Error> {
+        self.hello = Some((client_info.clone(), capabilities.clone()));
         self.run(Operation::Initialize {
             client_info,
             capabilities,
@@ -84,6 +88,7 @@ impl Connector {
         let mut step_ups = 0;
         let mut authorized_for_this_request = false;
         let mut refreshed_for_this_request = false;
+        let mut reinitialized = false;
         loop {
             let reply = match &op {
                 Operation::Initialize {
@@ -141,7 +146,11 @@ impl Connector {
                     self.authorize(challenge.as_ref(), scope).await?;
                     // The user's role caps the grant: when the step-up did not obtain what the server
                     // asked for, asking again cannot help either.
-                    let now = self.tokens.as_ref().and_then(|t| t.scope.clone()).unwrap_or_default();
+                    let now = self
+                        .tokens
+                        .as_ref()
+                        .and_then(|t| t.scope.clone())
+                        .unwrap_or_default();
                     let obtained = asked
                         .as_deref()
                         .unwrap_or_default()
@@ -149,6 +158,19 @@ impl Connector {
                         .all(|s| now.split_whitespace().any(|x| x == s));
                     if !obtained && !now.is_empty() {
                         return Ok(reply);
+                    }
+                }
+                // MCP §1.5.4: a 404 on a request with a session id means start over with initialize.
+                404 if matches!(op, Operation::Call { .. })
+                    && self.mcp.session_id.is_some()
+                    && !reinitialized =>
+                {
+                    reinitialized = true;
+                    if let Some((info, capabilities)) = self.hello.clone() {
+                        let again = self.mcp.initialize(info, capabilities).await?;
+                        if again.result().is_none() {
+                            return Ok(reply);
+                        }
                     }
                 }
                 _ => return Ok(reply),

@@ -1,0 +1,157 @@
+//! The host side against the reference server: a connector authorizes itself through the real login and
+//! consent pages (HTTP popup), then lists and calls tools; refusals are reported as a user would see them.
+
+use std::time::Duration;
+
+use metabind_conformance::connector::{Connector, ConnectorConfig, Error};
+use metabind_conformance::oauth::RegistrationPlan;
+use metabind_conformance::popup::{Credentials, PopupOutcome};
+use metabind_conformance::wire::Wire;
+use metabind_reference_server::{spawn, RunningServer, ServerOptions};
+use serde_json::json;
+
+const CHATGPT_REDIRECT: &str = "https://chatgpt.com/connector_platform_oauth_redirect";
+
+async fn server() -> RunningServer {
+    spawn(ServerOptions::with_default_fixture().unwrap())
+        .await
+        .unwrap()
+}
+
+fn connector(server: &RunningServer, path: &str, email: &str, password: &str) -> Connector {
+    Connector::new(
+        Wire::new(Duration::from_secs(20)).unwrap(),
+        &server.url(path),
+        ConnectorConfig {
+            redirect_uri: CHATGPT_REDIRECT.into(),
+            registration: RegistrationPlan {
+                client_name: "ChatGPT (test)".into(),
+                ..Default::default()
+            },
+            credentials: Some(Credentials {
+                email: email.into(),
+                password: password.into(),
+            }),
+        },
+    )
+}
+
+async fn connect(c: &mut Connector) -> Result<(), Error> {
+    let reply = c
+        .initialize(&json!({"name": "test-host", "version": "1"}), &json!({}))
+        .await?;
+    assert!(
+        reply.result().is_some(),
+        "{}",
+        reply.received.exchange.response_body
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_member_connects_through_login_and_consent_and_calls_a_tool() {
+    let s = server().await;
+    let mut c = connector(&s, "/acme/storefront", "mia@acme.test", "mia-pass");
+    connect(&mut c).await.unwrap();
+    assert_eq!(c.authorizations, 1);
+    let tools = c.call("tools/list", &json!({})).await.unwrap();
+    assert_eq!(
+        tools.result().unwrap()["tools"].as_array().unwrap().len(),
+        2,
+        "first page"
+    );
+    let call = c
+        .call(
+            "tools/call",
+            &json!({"name": "search_products", "arguments": {"query": "tea"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(call.result().unwrap()["isError"], false);
+    // The transcript holds every exchange, with credentials redacted.
+    let transcript = c.mcp.wire.transcript.snapshot();
+    assert!(transcript.iter().any(|e| e.url.contains("/oauth/consent")));
+    assert!(transcript
+        .iter()
+        .all(|e| !e.request_body.contains("mia-pass")));
+    assert!(transcript
+        .iter()
+        .flat_map(|e| e.request_headers.iter())
+        .filter(|(k, _)| k == "authorization")
+        .all(|(_, v)| v.ends_with("[redacted]")));
+}
+
+#[tokio::test]
+async fn a_non_member_is_stopped_on_the_not_a_member_page() {
+    let s = server().await;
+    let mut c = connector(&s, "/acme/storefront", "gus@globex.test", "gus-pass");
+    match connect(&mut c).await {
+        Err(Error::Popup(PopupOutcome::Stopped {
+            text, return_link, ..
+        })) => {
+            assert!(text.contains("not a member of Acme Inc."), "{text}");
+            assert!(return_link.unwrap().contains("error=access_denied"));
+        }
+        other => panic!("expected the not-a-member page, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_a_failed_login() {
+    let s = server().await;
+    let mut c = connector(&s, "/acme/storefront", "mia@acme.test", "wrong");
+    match connect(&mut c).await {
+        Err(Error::Popup(PopupOutcome::LoginFailed(text))) => {
+            assert!(text.contains("Incorrect email or password"), "{text}")
+        }
+        other => panic!("expected a failed login, got {other:?}"),
+    }
+}
+
+/// A Viewer's grant cannot include execute:mcp: one step-up is tried, then the 403 stands.
+#[tokio::test]
+async fn a_viewer_steps_up_once_and_the_call_stays_refused() {
+    let s = server().await;
+    let mut c = connector(&s, "/acme/storefront", "vic@acme.test", "vic-pass");
+    connect(&mut c).await.unwrap();
+    let call = c
+        .call(
+            "tools/call",
+            &json!({"name": "search_products", "arguments": {"query": "tea"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(call.status(), 403);
+    assert_eq!(
+        c.authorizations, 2,
+        "initial authorization plus one step-up"
+    );
+}
+
+/// After a server-side revocation the next request gets 401; the connector refreshes (refused) and
+/// authorizes again through the popup.
+#[tokio::test]
+async fn after_revocation_the_connector_reauthorizes() {
+    let s = server().await;
+    let mut c = connector(&s, "/acme/storefront", "mia@acme.test", "mia-pass");
+    connect(&mut c).await.unwrap();
+    let http = reqwest::Client::new();
+    let grants: serde_json::Value = http
+        .get(s.url("/_admin/orgs/acme/authorized-apps"))
+        .bearer_auth(&s.admin_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = grants["grants"][0]["id"].as_str().unwrap();
+    http.delete(s.url(&format!("/_admin/orgs/acme/authorized-apps/{id}")))
+        .bearer_auth(&s.admin_key)
+        .send()
+        .await
+        .unwrap();
+    let tools = c.call("tools/list", &json!({})).await.unwrap();
+    assert!(tools.result().is_some());
+    assert_eq!(c.authorizations, 2);
+}
