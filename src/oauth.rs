@@ -421,25 +421,25 @@ pub struct AuthorizationRequest {
     pub scope: Option<String>,
 }
 
+/// The `oauth2` client with the authorization and token endpoints set.
+type OAuthClient = oauth2::Client<
+    oauth2::basic::BasicErrorResponse,
+    oauth2::basic::BasicTokenResponse,
+    oauth2::basic::BasicTokenIntrospectionResponse,
+    oauth2::StandardRevocableToken,
+    oauth2::basic::BasicRevocationErrorResponse,
+    oauth2::EndpointSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointSet,
+>;
+
 fn oauth_client(
     discovery: &Discovery,
     creds: &ClientCredentials,
     redirect_uri: &str,
-) -> Result<
-    oauth2::Client<
-        oauth2::basic::BasicErrorResponse,
-        oauth2::basic::BasicTokenResponse,
-        oauth2::basic::BasicTokenIntrospectionResponse,
-        oauth2::StandardRevocableToken,
-        oauth2::basic::BasicRevocationErrorResponse,
-        oauth2::EndpointSet,
-        oauth2::EndpointNotSet,
-        oauth2::EndpointNotSet,
-        oauth2::EndpointNotSet,
-        oauth2::EndpointSet,
-    >,
-    Error,
-> {
+) -> Result<OAuthClient, Error> {
     let auth = AuthUrl::new(
         discovery
             .endpoint("authorization_endpoint")

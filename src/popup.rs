@@ -113,11 +113,12 @@ fn parse_forms(html: &Html) -> Vec<Form> {
                         parsed.fields.push((name, attr(&input, "value")));
                     }
                 }
-                "checkbox" | "radio" => {
-                    if input.value().attr("checked").is_some() && !name.is_empty() {
-                        parsed.fields.push((name, attr(&input, "value")));
-                    }
+                "checkbox" | "radio"
+                    if input.value().attr("checked").is_some() && !name.is_empty() =>
+                {
+                    parsed.fields.push((name, attr(&input, "value")));
                 }
+                "checkbox" | "radio" => {}
                 _ if !name.is_empty() => parsed.fields.push((name, attr(&input, "value"))),
                 _ => {}
             }
