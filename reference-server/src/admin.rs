@@ -296,19 +296,35 @@ async fn remove_member(
     Path((org, email)): Path<(String, String)>,
 ) -> AdminResult {
     authorize(&state, &headers)?;
-    let mut world = state.write();
-    let organization = world
-        .organizations
-        .get_mut(&org)
-        .ok_or_else(|| AdminError::NotFound(format!("no organization {org}")))?;
-    match organization.members.remove(&email) {
-        Some(role) => {
-            Ok(Json(json!({ "org": org, "email": email, "removed_role": role })).into_response())
-        }
-        None => Err(AdminError::NotFound(format!(
+    let removed = {
+        let mut world = state.write();
+        let organization = world
+            .organizations
+            .get_mut(&org)
+            .ok_or_else(|| AdminError::NotFound(format!("no organization {org}")))?;
+        organization.members.remove(&email)
+    };
+    let Some(role) = removed else {
+        return Err(AdminError::NotFound(format!(
             "{email} is not a member of {org}"
-        ))),
+        )));
+    };
+    // Their authorizations in this organization end with the membership (taken after the world lock
+    // is released: the two locks are never held together).
+    let mut data = lock(&state.oauth);
+    let grants: Vec<String> = data
+        .grants
+        .values()
+        .filter(|g| g.org == org && g.email == email && !g.revoked)
+        .map(|g| g.id.clone())
+        .collect();
+    for g in &grants {
+        crate::oauth::token::revoke_unless_faulty(&state, &mut data, g);
     }
+    Ok(Json(
+        json!({ "org": org, "email": email, "removed_role": role, "revoked_grants": grants.len() }),
+    )
+    .into_response())
 }
 
 /// Publish: production becomes a copy of the draft (MCP App Studio's Publish button).
@@ -502,6 +518,15 @@ async fn save_draft_tool(
         return Err(AdminError::BadRequest(
             "input_schema is not a valid JSON Schema".into(),
         ));
+    }
+    if let Some(output) = &def.output_schema {
+        if output.get("type").and_then(Value::as_str) != Some("object")
+            || jsonschema::validator_for(output).is_err()
+        {
+            return Err(AdminError::BadRequest(
+                "output_schema must be a valid JSON Schema with type \"object\"".into(),
+            ));
+        }
     }
     if tool.is_empty()
         || !tool
@@ -758,6 +783,19 @@ async fn oauth_settings(
 ) -> AdminResult {
     authorize(&state, &headers)?;
     let edit = body(payload)?;
+    const MAX_TTL_SECS: u64 = 10 * 365 * 24 * 3600;
+    if edit
+        .access_token_ttl_secs
+        .or(edit.refresh_token_ttl_secs)
+        .is_some_and(|s| s > MAX_TTL_SECS)
+        || edit
+            .refresh_token_ttl_secs
+            .is_some_and(|s| s > MAX_TTL_SECS)
+    {
+        return Err(AdminError::BadRequest(format!(
+            "token lifetimes are capped at {MAX_TTL_SECS} seconds"
+        )));
+    }
     let mut data = lock(&state.oauth);
     if let Some(s) = edit.access_token_ttl_secs {
         data.access_ttl = std::time::Duration::from_secs(s);

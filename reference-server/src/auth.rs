@@ -19,6 +19,8 @@ use crate::state::{ApiKeyStatus, AppState};
 
 pub const SCOPE_READ_TYPES: &str = "read:types";
 pub const SCOPE_READ_ASSETS: &str = "read:assets";
+/// Requested by Metabind's own clients (spec/metabind.md §2.3); reads package metadata.
+pub const SCOPE_READ_PACKAGES: &str = "read:packages";
 pub const SCOPE_EXECUTE: &str = "execute:mcp";
 pub const SCOPE_EXECUTE_DRAFT: &str = "execute:mcp-draft";
 pub const SCOPE_OFFLINE: &str = "offline_access";
@@ -50,10 +52,15 @@ pub enum PrincipalKind {
 
 /// What anyone may do on a public project's production endpoint (plus refresh tokens for logins).
 pub fn public_scopes(with_offline: bool) -> BTreeSet<String> {
-    let mut scopes: BTreeSet<String> = [SCOPE_READ_TYPES, SCOPE_READ_ASSETS, SCOPE_EXECUTE]
-        .into_iter()
-        .map(String::from)
-        .collect();
+    let mut scopes: BTreeSet<String> = [
+        SCOPE_READ_TYPES,
+        SCOPE_READ_PACKAGES,
+        SCOPE_READ_ASSETS,
+        SCOPE_EXECUTE,
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
     if with_offline {
         scopes.insert(SCOPE_OFFLINE.to_owned());
     }

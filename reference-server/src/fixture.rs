@@ -385,6 +385,12 @@ impl Fixture {
         let users: BTreeSet<&str> = self.users.iter().map(|u| u.email.as_str()).collect();
         let orgs: BTreeSet<&str> = self.organizations.iter().map(|o| o.id.as_str()).collect();
         for org in &self.organizations {
+            if ["oauth", "_admin", ".well-known"].contains(&org.id.as_str()) {
+                return Err(format!(
+                    "organization id {:?} is reserved (it names a route)",
+                    org.id
+                ));
+            }
             for member in &org.members {
                 if !users.contains(member.email.as_str()) {
                     return Err(format!(

@@ -256,7 +256,10 @@ async fn tools_call(call: &Call<'_>, params: &Map<String, Value>) -> Result<Valu
     };
     // Before 2025-11-25 there are no tasks: the `task` field is ignored and every tool runs inline.
     let tasks_enabled = call.protocol_version >= "2025-11-25";
-    let task = params.get("task").filter(|_| tasks_enabled);
+    let task = params
+        .get("task")
+        .filter(|t| !t.is_null())
+        .filter(|_| tasks_enabled);
     match (task, tool.task_support()) {
         (Some(_), TaskSupport::Forbidden) => Err(RpcError::new(
             METHOD_NOT_FOUND,

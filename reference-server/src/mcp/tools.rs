@@ -38,8 +38,34 @@ pub async fn run(invocation: Invocation) -> Value {
         return error_result(&text);
     }
     match outcome(&invocation) {
-        Ok((text, structured)) => success_result(&invocation, text, structured),
+        Ok((text, structured)) => match check_output(&invocation, structured.as_ref()) {
+            Ok(()) => success_result(&invocation, text, structured),
+            Err(message) => error_result(&message),
+        },
         Err(message) => error_result(&message),
+    }
+}
+
+/// MCP §4.2: with an outputSchema the server MUST return conforming structuredContent.
+fn check_output(invocation: &Invocation, structured: Option<&Value>) -> Result<(), String> {
+    let Some(schema) = &invocation.tool.output_schema else {
+        return Ok(());
+    };
+    let name = &invocation.tool.name;
+    let structured = structured.ok_or_else(|| {
+        format!("{name} declares an outputSchema but produced no structured content")
+    })?;
+    let validator = jsonschema::validator_for(schema)
+        .map_err(|e| format!("the outputSchema of {name} is not a valid JSON Schema: {e}"))?;
+    let first = validator
+        .iter_errors(structured)
+        .next()
+        .map(|e| e.to_string());
+    match first {
+        None => Ok(()),
+        Some(e) => Err(format!(
+            "{name} produced output that does not match its outputSchema: {e}"
+        )),
     }
 }
 

@@ -28,6 +28,10 @@ fn forbidden_address(ip: IpAddr, allow_loopback: bool) -> bool {
     match ip {
         IpAddr::V4(v4) => {
             (v4.is_loopback() && !allow_loopback)
+                || v4.octets()[0] == 0 // 0.0.0.0/8
+                || v4.octets()[0] >= 240 // 240.0.0.0/4 reserved
+                || (v4.octets()[0] == 198 && (v4.octets()[1] & 0xfe) == 18) // 198.18/15 benchmarking
+                || (v4.octets()[0..3] == [192, 0, 0]) // 192.0.0.0/24 protocol assignments
                 || v4.is_private()
                 || v4.is_link_local()
                 || v4.is_unspecified()
@@ -45,6 +49,10 @@ fn forbidden_address(ip: IpAddr, allow_loopback: bool) -> bool {
                 || v6.is_multicast()
                 || (v6.segments()[0] & 0xfe00) == 0xfc00 // fc00::/7 unique local
                 || (v6.segments()[0] & 0xffc0) == 0xfe80 // fe80::/10 link local
+                || (v6.segments()[0] & 0xffc0) == 0xfec0 // fec0::/10 site local
+                || v6.segments()[0] == 0x2002 // 6to4 embeds an IPv4 address
+                || v6.segments()[0..6] == [0x64, 0xff9b, 0, 0, 0, 0] // NAT64
+                || v6.segments()[0..6] == [0, 0, 0, 0, 0, 0] // IPv4-compatible
         }
     }
 }
@@ -111,6 +119,8 @@ async fn fetch(state: &AppState, client_id: &str) -> Result<(OAuthClient, Durati
     let http = reqwest::Client::builder()
         .timeout(FETCH_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
+        // A proxy from the environment would bypass the address checks and the pinning.
+        .no_proxy()
         .resolve(&lookup_host, addr)
         .build()
         .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
@@ -204,13 +214,9 @@ pub fn validate(client_id: &str, document: &Value) -> Result<OAuthClient, String
     let client_name = obj
         .get("client_name")
         .and_then(Value::as_str)
-        .map(String::from)
-        .unwrap_or_else(|| {
-            Url::parse(client_id)
-                .ok()
-                .and_then(|u| u.host_str().map(String::from))
-                .unwrap_or_else(|| client_id.to_owned())
-        });
+        .filter(|n| !n.trim().is_empty())
+        .ok_or("the client metadata document needs a client_name")?
+        .to_owned();
     Ok(OAuthClient {
         client_id: client_id.to_owned(),
         client_secret: None,
@@ -219,6 +225,16 @@ pub fn validate(client_id: &str, document: &Value) -> Result<OAuthClient, String
         token_endpoint_auth_method: method,
         scope: obj.get("scope").and_then(Value::as_str).map(String::from),
         kind: ClientKind::MetadataDocument,
+        grant_types: obj
+            .get("grant_types")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_else(|| vec!["authorization_code".into()]),
     })
 }
 

@@ -14,6 +14,7 @@ use crate::state::AppState;
 
 pub const ALL_SCOPES: &[&str] = &[
     SCOPE_READ_TYPES,
+    crate::auth::SCOPE_READ_PACKAGES,
     SCOPE_READ_ASSETS,
     SCOPE_EXECUTE,
     SCOPE_EXECUTE_DRAFT,

@@ -320,6 +320,7 @@ async fn authorize(
         id: random_token(),
         client_id: client.client_id.clone(),
         client_name: client.client_name.clone(),
+        redirect_uri_sent: param(&params, "redirect_uri").is_some(),
         redirect_uri,
         state: client_state.clone(),
         code_challenge,
@@ -380,7 +381,7 @@ fn form_params(body: &str) -> Vec<(String, String)> {
     parse_params(body).unwrap_or_default()
 }
 
-fn constant_time_eq(a: &str, b: &str) -> bool {
+pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
@@ -461,6 +462,11 @@ fn decide(state: &AppState, pending: &PendingRequest, email: &str) -> Decision {
     let public_production =
         endpoint.env == Environment::Production && project.visibility == Visibility::Public;
     let allowed: BTreeSet<String> = match &role {
+        Some(_) if public_production => world
+            .scopes_of(&endpoint.org, email)
+            .union(&auth::public_scopes(true))
+            .cloned()
+            .collect(),
         Some(_) => world.scopes_of(&endpoint.org, email),
         None if public_production => auth::public_scopes(true),
         None if state.faults().has(Fault::NonMemberAllowed) => pending.scopes.clone(),
@@ -591,6 +597,7 @@ async fn consent_submit(
                     AuthCode {
                         client_id: pending.client_id.clone(),
                         redirect_uri: pending.redirect_uri.clone(),
+                        redirect_uri_sent: pending.redirect_uri_sent,
                         code_challenge: pending.code_challenge.clone(),
                         email: session.email.clone(),
                         endpoint: pending.endpoint.clone(),

@@ -25,6 +25,7 @@ pub fn describe_scope(scope: &str) -> &'static str {
     match scope {
         "read:types" => "See this project's tools and their descriptions",
         "read:assets" => "Load this project's interactive views",
+        "read:packages" => "Read this project's published packages",
         "execute:mcp" => "Run this project's published tools on your behalf",
         "execute:mcp-draft" => "Use this project's draft (unpublished) tools",
         "offline_access" => "Stay connected without asking you to sign in again",

@@ -31,6 +31,17 @@ pub struct OAuthClient {
     pub token_endpoint_auth_method: TokenEndpointAuth,
     pub scope: Option<String>,
     pub kind: ClientKind,
+    /// Registered grant types; `refresh_token` earns refresh tokens even without `offline_access`.
+    pub grant_types: Vec<String>,
+}
+
+impl OAuthClient {
+    /// Refresh tokens go to clients that registered the refresh_token grant or were granted
+    /// `offline_access` (hosts choosing scopes from the challenge never ask for it, MCP §7.5).
+    pub fn gets_refresh_tokens(&self, scopes: &BTreeSet<String>) -> bool {
+        self.grant_types.iter().any(|g| g == "refresh_token")
+            || scopes.contains(crate::auth::SCOPE_OFFLINE)
+    }
 }
 
 /// A validated `/authorize` request waiting for the user to sign in and consent.
@@ -40,6 +51,8 @@ pub struct PendingRequest {
     pub client_id: String,
     pub client_name: String,
     pub redirect_uri: String,
+    /// Whether the authorization request named it (then the token request must too).
+    pub redirect_uri_sent: bool,
     pub state: Option<String>,
     pub code_challenge: String,
     pub scopes: BTreeSet<String>,
@@ -59,6 +72,8 @@ pub struct BrowserSession {
 pub struct AuthCode {
     pub client_id: String,
     pub redirect_uri: String,
+    /// Whether the authorization request named it (then the token request must too).
+    pub redirect_uri_sent: bool,
     pub code_challenge: String,
     pub email: String,
     pub endpoint: EndpointKey,
@@ -149,6 +164,7 @@ impl OAuthData {
                         token_endpoint_auth_method: c.token_endpoint_auth_method,
                         scope: c.scope.clone(),
                         kind: ClientKind::PreRegistered,
+                        grant_types: vec!["authorization_code".into(), "refresh_token".into()],
                     },
                 )
             })
@@ -216,11 +232,12 @@ impl OAuthData {
         true
     }
 
-    /// Issues an access token (and a refresh token when `offline_access` was granted).
+    /// Issues an access token, and a refresh token when `with_refresh`.
     pub fn issue_tokens(
         &mut self,
         grant_id: &str,
         scopes: &BTreeSet<String>,
+        with_refresh: bool,
     ) -> (String, Option<String>) {
         self.sweep();
         let access = random_token();
@@ -233,7 +250,7 @@ impl OAuthData {
                 expires_at: now + self.access_ttl,
             },
         );
-        let refresh = scopes.contains(crate::auth::SCOPE_OFFLINE).then(|| {
+        let refresh = with_refresh.then(|| {
             let token = random_token();
             self.refresh_tokens.insert(
                 token.clone(),

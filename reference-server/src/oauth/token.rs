@@ -108,7 +108,9 @@ async fn authenticate_client(
         TokenEndpointAuth::None => Ok(client),
         TokenEndpointAuth::ClientSecretBasic | TokenEndpointAuth::ClientSecretPost => {
             let expected = client.client_secret.as_deref().unwrap_or_default();
-            if presented.is_some_and(|p| !expected.is_empty() && p == expected) {
+            if presented.is_some_and(|p| {
+                !expected.is_empty() && crate::oauth::constant_time_eq(p, expected)
+            }) {
                 Ok(client)
             } else {
                 Err(OAuthError::invalid_client(
@@ -203,8 +205,9 @@ fn exchange_code(
             "the authorization code was issued to another client",
         ));
     }
+    // RFC 6749 §4.1.3: required, and identical, when the authorization request included it.
     if param(params, "redirect_uri").is_some_and(|r| r != record.redirect_uri)
-        || (param(params, "redirect_uri").is_none() && client.redirect_uris.len() > 1)
+        || (param(params, "redirect_uri").is_none() && record.redirect_uri_sent)
     {
         return Err(OAuthError::invalid_grant(
             "redirect_uri differs from the authorization request",
@@ -273,7 +276,8 @@ fn exchange_code(
     if let Some(c) = data.codes.get_mut(code) {
         c.redeemed_grant = Some(grant_id.clone());
     }
-    let (access, refresh) = data.issue_tokens(&grant_id, &record.scopes);
+    let with_refresh = client.gets_refresh_tokens(&record.scopes);
+    let (access, refresh) = data.issue_tokens(&grant_id, &record.scopes, with_refresh);
     let expires_in = data.access_ttl.as_secs();
     Ok(token_response(
         &access,
@@ -288,11 +292,15 @@ fn exchange_code(
 pub fn current_allowance(state: &AppState, email: &str, grant: &Grant) -> Option<BTreeSet<String>> {
     let world = state.read();
     let project = world.project(&grant.endpoint.org, &grant.endpoint.project)?;
-    if world.role_of(&grant.endpoint.org, email).is_some() {
-        return Some(world.scopes_of(&grant.endpoint.org, email));
-    }
     let public_production =
         grant.endpoint.env == Environment::Production && project.visibility == Visibility::Public;
+    if world.role_of(&grant.endpoint.org, email).is_some() {
+        let mut scopes = world.scopes_of(&grant.endpoint.org, email);
+        if public_production {
+            scopes.extend(crate::auth::public_scopes(true));
+        }
+        return Some(scopes);
+    }
     if public_production || state.faults().has(Fault::NonMemberAllowed) {
         Some(crate::auth::public_scopes(true))
     } else {
@@ -370,9 +378,21 @@ fn refresh(
         }
     };
     let mut data = lock(&state.oauth);
+    // Re-check under the lock that rotates: a concurrent refresh or a revocation may have come first.
+    let still_valid = data
+        .refresh_tokens
+        .get(presented)
+        .is_some_and(|r| !r.rotated)
+        && data.grants.get(&grant.id).is_some_and(|g| !g.revoked);
+    if !still_valid && !faults.has(Fault::RefreshNotRotated) {
+        data.revoke_grant(&grant.id);
+        return Err(OAuthError::invalid_grant(
+            "the refresh token was already used; the grant is revoked",
+        ));
+    }
     let expires_in = data.access_ttl.as_secs();
     if faults.has(Fault::RefreshNotRotated) {
-        let (access, _) = data.issue_tokens(&grant.id, &BTreeSet::new());
+        let (access, _) = data.issue_tokens(&grant.id, &BTreeSet::new(), false);
         if let Some(t) = data.access_tokens.get_mut(&access) {
             t.scopes = scopes.clone();
         }
@@ -386,7 +406,7 @@ fn refresh(
     if let Some(old) = data.refresh_tokens.get_mut(presented) {
         old.rotated = true;
     }
-    let (access, refresh) = data.issue_tokens(&grant.id, &scopes);
+    let (access, refresh) = data.issue_tokens(&grant.id, &scopes, false);
     // A narrowed refresh without offline_access still rotates: keep a refresh token.
     let refresh = refresh.unwrap_or_else(|| {
         let token = random_token();
@@ -554,6 +574,7 @@ fn register_inner(state: &AppState, metadata: &Value) -> Result<Response, OAuthE
         token_endpoint_auth_method: method,
         scope: scope.clone(),
         kind: ClientKind::Dynamic,
+        grant_types: grant_types.clone(),
     };
     lock(&state.oauth).clients.insert(client_id.clone(), client);
     let issued_at = SystemTime::now()
