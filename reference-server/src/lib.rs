@@ -14,7 +14,6 @@ pub mod state;
 pub mod wellknown;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use axum::Router;
 use tokio::sync::watch;
@@ -168,9 +167,4 @@ pub async fn spawn(options: ServerOptions) -> Result<RunningServer, StartError> 
         shutdown: shutdown_tx,
         task: Some(task),
     })
-}
-
-/// Where the default fixture lives, for command-line defaults.
-pub fn default_fixture_file() -> PathBuf {
-    default_fixture_path()
 }

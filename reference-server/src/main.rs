@@ -59,7 +59,7 @@ async fn main() -> ExitCode {
     }
     let path = args
         .fixtures
-        .unwrap_or_else(metabind_reference_server::default_fixture_file);
+        .unwrap_or_else(metabind_reference_server::default_fixture_path);
     let fixture = match Fixture::load(&path) {
         Ok(f) => f,
         Err(e) => {

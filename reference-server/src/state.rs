@@ -2,7 +2,7 @@
 //! that wraps it. Built once from a [`Fixture`]; the admin API changes it, and every change is visible
 //! on the next request. Locks are std locks that are never held across an `.await`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde_json::{json, Map, Value};
@@ -400,5 +400,3 @@ pub fn tool_json(tool: &Tool, protocol_version: &str) -> Value {
 pub fn random_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
-
-pub type SharedMap<K, V> = Mutex<HashMap<K, V>>;

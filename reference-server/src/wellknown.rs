@@ -65,7 +65,10 @@ async fn root_metadata(State(state): State<AppState>) -> Response {
     Json(json!({
         "resource": base,
         "authorization_servers": [base],
-        "scopes_supported": ["read:types", "read:assets", "execute:mcp", "execute:mcp-draft"],
+        "scopes_supported": crate::oauth::metadata::ALL_SCOPES
+            .iter()
+            .filter(|s| **s != auth::SCOPE_OFFLINE)
+            .collect::<Vec<_>>(),
         "bearer_methods_supported": ["header"],
         "resource_name": "Metabind MCP (reference server)",
     }))

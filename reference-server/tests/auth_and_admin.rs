@@ -57,15 +57,7 @@ async fn a_private_endpoint_without_a_token_gets_401_with_a_resource_metadata_ch
         assert_eq!(prm["bearer_methods_supported"], json!(["header"]));
         assert!(prm["resource_name"].as_str().unwrap().contains("Acme"));
     }
-    let root: Value = t
-        .http
-        .get(t.url("/.well-known/oauth-protected-resource"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let root = t.get_json("/.well-known/oauth-protected-resource").await;
     assert!(!root["authorization_servers"].as_array().unwrap().is_empty());
     let missing = t
         .send(

@@ -257,27 +257,11 @@ async fn misbehaves(fault: Fault, t: &TestServer) -> bool {
             .header("www-authenticate")
             .is_none(),
         Fault::PrmResourceWrong => {
-            let prm: Value = t
-                .http
-                .get(t.url("/.well-known/oauth-protected-resource/acme/storefront"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let prm = t.get_json("/.well-known/oauth-protected-resource/acme/storefront").await;
             prm["resource"] != t.url(STOREFRONT)
         }
         Fault::S256NotAdvertised => {
-            let metadata: Value = t
-                .http
-                .get(t.url("/.well-known/oauth-authorization-server"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let metadata = t.get_json("/.well-known/oauth-authorization-server").await;
             metadata.get("code_challenge_methods_supported").is_none()
         }
         Fault::UiWrongMimeType => {

@@ -9,12 +9,6 @@ use serde_json::{json, Value};
 
 const STOREFRONT: &str = "/acme/storefront";
 
-async fn get_json(t: &TestServer, path: &str) -> Value {
-    let response = t.http.get(t.url(path)).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{path}");
-    response.json().await.unwrap()
-}
-
 /// RFC 8414 and OpenID discovery paths plus the project-path form Metabind's clients read.
 #[tokio::test]
 async fn authorization_server_metadata_is_served_at_every_discovery_path() {
@@ -25,7 +19,7 @@ async fn authorization_server_metadata_is_served_at_every_discovery_path() {
         "/acme/storefront/.well-known/oauth-authorization-server",
         "/acme/projects/storefront/.well-known/oauth-authorization-server",
     ] {
-        let m = get_json(&t, path).await;
+        let m = t.get_json(path).await;
         assert_eq!(m["issuer"], t.server.base_url, "{path}");
         assert_eq!(m["code_challenge_methods_supported"], json!(["S256"]));
         assert!(m["token_endpoint_auth_methods_supported"]
@@ -49,11 +43,9 @@ async fn authorization_server_metadata_is_served_at_every_discovery_path() {
             );
         }
     }
-    let prm = get_json(
-        &t,
-        "/.well-known/oauth-protected-resource/acme/storefront/draft",
-    )
-    .await;
+    let prm = t
+        .get_json("/.well-known/oauth-protected-resource/acme/storefront/draft")
+        .await;
     assert_eq!(prm["resource"], t.url("/acme/storefront/draft"));
     assert!(prm["scopes_supported"]
         .as_array()

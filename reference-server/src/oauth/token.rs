@@ -392,10 +392,7 @@ fn refresh(
     }
     let expires_in = data.access_ttl.as_secs();
     if faults.has(Fault::RefreshNotRotated) {
-        let (access, _) = data.issue_tokens(&grant.id, &BTreeSet::new(), false);
-        if let Some(t) = data.access_tokens.get_mut(&access) {
-            t.scopes = scopes.clone();
-        }
+        let (access, _) = data.issue_tokens(&grant.id, &scopes, false);
         return Ok(token_response(
             &access,
             Some(presented),

@@ -190,6 +190,18 @@ impl TestServer {
         session
     }
 
+    /// GET a JSON document, asserting 200.
+    pub async fn get_json(&self, path: &str) -> Value {
+        let response = self
+            .http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        response.json().await.expect("a JSON body")
+    }
+
     /// An admin API call with the fixture's admin key.
     pub async fn admin(
         &self,
