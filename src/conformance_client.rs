@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use crate::connector::{Connector, ConnectorConfig};
 use crate::oauth::{ClientCredentials, RegistrationPlan};
+use crate::popup::Popup;
 use crate::wire::Wire;
 
 /// The Client ID Metadata Document URL the suite's `auth/basic-cimd` scenario expects a client to use.
@@ -49,15 +50,17 @@ pub async fn run(server_url: &str, context: Option<&str>, timeout: Duration) -> 
     let mut connector = Connector::new(
         wire,
         server_url,
-        ConnectorConfig {
-            redirect_uri: REDIRECT_URI.into(),
-            registration: RegistrationPlan {
+        // The suite's authorization server approves without pages: the HTTP popup follows its redirects.
+        ConnectorConfig::new(
+            REDIRECT_URI,
+            RegistrationPlan {
                 pre_registered,
                 metadata_document_url: Some(SUITE_CIMD_URL.into()),
                 client_name: "metabind-conformance".into(),
             },
-            credentials: None,
-        },
+            None,
+            Popup::http(),
+        ),
     );
     let info = json!({ "name": "metabind-conformance", "version": env!("CARGO_PKG_VERSION") });
     let reply = connector.initialize(&info, &json!({})).await?;

@@ -3,10 +3,14 @@
 //! union of granted and challenged scopes, a bounded number of times, and gives up when a step-up
 //! cannot help (the challenge asks for nothing new). On an expired token it refreshes first.
 
+use std::time::Duration;
+
 use serde_json::Value;
 
 use crate::oauth::{self, Challenge, ClientCredentials, Discovery, RegistrationPlan, Tokens};
-use crate::popup::{self, Credentials, PopupOutcome};
+use crate::popup::{
+    self, Credentials, LoginSelectors, Popup, PopupOutcome, PopupReport, PopupRequest,
+};
 use crate::wire::{self, McpClient, Reply, Wire};
 
 /// At most this many step-up re-authorizations per request (MCP §7.8: track attempts, avoid loops).
@@ -18,8 +22,10 @@ pub enum Error {
     Wire(#[from] wire::Error),
     #[error(transparent)]
     OAuth(#[from] oauth::Error),
-    #[error("the authorization popup did not complete: {0:?}")]
+    #[error("the authorization popup did not complete: {}", .0.describe())]
     Popup(PopupOutcome),
+    #[error(transparent)]
+    PopupDriver(#[from] popup::Error),
     #[error("{0}")]
     Refused(String),
 }
@@ -29,6 +35,31 @@ pub struct ConnectorConfig {
     pub redirect_uri: String,
     pub registration: RegistrationPlan,
     pub credentials: Option<Credentials>,
+    pub popup: Popup,
+    pub selectors: LoginSelectors,
+    /// Whether the host opens the popup within the user's click (see [`PopupRequest::from_click`]).
+    pub popup_from_click: bool,
+    pub popup_timeout: Duration,
+}
+
+impl ConnectorConfig {
+    /// A connector that signs in as `credentials` through `popup`, with the usual defaults.
+    pub fn new(
+        redirect_uri: impl Into<String>,
+        registration: RegistrationPlan,
+        credentials: Option<Credentials>,
+        popup: Popup,
+    ) -> Self {
+        ConnectorConfig {
+            redirect_uri: redirect_uri.into(),
+            registration,
+            credentials,
+            popup,
+            selectors: LoginSelectors::default(),
+            popup_from_click: true,
+            popup_timeout: Duration::from_secs(30),
+        }
+    }
 }
 
 pub struct Connector {
@@ -39,6 +70,8 @@ pub struct Connector {
     pub tokens: Option<Tokens>,
     /// How many authorization popups this connector opened.
     pub authorizations: usize,
+    /// Every popup this connector opened, in order.
+    pub popups: Vec<PopupReport>,
     /// What `initialize` sent, to start over when the server forgets the session (404).
     hello: Option<(Value, Value)>,
 }
@@ -63,6 +96,7 @@ impl Connector {
             client: None,
             tokens: None,
             authorizations: 0,
+            popups: Vec::new(),
             hello: None,
         }
     }
@@ -248,16 +282,24 @@ impl Connector {
                 scope.clone(),
             )?;
             self.authorizations += 1;
-            let popup_wire = wire.sharing_transcript(true)?;
-            let outcome = popup::run_http(
-                &popup_wire,
-                &request.url,
-                &request.redirect_uri,
-                self.config.credentials.as_ref(),
-            )
-            .await?;
-            let PopupOutcome::Callback(callback) = outcome else {
-                return Err(Error::Popup(outcome));
+            let report = self
+                .config
+                .popup
+                .open(
+                    &wire,
+                    &PopupRequest {
+                        authorization_url: &request.url,
+                        redirect_uri: &request.redirect_uri,
+                        credentials: self.config.credentials.as_ref(),
+                        selectors: &self.config.selectors,
+                        from_click: self.config.popup_from_click,
+                        timeout: self.config.popup_timeout,
+                    },
+                )
+                .await?;
+            self.popups.push(report.clone());
+            let PopupOutcome::Callback(callback) = report.outcome else {
+                return Err(Error::Popup(report.outcome));
             };
             let code = oauth::verify_callback(&request, &discovery, &callback)?;
             match oauth::exchange_code(&wire, &discovery, &client, request, code).await {

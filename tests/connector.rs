@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use metabind_conformance::connector::{Connector, ConnectorConfig, Error};
 use metabind_conformance::oauth::RegistrationPlan;
-use metabind_conformance::popup::{Credentials, PopupOutcome};
+use metabind_conformance::popup::{Credentials, Popup, PopupOutcome};
 use metabind_conformance::wire::Wire;
 use metabind_reference_server::{spawn, RunningServer, ServerOptions};
 use serde_json::json;
@@ -22,17 +22,18 @@ fn connector(server: &RunningServer, path: &str, email: &str, password: &str) ->
     Connector::new(
         Wire::new(Duration::from_secs(20)).unwrap(),
         &server.url(path),
-        ConnectorConfig {
-            redirect_uri: CHATGPT_REDIRECT.into(),
-            registration: RegistrationPlan {
+        ConnectorConfig::new(
+            CHATGPT_REDIRECT,
+            RegistrationPlan {
                 client_name: "ChatGPT (test)".into(),
                 ..Default::default()
             },
-            credentials: Some(Credentials {
+            Some(Credentials {
                 email: email.into(),
                 password: password.into(),
             }),
-        },
+            Popup::http(),
+        ),
     )
 }
 

@@ -1,49 +1,17 @@
-//! The authorization popup, driven over plain HTTP (a cookie jar and HTML form parsing): for machines
-//! without a browser and for authorization servers that approve automatically. It follows redirects,
-//! signs in on any page with a visible email/username and password field, clicks the consent button
-//! (Authorize / Allow / Approve …), and stops at the first navigation to the host's redirect URI. It
-//! reports what a user would have seen when it does not get there.
+//! The popup driven over plain HTTP (a cookie jar and HTML form parsing): for machines without a
+//! browser and for authorization servers that approve automatically. It follows redirects, signs in on
+//! any page with an email/username and password field, presses the consent button (Authorize / Allow /
+//! Approve …), and stops at the first navigation to the host's redirect URI. It reports what a user
+//! would have seen when it does not get there. It runs no JavaScript: pages that need it are for the
+//! browser driver.
 
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
+use super::{PopupOutcome, PopupRequest};
 use crate::wire::{self, Request, Wire};
 
-/// Who signs in.
-#[derive(Clone)]
-pub struct Credentials {
-    pub email: String,
-    pub password: String,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("email", &self.email)
-            .field("password", &"[redacted]")
-            .finish()
-    }
-}
-
-/// How a popup ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PopupOutcome {
-    /// The popup navigated to the host's redirect URI (this full URL).
-    Callback(String),
-    /// The sign-in page came back with an error.
-    LoginFailed(String),
-    /// A page the user cannot get past (not a member, error page…), with its visible text and, when it
-    /// offers one, the link back to the host.
-    Stopped {
-        status: u16,
-        text: String,
-        return_link: Option<String>,
-    },
-    /// A login page appeared but no credentials were given.
-    NeedsCredentials,
-}
-
-const CONSENT_WORDS: &[&str] = &[
+pub(crate) const CONSENT_WORDS: &[&str] = &[
     "authorize",
     "allow",
     "approve",
@@ -145,13 +113,10 @@ fn visible_text(html: &Html) -> String {
 }
 
 /// Drives one popup from `authorization_url` until it reaches `redirect_uri`.
-pub async fn run_http(
-    wire: &Wire,
-    authorization_url: &str,
-    redirect_uri: &str,
-    credentials: Option<&Credentials>,
-) -> Result<PopupOutcome, wire::Error> {
-    let mut request = Request::get(authorization_url).header("accept", "text/html");
+pub async fn run_http(wire: &Wire, popup: &PopupRequest<'_>) -> Result<PopupOutcome, wire::Error> {
+    let redirect_uri = popup.redirect_uri;
+    let credentials = popup.credentials;
+    let mut request = Request::get(popup.authorization_url).header("accept", "text/html");
     let mut signed_in = false;
     for _ in 0..MAX_STEPS {
         let current = request.url.clone();

@@ -1,0 +1,422 @@
+//! The popup in a real headless Chromium (the system's, never a download), driven over the DevTools
+//! protocol with chromiumoxide. One browser serves a whole run; each popup gets a fresh incognito
+//! context. A small host page served on loopback opens the popup with `window.open` the way a host's
+//! Connect button does: a blank window first, within the click, then navigated to the authorization
+//! URL once it is known. Before that navigation the driver installs in the popup an autopilot script
+//! (sign in, consent, report where it got stuck) and intercepts requests to the host's redirect URI, so
+//! the real URIs are registered and nothing leaves the machine.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
+use chromiumoxide::cdp::browser_protocol::fetch::{
+    EnableParams as FetchEnableParams, EventRequestPaused, FailRequestParams, RequestPattern,
+    RequestStage,
+};
+use chromiumoxide::cdp::browser_protocol::network::ErrorReason;
+use chromiumoxide::cdp::browser_protocol::page::AddScriptToEvaluateOnNewDocumentParams;
+use chromiumoxide::cdp::browser_protocol::target::{
+    CreateBrowserContextParams, CreateTargetParams, EventTargetCreated, TargetId,
+};
+use chromiumoxide::cdp::js_protocol::runtime::{
+    AddBindingParams, EvaluateParams, EventBindingCalled,
+};
+use chromiumoxide::Page;
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use tokio::task::JoinHandle;
+
+use super::{Error, PopupOutcome, PopupReport, PopupRequest};
+
+/// Where Chromium is looked for, in order (the first variable overrides).
+pub const SEARCHED: &str =
+    "$METABIND_CHROMIUM, /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome";
+
+const AUTOPILOT: &str = include_str!("autopilot.js");
+const BINDING: &str = "__metabindPopup";
+
+/// Chromium's usual automation switches (chromiumoxide adds the `--`), minus `disable-popup-blocking`: Chromium's own popup blocker
+/// stays on unless the run switches it off.
+const CHROMIUM_ARGS: &[&str] = &[
+    "no-first-run",
+    "no-default-browser-check",
+    "disable-background-networking",
+    "disable-sync",
+    "disable-default-apps",
+    "disable-breakpad",
+    "disable-dev-shm-usage",
+    "disable-features=Translate,HttpsUpgrades,HttpsFirstBalancedModeAutoEnable",
+    "password-store=basic",
+    "use-mock-keychain",
+    "enable-automation",
+    "lang=en-US",
+];
+
+pub fn find_chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("METABIND_CHROMIUM") {
+        return Some(PathBuf::from(path)).filter(|p| p.exists());
+    }
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+}
+
+/// The host page: a Connect button's handler, as hosts write it. Whether `window.open` gets a window is
+/// Chromium's decision (its blocker wants a user gesture).
+fn host_page(title: &str) -> String {
+    format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><title>{title}</title></head>
+<body><h1>{title}</h1><button id="connect">Connect</button>
+<script>
+window.metabindHost = {{
+  popup: null,
+  open: function () {{
+    this.popup = window.open("about:blank", "mcp_oauth", "popup,width=480,height=720");
+    return !!this.popup;
+  }},
+  navigate: function (url) {{ this.popup.location.href = url; return true; }}
+}};
+</script></body></html>"#
+    )
+}
+
+/// A running headless Chromium and the loopback server for the host page.
+pub struct BrowserPopups {
+    browser: Browser,
+    handler: JoinHandle<()>,
+    host_server: JoinHandle<()>,
+    host_url: String,
+    profile_dir: PathBuf,
+    /// Time to launch Chromium and connect to it.
+    pub launch_time: Duration,
+    /// Chromium's popup blocker is on (the browsers' default).
+    pub popup_blocker: bool,
+}
+
+impl Drop for BrowserPopups {
+    fn drop(&mut self) {
+        // The child was spawned with kill-on-drop; the handler and the host server stop with it.
+        self.handler.abort();
+        self.host_server.abort();
+        let _ = std::fs::remove_dir_all(&self.profile_dir);
+    }
+}
+
+fn browser_error(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::Browser(format!("{what}: {e}"))
+}
+
+fn unique_profile_dir() -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    std::env::temp_dir().join(format!(
+        "metabind-chromium-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+/// Escapes a URL for a Fetch pattern, where `*` and `?` are wildcards and `\` escapes.
+fn fetch_pattern(prefix: &str) -> String {
+    let mut out = String::with_capacity(prefix.len() + 1);
+    for c in prefix.chars() {
+        if matches!(c, '*' | '?' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('*');
+    out
+}
+
+impl BrowserPopups {
+    /// Starts Chromium. `popup_blocker: false` launches it with `--disable-popup-blocking`.
+    pub async fn launch(chromium: &Path, popup_blocker: bool) -> Result<BrowserPopups, Error> {
+        let started = Instant::now();
+        let profile_dir = unique_profile_dir();
+        std::fs::create_dir_all(&profile_dir)
+            .map_err(|e| browser_error("cannot create a profile directory", e))?;
+        let config = BrowserConfig::builder()
+            .chrome_executable(chromium)
+            .no_sandbox()
+            .new_headless_mode()
+            .disable_default_args()
+            .args(CHROMIUM_ARGS.iter().copied())
+            .args((!popup_blocker).then_some("disable-popup-blocking"))
+            .user_data_dir(&profile_dir)
+            .launch_timeout(Duration::from_secs(20))
+            .request_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| browser_error("bad browser configuration", e))?;
+        let (browser, mut handler) = match Browser::launch(config).await {
+            Ok(b) => b,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&profile_dir);
+                return Err(browser_error("cannot launch Chromium", e));
+            }
+        };
+        let handler = tokio::spawn(async move {
+            // Drives the DevTools connection; it ends when the browser goes away.
+            while handler.next().await.is_some() {}
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| browser_error("cannot bind the host page server", e))?;
+        let host_url = format!(
+            "http://{}/host",
+            listener
+                .local_addr()
+                .map_err(|e| browser_error("host page server", e))?
+        );
+        let app = axum::Router::new().route(
+            "/host",
+            axum::routing::get(
+                |axum::extract::Query(q): axum::extract::Query<Vec<(String, String)>>| async move {
+                    let title = q
+                        .iter()
+                        .find(|(k, _)| k == "host")
+                        .map(|(_, v)| {
+                            v.chars()
+                                .filter(|c| c.is_alphanumeric() || *c == ' ')
+                                .collect()
+                        })
+                        .unwrap_or_else(|| "MCP host".to_owned());
+                    axum::response::Html(host_page(&title))
+                },
+            ),
+        );
+        let host_server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(BrowserPopups {
+            browser,
+            handler,
+            host_server,
+            host_url,
+            profile_dir,
+            launch_time: started.elapsed(),
+            popup_blocker,
+        })
+    }
+
+    /// Opens the host page in a fresh incognito context: a host window ready for its Connect click.
+    async fn host_window(self: &Arc<Self>) -> Result<(BrowserContextId, Page), Error> {
+        let context = self
+            .browser
+            .create_browser_context(CreateBrowserContextParams::default())
+            .await
+            .map_err(|e| browser_error("cannot create an incognito context", e))?;
+        let target = CreateTargetParams::builder()
+            .url(&self.host_url)
+            .browser_context_id(context.clone())
+            .build()
+            .map_err(|e| browser_error("host window", e))?;
+        let host = match self.browser.new_page(target).await {
+            Ok(page) => page,
+            Err(e) => {
+                self.dispose(context);
+                return Err(browser_error("cannot open the host page", e));
+            }
+        };
+        if let Err(e) = host.wait_for_navigation().await {
+            self.dispose(context);
+            return Err(browser_error("the host page did not load", e));
+        }
+        Ok((context, host))
+    }
+
+    /// Closes a context and its windows in the background: the next popup need not wait.
+    fn dispose(self: &Arc<Self>, context: BrowserContextId) {
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            let _ = this.browser.dispose_browser_context(context).await;
+        });
+    }
+
+    pub async fn open(self: &Arc<Self>, request: &PopupRequest<'_>) -> Result<PopupReport, Error> {
+        let (context, host) = self.host_window().await?;
+        let result = tokio::time::timeout(request.timeout, self.drive(&host, request)).await;
+        let report = match result {
+            Ok(Ok(report)) => Ok(report),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Ok(PopupReport {
+                outcome: PopupOutcome::TimedOut {
+                    url: request.authorization_url.to_owned(),
+                },
+                driver: "browser",
+                elapsed: request.timeout,
+            }),
+        };
+        self.dispose(context);
+        report
+    }
+
+    async fn drive(&self, host: &Page, request: &PopupRequest<'_>) -> Result<PopupReport, Error> {
+        let mut created = self
+            .browser
+            .event_listener::<EventTargetCreated>()
+            .await
+            .map_err(|e| browser_error("target events", e))?;
+        let started = Instant::now();
+        let open = EvaluateParams::builder()
+            .expression("metabindHost.open()")
+            .user_gesture(request.from_click)
+            .return_by_value(true)
+            .build()
+            .map_err(|e| browser_error("evaluate", e))?;
+        let opened = host
+            .evaluate_expression(open)
+            .await
+            .map_err(|e| browser_error("the host page's Connect handler failed", e))?;
+        if opened.value() != Some(&Value::Bool(true)) {
+            return Ok(PopupReport {
+                outcome: PopupOutcome::Blocked,
+                driver: "browser",
+                elapsed: started.elapsed(),
+            });
+        }
+        let popup_id: TargetId = loop {
+            let Some(event) = created.next().await else {
+                return Err(Error::Browser(
+                    "the browser stopped reporting targets".into(),
+                ));
+            };
+            if event.target_info.opener_id.as_ref() == Some(host.target_id()) {
+                break event.target_info.target_id.clone();
+            }
+        };
+        let popup = self.page(popup_id).await?;
+        let mut paused = popup
+            .event_listener::<EventRequestPaused>()
+            .await
+            .map_err(|e| browser_error("fetch events", e))?;
+        let mut reports = popup
+            .event_listener::<EventBindingCalled>()
+            .await
+            .map_err(|e| browser_error("binding events", e))?;
+        let pattern = RequestPattern::builder()
+            .url_pattern(fetch_pattern(request.redirect_uri))
+            .request_stage(RequestStage::Request)
+            .build();
+        popup
+            .execute(FetchEnableParams::builder().pattern(pattern).build())
+            .await
+            .map_err(|e| browser_error("cannot intercept the redirect URI", e))?;
+        popup
+            .execute(AddBindingParams::new(BINDING))
+            .await
+            .map_err(|e| browser_error("cannot add the report binding", e))?;
+        let config = json!({
+            "credentials": request.credentials.is_some(),
+            "email": request.credentials.map(|c| c.email.as_str()).unwrap_or_default(),
+            "password": request.credentials.map(|c| c.password.as_str()).unwrap_or_default(),
+            "selectors": request.selectors,
+            "redirectUri": request.redirect_uri,
+        });
+        popup
+            .execute(AddScriptToEvaluateOnNewDocumentParams::new(
+                AUTOPILOT.replace("__CONFIG__", &config.to_string()),
+            ))
+            .await
+            .map_err(|e| browser_error("cannot install the autopilot", e))?;
+        let navigate = format!(
+            "metabindHost.navigate({})",
+            serde_json::to_string(request.authorization_url).unwrap_or_default()
+        );
+        host.evaluate_expression(navigate)
+            .await
+            .map_err(|e| browser_error("cannot navigate the popup", e))?;
+        let outcome = tokio::select! {
+            Some(event) = paused.next() => {
+                // Abort the navigation: the host's real page is not ours to load.
+                let _ = popup
+                    .execute(FailRequestParams::new(event.request_id.clone(), ErrorReason::Aborted))
+                    .await;
+                PopupOutcome::Callback(event.request.url.clone())
+            }
+            Some(event) = next_report(&mut reports) => report_outcome(&event.payload),
+            else => return Err(Error::Browser("the popup closed its event streams".into())),
+        };
+        Ok(PopupReport {
+            outcome,
+            driver: "browser",
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// The page handle of a new target, once the handler has attached to it.
+    async fn page(&self, id: TargetId) -> Result<Page, Error> {
+        loop {
+            match self.browser.get_page(id.clone()).await {
+                Ok(page) => return Ok(page),
+                // Attaching takes a few DevTools round trips; the caller's timeout bounds this.
+                Err(_) => tokio::time::sleep(Duration::from_millis(2)).await,
+            }
+        }
+    }
+}
+
+async fn next_report(
+    reports: &mut chromiumoxide::listeners::EventStream<EventBindingCalled>,
+) -> Option<Arc<EventBindingCalled>> {
+    while let Some(event) = reports.next().await {
+        if event.name == BINDING {
+            return Some(event);
+        }
+    }
+    None
+}
+
+fn report_outcome(payload: &str) -> PopupOutcome {
+    let report: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
+    let text = report["text"].as_str().unwrap_or_default().to_owned();
+    match report["kind"].as_str() {
+        Some("needs_credentials") => PopupOutcome::NeedsCredentials,
+        Some("login_failed") => PopupOutcome::LoginFailed(text),
+        _ => PopupOutcome::Stopped {
+            status: report["status"].as_u64().unwrap_or(0) as u16,
+            text,
+            return_link: report["returnLink"].as_str().map(String::from),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fetch_patterns_escape_wildcards() {
+        assert_eq!(
+            fetch_pattern("https://claude.ai/api/mcp/auth_callback"),
+            "https://claude.ai/api/mcp/auth_callback*"
+        );
+        assert_eq!(fetch_pattern("http://x/a?b*"), "http://x/a\\?b\\**");
+    }
+
+    #[test]
+    fn reports_become_outcomes() {
+        assert_eq!(
+            report_outcome(r#"{"kind":"login_failed","text":"Wrong password"}"#),
+            PopupOutcome::LoginFailed("Wrong password".into())
+        );
+        assert_eq!(
+            report_outcome(
+                r#"{"kind":"stopped","status":403,"text":"Not a member","returnLink":"https://h/cb?error=access_denied"}"#
+            ),
+            PopupOutcome::Stopped {
+                status: 403,
+                text: "Not a member".into(),
+                return_link: Some("https://h/cb?error=access_denied".into())
+            }
+        );
+    }
+}

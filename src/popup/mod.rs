@@ -1,0 +1,233 @@
+//! The authorization popup a host opens when a connector is added: sign in, consent, and the
+//! navigation back to the host's redirect URI, which carries the code. Two drivers: a real headless
+//! Chromium ([`browser`]) and plain HTTP ([`http`]) for machines without a browser and for
+//! authorization servers that approve automatically. Both report what the user would have seen.
+
+pub mod browser;
+pub mod http;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::wire::{self, Wire};
+
+pub use browser::BrowserPopups;
+
+/// Who signs in.
+#[derive(Clone)]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("email", &self.email)
+            .field("password", &"[redacted]")
+            .finish()
+    }
+}
+
+/// CSS selectors for sign-in pages the heuristics do not recognise (all optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginSelectors {
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub submit: Option<String>,
+    pub consent: Option<String>,
+}
+
+/// How a popup ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PopupOutcome {
+    /// The popup navigated to the host's redirect URI (this full URL).
+    Callback(String),
+    /// The browser's popup blocker stopped `window.open`: no window appeared.
+    Blocked,
+    /// The sign-in page came back with an error.
+    LoginFailed(String),
+    /// A page the user cannot get past (not a member, error page…), with its visible text and, when it
+    /// offers one, the link back to the host.
+    Stopped {
+        status: u16,
+        text: String,
+        return_link: Option<String>,
+    },
+    /// A login page appeared but no credentials were given.
+    NeedsCredentials,
+    /// Nothing conclusive happened before the popup's time limit; the page it was on.
+    TimedOut { url: String },
+}
+
+impl PopupOutcome {
+    /// One line saying what the user saw.
+    pub fn describe(&self) -> String {
+        match self {
+            PopupOutcome::Callback(url) if url.contains("error=") => {
+                format!("the popup returned to the host with an error: {url}")
+            }
+            PopupOutcome::Callback(_) => "the popup returned to the host with a code".into(),
+            PopupOutcome::Blocked => {
+                "the popup was blocked (window.open without a user gesture)".into()
+            }
+            PopupOutcome::LoginFailed(text) => format!("sign-in failed: {text}"),
+            PopupOutcome::Stopped { status, text, .. } => {
+                format!("the popup stopped on a page (HTTP {status}): {text}")
+            }
+            PopupOutcome::NeedsCredentials => {
+                "a sign-in page appeared but no credentials were given".into()
+            }
+            PopupOutcome::TimedOut { url } => format!("the popup timed out on {url}"),
+        }
+    }
+}
+
+/// One authorization popup to drive.
+#[derive(Debug, Clone)]
+pub struct PopupRequest<'a> {
+    pub authorization_url: &'a str,
+    pub redirect_uri: &'a str,
+    pub credentials: Option<&'a Credentials>,
+    pub selectors: &'a LoginSelectors,
+    /// Whether the host opens the popup straight from the user's click (a user gesture). A host that
+    /// first awaits something loses the gesture, and a popup blocker then stops the window.
+    pub from_click: bool,
+    pub timeout: Duration,
+}
+
+/// What a popup did, for the report.
+#[derive(Debug, Clone)]
+pub struct PopupReport {
+    pub outcome: PopupOutcome,
+    pub driver: &'static str,
+    /// From `window.open` (or the first request) to the outcome.
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Wire(#[from] wire::Error),
+    #[error("the browser failed: {0}")]
+    Browser(String),
+}
+
+#[derive(Clone)]
+enum Driver {
+    /// `popup_blocker`: apply the browsers' rule (no window without a user gesture).
+    Http {
+        popup_blocker: bool,
+    },
+    Browser(Arc<BrowserPopups>),
+}
+
+/// The popup driver a run uses.
+#[derive(Clone)]
+pub struct Popup {
+    driver: Driver,
+}
+
+impl std::fmt::Debug for Popup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Popup")
+            .field("driver", &self.driver_name())
+            .field("popup_blocker", &self.popup_blocker())
+            .finish()
+    }
+}
+
+impl Popup {
+    /// The HTTP driver with the browsers' popup-blocker rule.
+    pub fn http() -> Popup {
+        Popup::http_with_popup_blocker(true)
+    }
+
+    pub fn http_with_popup_blocker(popup_blocker: bool) -> Popup {
+        Popup {
+            driver: Driver::Http { popup_blocker },
+        }
+    }
+
+    pub fn browser(browser: Arc<BrowserPopups>) -> Popup {
+        Popup {
+            driver: Driver::Browser(browser),
+        }
+    }
+
+    pub fn popup_blocker(&self) -> bool {
+        match &self.driver {
+            Driver::Http { popup_blocker } => *popup_blocker,
+            Driver::Browser(b) => b.popup_blocker,
+        }
+    }
+
+    /// The browser when Chromium is found and starts, else HTTP with a one-line notice saying why.
+    pub async fn detect(popup_blocker: bool) -> (Popup, Option<String>) {
+        match browser::find_chromium() {
+            None => (
+                Popup::http_with_popup_blocker(popup_blocker),
+                Some(format!(
+                    "notice: no Chromium found ({}); popups run over HTTP without JavaScript",
+                    browser::SEARCHED
+                )),
+            ),
+            Some(path) => match BrowserPopups::launch(&path, popup_blocker).await {
+                Ok(b) => (Popup::browser(Arc::new(b)), None),
+                Err(e) => (
+                    Popup::http_with_popup_blocker(popup_blocker),
+                    Some(format!(
+                        "notice: Chromium at {} did not start ({e}); popups run over HTTP",
+                        path.display()
+                    )),
+                ),
+            },
+        }
+    }
+
+    pub fn driver_name(&self) -> &'static str {
+        match self.driver {
+            Driver::Http { .. } => "http",
+            Driver::Browser(_) => "browser",
+        }
+    }
+
+    pub fn browser_handle(&self) -> Option<&Arc<BrowserPopups>> {
+        match &self.driver {
+            Driver::Browser(b) => Some(b),
+            Driver::Http { .. } => None,
+        }
+    }
+
+    /// Drives one popup. `wire` carries the HTTP driver's requests (its transcript is the connector's).
+    pub async fn open(
+        &self,
+        wire: &Wire,
+        request: &PopupRequest<'_>,
+    ) -> Result<PopupReport, Error> {
+        let started = Instant::now();
+        match &self.driver {
+            Driver::Browser(browser) => browser.open(request).await,
+            Driver::Http { popup_blocker } => {
+                let outcome = if *popup_blocker && !request.from_click {
+                    PopupOutcome::Blocked
+                } else {
+                    let jar = wire.sharing_transcript(true)?;
+                    match tokio::time::timeout(request.timeout, http::run_http(&jar, request)).await
+                    {
+                        Ok(outcome) => outcome?,
+                        Err(_) => PopupOutcome::TimedOut {
+                            url: request.authorization_url.to_owned(),
+                        },
+                    }
+                };
+                Ok(PopupReport {
+                    outcome,
+                    driver: "http",
+                    elapsed: started.elapsed(),
+                })
+            }
+        }
+    }
+}
