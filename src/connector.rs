@@ -28,6 +28,11 @@ pub enum Error {
     PopupDriver(#[from] popup::Error),
     #[error("{0}")]
     Refused(String),
+    /// A 401 that refreshing did not fix, while the connector may not open a popup on its own.
+    #[error(
+        "the server refused the token and refreshing did not help ({0}); the user must reconnect"
+    )]
+    Unauthorized(String),
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +45,11 @@ pub struct ConnectorConfig {
     /// Whether the host opens the popup within the user's click (see [`PopupRequest::from_click`]).
     pub popup_from_click: bool,
     pub popup_timeout: Duration,
+    /// Open the popup when a request gets 401 and refreshing cannot help. Hosts do this only while the
+    /// user is adding or reconnecting; a connector in use turns red instead.
+    pub authorize_on_401: bool,
+    /// Send no `scope` on the authorization request (ChatGPT's reconnect).
+    pub omit_scope: bool,
 }
 
 impl ConnectorConfig {
@@ -58,6 +68,8 @@ impl ConnectorConfig {
             selectors: LoginSelectors::default(),
             popup_from_click: true,
             popup_timeout: Duration::from_secs(30),
+            authorize_on_401: true,
+            omit_scope: false,
         }
     }
 }
@@ -150,6 +162,14 @@ impl Connector {
                         if self.try_refresh().await.is_ok() {
                             continue;
                         }
+                    }
+                    if !self.config.authorize_on_401 {
+                        return Err(Error::Unauthorized(
+                            reply
+                                .www_authenticate()
+                                .unwrap_or("no challenge")
+                                .to_owned(),
+                        ));
                     }
                     if authorized_for_this_request {
                         return Err(Error::Refused(format!(
@@ -259,7 +279,11 @@ impl Connector {
             _ => oauth::discover(&wire, &self.mcp.url, challenge).await?,
         };
         self.discovery = Some(discovery.clone());
-        let scope = scope.or_else(|| oauth::select_scope(challenge, &discovery));
+        let scope = if self.config.omit_scope {
+            None
+        } else {
+            scope.or_else(|| oauth::select_scope(challenge, &discovery))
+        };
         for attempt in 0..2 {
             let client = match &self.client {
                 Some(c) => c.clone(),

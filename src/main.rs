@@ -20,6 +20,12 @@ struct Cli {
 enum Command {
     /// Probe every endpoint of the embedded reference server (the default).
     Run,
+    /// Print wall-clock figures: server start, browser launch, popups and connector adds.
+    Bench {
+        /// How many connectors to add per popup driver.
+        #[arg(long, default_value_t = 20)]
+        popups: usize,
+    },
     /// Act as the client of the official MCP conformance suite (`conformance client --command …`):
     /// reads MCP_CONFORMANCE_SCENARIO and MCP_CONFORMANCE_CONTEXT, connects with OAuth, lists and calls
     /// tools.
@@ -37,6 +43,16 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => run_embedded().await,
+        Command::Bench { popups } => match metabind_conformance::bench::run(popups).await {
+            Ok(figures) => {
+                print!("{figures}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("bench: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::ConformanceClient { url, timeout } => {
             let scenario = std::env::var("MCP_CONFORMANCE_SCENARIO").unwrap_or_default();
             let context = std::env::var("MCP_CONFORMANCE_CONTEXT").ok();

@@ -362,6 +362,8 @@ pub struct McpClient {
     pub session_id: Option<String>,
     pub protocol_version: Option<String>,
     pub bearer: Option<String>,
+    /// The protocol version `initialize` offers.
+    pub offered_version: String,
     next_id: i64,
 }
 
@@ -373,6 +375,7 @@ impl McpClient {
             session_id: None,
             protocol_version: None,
             bearer: None,
+            offered_version: LATEST_PROTOCOL_VERSION.to_owned(),
             next_id: 1,
         }
     }
@@ -425,7 +428,7 @@ impl McpClient {
         let reply = self
             .call(
                 "initialize",
-                json!({ "protocolVersion": LATEST_PROTOCOL_VERSION, "capabilities": capabilities, "clientInfo": client_info }),
+                json!({ "protocolVersion": self.offered_version, "capabilities": capabilities, "clientInfo": client_info }),
             )
             .await?;
         if let Some(result) = reply.result() {

@@ -76,7 +76,10 @@ async fn a_member_signs_in_and_consents_in_the_browser() {
         "{url}"
     );
     let tools = c.call("tools/list", &json!({})).await.unwrap();
-    assert!(tools.result().unwrap()["tools"].as_array().unwrap().len() > 0);
+    assert!(!tools.result().unwrap()["tools"]
+        .as_array()
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]

@@ -1,0 +1,122 @@
+//! `metabind-conformance bench`: wall-clock figures for the costly phases of a run — server start,
+//! browser launch, the authorization popup (open → signed in → consent → code captured) and a whole
+//! connector add — so they can be tracked. Figures are printed, never asserted.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use metabind_reference_server::{spawn, ServerOptions};
+
+use crate::host::{HostProfile, Login, MockHost};
+use crate::popup::{browser, BrowserPopups, Credentials, Popup};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("cannot start the embedded server: {0}")]
+    Server(String),
+    #[error("{0}")]
+    Popup(String),
+}
+
+/// Median, 90th percentile, min and max of durations, in milliseconds.
+pub fn summary(mut samples: Vec<Duration>) -> String {
+    if samples.is_empty() {
+        return "no samples".into();
+    }
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+    format!(
+        "median {:.0} ms, p90 {:.0} ms, min {:.0} ms, max {:.0} ms (n={})",
+        ms(at(0.5)),
+        ms(at(0.9)),
+        ms(samples[0]),
+        ms(samples[samples.len() - 1]),
+        samples.len()
+    )
+}
+
+/// Adds `n` connectors as mia@acme.test to acme/storefront with the ChatGPT profile through `popup`,
+/// returning (popup durations, whole-add durations).
+async fn connectors(
+    popup: Popup,
+    url: &str,
+    n: usize,
+) -> Result<(Vec<Duration>, Vec<Duration>), BenchError> {
+    let host = MockHost::new(
+        HostProfile::builtin("chatgpt").expect("built-in profile"),
+        popup,
+    );
+    let (mut popups, mut adds) = (Vec::new(), Vec::new());
+    for _ in 0..n {
+        let started = Instant::now();
+        let login = Login::User(Credentials {
+            email: "mia@acme.test".into(),
+            password: "mia-pass".into(),
+        });
+        let c = host.add_connector(url, login).await;
+        if !c.state.is_connected() {
+            return Err(BenchError::Popup(format!("{:?}", c.state)));
+        }
+        adds.push(started.elapsed());
+        popups.extend(c.connector.popups.iter().map(|p| p.elapsed));
+    }
+    Ok((popups, adds))
+}
+
+/// Runs the bench and returns the printed figures.
+pub async fn run(popups: usize) -> Result<String, BenchError> {
+    let mut out = String::new();
+    let started = Instant::now();
+    let server = spawn(
+        ServerOptions::with_default_fixture().map_err(|e| BenchError::Server(e.to_string()))?,
+    )
+    .await
+    .map_err(|e| BenchError::Server(e.to_string()))?;
+    let _ = writeln!(
+        out,
+        "server start:        {:.0} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    let url = server.url("/acme/storefront");
+    match browser::find_chromium() {
+        Some(path) => {
+            let browser = BrowserPopups::launch(&path, true)
+                .await
+                .map_err(|e| BenchError::Popup(e.to_string()))?;
+            let _ = writeln!(
+                out,
+                "browser launch:      {:.0} ms ({})",
+                browser.launch_time.as_secs_f64() * 1000.0,
+                path.display()
+            );
+            let (popup_times, adds) =
+                connectors(Popup::browser(Arc::new(browser)), &url, popups).await?;
+            let _ = writeln!(out, "browser popup:       {}", summary(popup_times));
+            let _ = writeln!(out, "connector add (browser): {}", summary(adds));
+        }
+        None => {
+            let _ = writeln!(out, "browser: no Chromium found ({})", browser::SEARCHED);
+        }
+    }
+    let (popup_times, adds) = connectors(Popup::http(), &url, popups).await?;
+    let _ = writeln!(out, "http popup:          {}", summary(popup_times));
+    let _ = writeln!(out, "connector add (http):    {}", summary(adds));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_pick_order_statistics() {
+        let samples = (1..=10).map(Duration::from_millis).collect();
+        assert_eq!(
+            summary(samples),
+            "median 6 ms, p90 9 ms, min 1 ms, max 10 ms (n=10)"
+        );
+        assert_eq!(summary(Vec::new()), "no samples");
+    }
+}

@@ -1,0 +1,515 @@
+//! Mock hosts: a host profile driving connectors the way that host does. A connector is added
+//! (discover → register → popup → token → initialize → `tools/list`), is then connected (green) or
+//! failed (red, with the reason), calls tools with the host's confirmation, badge and task-polling
+//! decisions recorded, notices a server-side revocation on its next request, and can be removed
+//! locally and reconnected.
+
+pub mod client_metadata;
+pub mod profile;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::connector::{self, Connector, ConnectorConfig};
+use crate::oauth::{ClientCredentials, RegistrationPlan};
+use crate::popup::{Credentials, Popup, PopupOutcome};
+use crate::wire::{Reply, Wire};
+
+pub use client_metadata::ClientMetadataSite;
+pub use profile::{AuthKind, HostProfile, Registration, TaskUse, UiPath};
+
+/// At most this many `tools/list` pages are followed.
+const MAX_PAGES: usize = 100;
+
+/// How the user signs in to the connector.
+#[derive(Debug, Clone)]
+pub enum Login {
+    /// Through the OAuth popup with these credentials.
+    User(Credentials),
+    /// A bearer token the host sends on every request (custom hosts).
+    Bearer(String),
+    /// No credentials: anonymous, or a popup that will ask for them.
+    Anonymous,
+}
+
+/// A host: its profile and how it runs popups.
+#[derive(Clone)]
+pub struct MockHost {
+    pub profile: Arc<HostProfile>,
+    pub popup: Popup,
+    /// Host timeouts are multiplied by this, so tests scale minutes down instead of waiting them out.
+    pub time_factor: f64,
+    /// Serves this host's Client ID Metadata Document on loopback, when the target may fetch it.
+    pub metadata_site: Option<Arc<ClientMetadataSite>>,
+    /// The limit on every HTTP exchange.
+    pub request_timeout: Duration,
+    /// A client the host was given up front (pre-registered), used when the profile prefers it.
+    pub pre_registered: Option<ClientCredentials>,
+}
+
+/// The connector's status, as the host shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectorState {
+    /// Green: added and usable, with the warning the host shows, if any.
+    Connected { warning: Option<String> },
+    /// Red: not usable, and why.
+    Failed { reason: String },
+    /// Removed on the host side: the local token is gone.
+    Removed,
+}
+
+impl ConnectorState {
+    pub fn is_connected(&self) -> bool {
+        matches!(self, ConnectorState::Connected { .. })
+    }
+}
+
+/// What the host decided before calling a tool, from its annotations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallDecision {
+    /// The host asks "Are you sure?" first.
+    pub confirmation: bool,
+    /// The host shows a "calls external services" badge.
+    pub open_world_badge: bool,
+    /// The host calls it as a task and polls.
+    pub as_task: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallOutcome {
+    /// A `CallToolResult` (which may have `isError: true`).
+    Result(Value),
+    /// A JSON-RPC error answered the call.
+    ProtocolError(Value),
+    /// The server refused the call over HTTP (403 after step-up, …), with what the host tells the user.
+    Refused { status: u16, reason: String },
+    /// The connector lost its authorization: it is now red.
+    Disconnected { reason: String },
+    /// The host stopped waiting after its tool timeout.
+    GaveUp { after: Duration },
+}
+
+#[derive(Debug, Clone)]
+pub struct ToolCall {
+    pub tool: String,
+    pub decision: CallDecision,
+    pub outcome: CallOutcome,
+    /// `tasks/get` requests made while polling.
+    pub polls: usize,
+    /// The task's status history as polled (first is the create result's).
+    pub task_statuses: Vec<String>,
+    /// The result's size in characters exceeds the host's limit.
+    pub over_size_limit: bool,
+}
+
+impl MockHost {
+    pub fn new(profile: HostProfile, popup: Popup) -> MockHost {
+        MockHost {
+            profile: Arc::new(profile),
+            popup,
+            time_factor: 1.0,
+            metadata_site: None,
+            request_timeout: Duration::from_secs(30),
+            pre_registered: None,
+        }
+    }
+
+    /// The host's tool timeout, scaled.
+    pub fn tool_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.profile.tasks.tool_timeout_seconds as f64 * self.time_factor)
+    }
+
+    fn registration_plan(&self) -> RegistrationPlan {
+        let auth = &self.profile.auth;
+        let mut plan = RegistrationPlan {
+            client_name: auth
+                .client_name
+                .clone()
+                .unwrap_or_else(|| self.profile.name.clone()),
+            ..Default::default()
+        };
+        for method in &auth.registration {
+            match method {
+                Registration::PreRegistered if plan.pre_registered.is_none() => {
+                    plan.pre_registered = self.pre_registered.clone();
+                }
+                Registration::Cimd => {
+                    plan.metadata_document_url = self
+                        .metadata_site
+                        .as_ref()
+                        .map(|site| site.document_url(&self.profile.id));
+                }
+                _ => {}
+            }
+        }
+        plan
+    }
+
+    /// The user adds `url` as a custom connector.
+    pub async fn add_connector(&self, url: &str, login: Login) -> HostConnector {
+        let wire = match Wire::new(self.request_timeout) {
+            Ok(w) => w,
+            Err(e) => return HostConnector::broken(self, url, e.to_string()),
+        };
+        let (credentials, bearer) = match login {
+            Login::User(c) => (Some(c), None),
+            Login::Bearer(token) => (None, Some(token)),
+            Login::Anonymous => (None, None),
+        };
+        let oauth = self.profile.auth.kind == AuthKind::Oauth;
+        let mut config = ConnectorConfig::new(
+            self.profile.auth.redirect_uri.clone().unwrap_or_default(),
+            self.registration_plan(),
+            credentials,
+            self.popup.clone(),
+        );
+        config.popup_from_click = self.profile.auth.popup_from_click;
+        config.authorize_on_401 = oauth;
+        let mut connector = Connector::new(wire, url, config);
+        connector.mcp.bearer = bearer;
+        let mut host_connector = HostConnector {
+            host: self.clone(),
+            url: url.to_owned(),
+            connector,
+            state: ConnectorState::Removed,
+            tools: Vec::new(),
+            instructions: None,
+            calls: Vec::new(),
+        };
+        host_connector.connect().await;
+        host_connector
+    }
+}
+
+/// One connector in a host.
+pub struct HostConnector {
+    pub host: MockHost,
+    pub url: String,
+    pub connector: Connector,
+    pub state: ConnectorState,
+    /// The tools from the last complete `tools/list`.
+    pub tools: Vec<Value>,
+    pub instructions: Option<String>,
+    pub calls: Vec<ToolCall>,
+}
+
+fn failure_reason(error: &connector::Error) -> String {
+    match error {
+        connector::Error::Popup(outcome) => match outcome {
+            PopupOutcome::Blocked => "the authorization popup was blocked".into(),
+            PopupOutcome::Callback(url) if url.contains("error=access_denied") => {
+                "authorization was denied (access_denied)".into()
+            }
+            other => other.describe(),
+        },
+        other => other.to_string(),
+    }
+}
+
+impl HostConnector {
+    fn broken(host: &MockHost, url: &str, reason: String) -> HostConnector {
+        let wire = Wire::new(Duration::from_secs(1)).expect("a default HTTP client");
+        HostConnector {
+            host: host.clone(),
+            url: url.to_owned(),
+            connector: Connector::new(
+                wire,
+                url,
+                ConnectorConfig::new("", RegistrationPlan::default(), None, host.popup.clone()),
+            ),
+            state: ConnectorState::Failed { reason },
+            tools: Vec::new(),
+            instructions: None,
+            calls: Vec::new(),
+        }
+    }
+
+    fn fail(&mut self, reason: impl Into<String>) {
+        self.state = ConnectorState::Failed {
+            reason: reason.into(),
+        };
+    }
+
+    /// initialize → notifications/initialized → tools/list; sets the state. Popups may open here.
+    async fn connect(&mut self) {
+        let profile = Arc::clone(&self.host.profile);
+        self.connector.config.authorize_on_401 = profile.auth.kind == AuthKind::Oauth;
+        self.connector.mcp.offered_version = profile.protocol.version.clone();
+        let reply = self
+            .connector
+            .initialize(&profile.protocol.client_info, &profile.capabilities())
+            .await;
+        // From here on the user is not at the keyboard: a 401 turns the connector red.
+        self.connector.config.authorize_on_401 = false;
+        let reply = match reply {
+            Ok(r) => r,
+            Err(e) => return self.fail(failure_reason(&e)),
+        };
+        let Some(result) = reply.result() else {
+            return self.fail(http_failure("initialize", &reply));
+        };
+        self.instructions = result["instructions"].as_str().map(String::from);
+        match self.list_tools().await {
+            Ok(tools) => {
+                self.tools = tools;
+                if self.tools.is_empty() && profile.connect.requires_tools {
+                    self.fail(format!(
+                        "{} requires at least one tool: tools/list returned none (publish a tool)",
+                        profile.name
+                    ));
+                } else {
+                    let warning = if self.tools.is_empty() {
+                        profile.connect.empty_tools_warning.clone()
+                    } else {
+                        None
+                    };
+                    self.state = ConnectorState::Connected { warning };
+                }
+            }
+            Err(reason) => self.fail(reason),
+        }
+    }
+
+    /// Every page of `tools/list`.
+    pub async fn list_tools(&mut self) -> Result<Vec<Value>, String> {
+        let mut tools = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let params = match &cursor {
+                Some(c) => json!({ "cursor": c }),
+                None => json!({}),
+            };
+            let reply = self
+                .connector
+                .call("tools/list", &params)
+                .await
+                .map_err(|e| failure_reason(&e))?;
+            let Some(result) = reply.result() else {
+                return Err(http_failure("tools/list", &reply));
+            };
+            tools.extend(result["tools"].as_array().cloned().unwrap_or_default());
+            match result["nextCursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return Ok(tools),
+            }
+        }
+        Err(format!("tools/list did not end after {MAX_PAGES} pages"))
+    }
+
+    /// Lists the tools again (after a publish or `list_changed`); a lost authorization turns it red.
+    pub async fn refresh_tools(&mut self) -> Result<(), String> {
+        match self.list_tools().await {
+            Ok(tools) => {
+                self.tools = tools;
+                Ok(())
+            }
+            Err(reason) => {
+                self.fail(reason.clone());
+                Err(reason)
+            }
+        }
+    }
+
+    pub fn tool(&self, name: &str) -> Option<&Value> {
+        self.tools.iter().find(|t| t["name"] == name)
+    }
+
+    /// What the host decides before calling `tool`, from its annotations and `execution`.
+    pub fn decide(&self, tool: &Value) -> CallDecision {
+        let rules = &self.host.profile.annotations;
+        let hints = &tool["annotations"];
+        // MCP defaults: readOnlyHint false, destructiveHint true, openWorldHint true.
+        let read_only = hints["readOnlyHint"].as_bool().unwrap_or(false);
+        let destructive_declared = hints["destructiveHint"].as_bool() == Some(true);
+        let destructive = destructive_declared
+            || (!read_only && hints["destructiveHint"].as_bool().unwrap_or(true));
+        let open_world = hints["openWorldHint"].as_bool().unwrap_or(true);
+        let support = tool["execution"]["taskSupport"]
+            .as_str()
+            .unwrap_or("forbidden");
+        CallDecision {
+            confirmation: (rules.confirm_unless_read_only && !read_only)
+                || (rules.confirm_destructive && destructive),
+            open_world_badge: rules.open_world_badge && open_world,
+            as_task: support == "required"
+                || (support == "optional"
+                    && self.host.profile.tasks.call_as_task == TaskUse::WhenSupported),
+        }
+    }
+
+    /// The user (or the model) calls a tool; the user approves when the host asks.
+    pub async fn call_tool(&mut self, name: &str, arguments: Value) -> ToolCall {
+        let decision = self
+            .tool(name)
+            .map(|t| self.decide(t))
+            .unwrap_or(CallDecision {
+                confirmation: true,
+                open_world_badge: self.host.profile.annotations.open_world_badge,
+                as_task: false,
+            });
+        let mut call = ToolCall {
+            tool: name.to_owned(),
+            decision,
+            outcome: CallOutcome::GaveUp {
+                after: Duration::ZERO,
+            },
+            polls: 0,
+            task_statuses: Vec::new(),
+            over_size_limit: false,
+        };
+        let timeout = self.host.tool_timeout();
+        let started = Instant::now();
+        let mut params = json!({ "name": name, "arguments": arguments });
+        if decision.as_task {
+            params["task"] = json!({ "ttl": timeout.as_millis() as u64 });
+        }
+        let outcome = match tokio::time::timeout(timeout, self.request("tools/call", &params)).await
+        {
+            Err(_) => CallOutcome::GaveUp { after: timeout },
+            Ok(Err(outcome)) => outcome,
+            Ok(Ok(result)) if result.get("task").is_some() => {
+                self.poll_task(&result["task"], started, timeout, &mut call)
+                    .await
+            }
+            Ok(Ok(result)) => CallOutcome::Result(result),
+        };
+        if let (CallOutcome::Result(result), Some(limit)) =
+            (&outcome, self.host.profile.limits.max_result_chars)
+        {
+            call.over_size_limit = result.to_string().chars().count() > limit;
+        }
+        call.outcome = outcome;
+        self.calls.push(call.clone());
+        call
+    }
+
+    /// One request on the connector, sorted into a result or the outcome the user sees.
+    async fn request(&mut self, method: &str, params: &Value) -> Result<Value, CallOutcome> {
+        match self.connector.call(method, params).await {
+            Err(e @ connector::Error::Unauthorized(_)) => {
+                let reason = format!("authorization lost: {e}");
+                self.fail(reason.clone());
+                Err(CallOutcome::Disconnected { reason })
+            }
+            Err(e) => Err(CallOutcome::Refused {
+                status: 0,
+                reason: failure_reason(&e),
+            }),
+            Ok(reply) => {
+                if let Some(result) = reply.result() {
+                    return Ok(result.clone());
+                }
+                if let Some(error) = reply.error() {
+                    return Err(CallOutcome::ProtocolError(error.clone()));
+                }
+                Err(CallOutcome::Refused {
+                    status: reply.status(),
+                    reason: http_failure(method, &reply),
+                })
+            }
+        }
+    }
+
+    async fn poll_task(
+        &mut self,
+        task: &Value,
+        started: Instant,
+        timeout: Duration,
+        call: &mut ToolCall,
+    ) -> CallOutcome {
+        let Some(task_id) = task["taskId"].as_str().map(String::from) else {
+            return CallOutcome::ProtocolError(
+                json!({"message": "the task has no taskId", "task": task}),
+            );
+        };
+        let mut status = task["status"].as_str().unwrap_or_default().to_owned();
+        call.task_statuses.push(status.clone());
+        let mut interval = task["pollInterval"].as_u64().unwrap_or(1000);
+        while !matches!(
+            status.as_str(),
+            "completed" | "failed" | "cancelled" | "input_required"
+        ) {
+            let remaining = timeout.saturating_sub(started.elapsed());
+            let wait = Duration::from_millis(interval);
+            if wait >= remaining {
+                // The host gives up at its timeout and tells the server it stopped waiting.
+                tokio::time::sleep(remaining).await;
+                let _ = self
+                    .connector
+                    .call("tasks/cancel", &json!({ "taskId": task_id }))
+                    .await;
+                return CallOutcome::GaveUp { after: timeout };
+            }
+            // The server's pollInterval is the protocol's pacing, not a wait for test state.
+            tokio::time::sleep(wait).await;
+            call.polls += 1;
+            let polled = match self
+                .request("tasks/get", &json!({ "taskId": task_id }))
+                .await
+            {
+                Ok(p) => p,
+                Err(outcome) => return outcome,
+            };
+            status = polled["status"].as_str().unwrap_or_default().to_owned();
+            call.task_statuses.push(status.clone());
+            interval = polled["pollInterval"].as_u64().unwrap_or(interval);
+        }
+        match self
+            .request("tasks/result", &json!({ "taskId": task_id }))
+            .await
+        {
+            Ok(result) => CallOutcome::Result(result),
+            Err(outcome) => outcome,
+        }
+    }
+
+    /// The user removes the connector: the local token and session are dropped.
+    pub async fn remove(&mut self) {
+        let _ = self.connector.mcp.close().await;
+        self.connector.tokens = None;
+        self.connector.mcp.bearer = None;
+        self.connector.mcp.session_id = None;
+        self.state = ConnectorState::Removed;
+        self.tools.clear();
+    }
+
+    /// The user clicks Reconnect: the popup may open again (ChatGPT then sends no `scope`).
+    pub async fn reconnect(&mut self) {
+        self.connector.config.omit_scope = self.host.profile.auth.reconnect_omits_scope;
+        self.connector.tokens = None;
+        if self.host.profile.auth.kind == AuthKind::Oauth {
+            self.connector.mcp.bearer = None;
+        }
+        self.connector.mcp.session_id = None;
+        self.connect().await;
+        self.connector.config.omit_scope = false;
+    }
+
+    /// A bearer host's token changed (e.g. a new API key).
+    pub fn set_bearer(&mut self, token: Option<String>) {
+        self.connector.mcp.bearer = token;
+    }
+}
+
+fn http_failure(method: &str, reply: &Reply) -> String {
+    let exchange = &reply.received.exchange;
+    let challenge = reply
+        .www_authenticate()
+        .map(|c| format!(" ({c})"))
+        .unwrap_or_default();
+    let hint = match (exchange.status, reply.www_authenticate()) {
+        (403, Some(c)) if c.contains("insufficient_scope") => {
+            ": the user's role does not grant the scope this needs, and re-authorizing cannot add it"
+        }
+        (401, _) => ": the authorization was refused (revoked, expired or never granted)",
+        (404, _) => ": no MCP endpoint at this URL",
+        _ => "",
+    };
+    let body: String = exchange.response_body.chars().take(300).collect();
+    format!(
+        "{method} failed with HTTP {}{hint}{challenge}: {body}",
+        exchange.status
+    )
+}

@@ -1,0 +1,245 @@
+//! Host profiles: what a host does, as data (`fixtures/hosts/*.toml`). The three built-in profiles are
+//! compiled in; `HostProfile::load` reads a user's own.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+const BUILTIN: &[(&str, &str)] = &[
+    ("chatgpt", include_str!("../../fixtures/hosts/chatgpt.toml")),
+    (
+        "claude-desktop",
+        include_str!("../../fixtures/hosts/claude-desktop.toml"),
+    ),
+    ("generic", include_str!("../../fixtures/hosts/generic.toml")),
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostProfile {
+    pub id: String,
+    pub name: String,
+    pub protocol: Protocol,
+    pub auth: Auth,
+    pub connect: Connect,
+    pub annotations: Annotations,
+    pub tasks: Tasks,
+    pub limits: Limits,
+    pub ui: Ui,
+    /// Where each behaviour comes from, keyed by field path: "doc: …", "rep: …", "spec: …", "ours: …".
+    #[serde(default)]
+    pub sources: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Protocol {
+    pub version: String,
+    pub client_info: Value,
+    #[serde(default)]
+    pub capabilities: Value,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthKind {
+    /// OAuth with the authorization popup.
+    Oauth,
+    /// A bearer token given to the host (API key or minted token).
+    Bearer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Registration {
+    PreRegistered,
+    Cimd,
+    Dcr,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Auth {
+    pub kind: AuthKind,
+    pub redirect_uri: Option<String>,
+    /// In order of preference; the first the authorization server supports is used.
+    #[serde(default)]
+    pub registration: Vec<Registration>,
+    #[serde(default)]
+    pub client_name: Option<String>,
+    #[serde(default = "yes")]
+    pub popup_from_click: bool,
+    #[serde(default)]
+    pub reconnect_omits_scope: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Connect {
+    /// The connector counts as added only when `tools/list` returned at least one tool.
+    pub requires_tools: bool,
+    /// Shown when a connector is added with no tools (hosts that do not require tools).
+    #[serde(default)]
+    pub empty_tools_warning: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Annotations {
+    /// Ask before calling any tool that is not `readOnlyHint: true`.
+    pub confirm_unless_read_only: bool,
+    /// Ask before calling a destructive tool (declared, or by the spec default when not read-only).
+    pub confirm_destructive: bool,
+    /// Show a "calls external services" badge for `openWorldHint` (default true).
+    pub open_world_badge: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TaskUse {
+    /// Only tools whose `taskSupport` is `required` are called as tasks.
+    RequiredOnly,
+    /// `required` and `optional` tools are called as tasks.
+    WhenSupported,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tasks {
+    pub call_as_task: TaskUse,
+    /// The host gives up on a tool call (task or not) after this long.
+    pub tool_timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    #[serde(default)]
+    pub max_result_chars: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UiPath {
+    /// MCP Apps: `_meta.ui.resourceUri`, `text/html;profile=mcp-app`.
+    McpApps,
+    /// The Apps SDK: `_meta["openai/outputTemplate"]`, `text/html+skybridge`, `window.openai`.
+    OpenaiSkybridge,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ui {
+    pub paths: Vec<UiPath>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("host profile {origin}: {message}")]
+pub struct ProfileError {
+    pub origin: String,
+    pub message: String,
+}
+
+impl HostProfile {
+    pub fn parse(text: &str, origin: &str) -> Result<HostProfile, ProfileError> {
+        let fail = |message: String| ProfileError {
+            origin: origin.to_owned(),
+            message,
+        };
+        let profile: HostProfile = toml::from_str(text).map_err(|e| fail(e.to_string()))?;
+        if profile.auth.kind == AuthKind::Oauth && profile.auth.redirect_uri.is_none() {
+            return Err(fail("an OAuth host needs auth.redirect_uri".into()));
+        }
+        for (key, source) in &profile.sources {
+            let standing = source.split(':').next().unwrap_or_default();
+            if !["doc", "rep", "spec", "ours"].contains(&standing) {
+                return Err(fail(format!(
+                    "sources.\"{key}\" must start with doc:, rep:, spec: or ours: (got {source:?})"
+                )));
+            }
+        }
+        Ok(profile)
+    }
+
+    pub fn load(path: &Path) -> Result<HostProfile, ProfileError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ProfileError {
+            origin: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        HostProfile::parse(&text, &path.display().to_string())
+    }
+
+    /// A built-in profile by id: `chatgpt`, `claude-desktop`, `generic`.
+    pub fn builtin(id: &str) -> Option<HostProfile> {
+        BUILTIN
+            .iter()
+            .find(|(name, _)| *name == id)
+            .map(|(name, text)| HostProfile::parse(text, name).expect("built-in profiles parse"))
+    }
+
+    pub fn builtin_ids() -> impl Iterator<Item = &'static str> {
+        BUILTIN.iter().map(|(name, _)| *name)
+    }
+
+    /// The `initialize` params this host sends.
+    pub fn capabilities(&self) -> Value {
+        if self.protocol.capabilities.is_null() {
+            Value::Object(Default::default())
+        } else {
+            self.protocol.capabilities.clone()
+        }
+    }
+
+    /// Whether a fact is reported rather than documented (for reports).
+    pub fn standing(&self, key: &str) -> Option<&str> {
+        self.sources.get(key).and_then(|s| s.split(':').next())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_profiles_parse_and_say_what_they_do() {
+        let chatgpt = HostProfile::builtin("chatgpt").unwrap();
+        assert_eq!(
+            chatgpt.auth.redirect_uri.as_deref(),
+            Some("https://chatgpt.com/connector_platform_oauth_redirect")
+        );
+        assert!(chatgpt.auth.reconnect_omits_scope);
+        assert!(chatgpt.connect.requires_tools);
+        assert_eq!(chatgpt.tasks.tool_timeout_seconds, 60);
+        assert_eq!(chatgpt.standing("tasks.tool_timeout_seconds"), Some("rep"));
+        let claude = HostProfile::builtin("claude-desktop").unwrap();
+        assert_eq!(claude.limits.max_result_chars, Some(150_000));
+        assert_eq!(claude.ui.paths, vec![UiPath::McpApps]);
+        assert_eq!(
+            claude.capabilities()["extensions"]["io.modelcontextprotocol/ui"]["mimeTypes"][0],
+            "text/html;profile=mcp-app"
+        );
+        let generic = HostProfile::builtin("generic").unwrap();
+        assert_eq!(generic.auth.kind, AuthKind::Bearer);
+        assert_eq!(HostProfile::builtin_ids().count(), 3);
+    }
+
+    #[test]
+    fn bad_profiles_are_refused_with_the_reason() {
+        let base = include_str!("../../fixtures/hosts/generic.toml");
+        let unknown = format!("{base}\nsurprise = 1\n");
+        let e = HostProfile::parse(&unknown, "x.toml").unwrap_err();
+        assert!(e.to_string().contains("surprise"), "{e}");
+        let oauth_without_redirect = base.replace("kind = \"bearer\"", "kind = \"oauth\"");
+        let e = HostProfile::parse(&oauth_without_redirect, "x.toml").unwrap_err();
+        assert!(e.to_string().contains("redirect_uri"), "{e}");
+        let unsourced = base.replace("\"doc: custom", "\"heard: custom");
+        let e = HostProfile::parse(&unsourced, "x.toml").unwrap_err();
+        assert!(e.to_string().contains("doc:, rep:"), "{e}");
+    }
+}
