@@ -248,6 +248,7 @@ impl BrowserPopups {
             Ok(Ok(report)) => Ok(report),
             Ok(Err(e)) => Err(e),
             Err(_) => Ok(PopupReport {
+                authorization_url: request.authorization_url.to_owned(),
                 outcome: PopupOutcome::TimedOut {
                     url: request.authorization_url.to_owned(),
                 },
@@ -278,6 +279,7 @@ impl BrowserPopups {
             .map_err(|e| browser_error("the host page's Connect handler failed", e))?;
         if opened.value() != Some(&Value::Bool(true)) {
             return Ok(PopupReport {
+                authorization_url: request.authorization_url.to_owned(),
                 outcome: PopupOutcome::Blocked,
                 driver: "browser",
                 elapsed: started.elapsed(),
@@ -346,6 +348,7 @@ impl BrowserPopups {
             else => return Err(Error::Browser("the popup closed its event streams".into())),
         };
         Ok(PopupReport {
+            authorization_url: request.authorization_url.to_owned(),
             outcome,
             driver: "browser",
             elapsed: started.elapsed(),

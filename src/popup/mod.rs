@@ -100,6 +100,8 @@ pub struct PopupRequest<'a> {
 /// What a popup did, for the report.
 #[derive(Debug, Clone)]
 pub struct PopupReport {
+    /// The authorization URL the popup was opened on.
+    pub authorization_url: String,
     pub outcome: PopupOutcome,
     pub driver: &'static str,
     /// From `window.open` (or the first request) to the outcome.
@@ -223,6 +225,7 @@ impl Popup {
                     }
                 };
                 Ok(PopupReport {
+                    authorization_url: request.authorization_url.to_owned(),
                     outcome,
                     driver: "http",
                     elapsed: started.elapsed(),
