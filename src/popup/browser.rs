@@ -104,9 +104,12 @@ pub struct BrowserPopups {
 
 impl Drop for BrowserPopups {
     fn drop(&mut self) {
-        // The child was spawned with kill-on-drop; the handler and the host server stop with it.
+        if let Some(child) = self.browser.get_mut_child() {
+            let _ = child.as_mut_inner().start_kill();
+        }
         self.handler.abort();
         self.host_server.abort();
+        // Chromium's helpers may still be writing; what this misses, the next launch sweeps.
         let _ = std::fs::remove_dir_all(&self.profile_dir);
     }
 }
@@ -115,10 +118,22 @@ fn browser_error(what: &str, e: impl std::fmt::Display) -> Error {
     Error::Browser(format!("{what}: {e}"))
 }
 
+/// A profile directory per browser, named after this process; directories left by processes that are
+/// gone are removed on the way.
 fn unique_profile_dir() -> PathBuf {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    std::env::temp_dir().join(format!(
-        "metabind-chromium-{}-{}",
+    let parent = std::env::temp_dir().join("metabind-chromium");
+    if let Ok(entries) = std::fs::read_dir(&parent) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let pid = name.split('-').next().unwrap_or_default();
+            if !pid.is_empty() && !Path::new("/proc").join(pid).exists() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    parent.join(format!(
+        "{}-{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     ))
