@@ -230,6 +230,25 @@ impl Wire {
     }
 
     pub async fn send(&self, request: Request) -> Result<Received, Error> {
+        self.exchange(request, false)
+            .await
+            .map(|(received, _)| received)
+    }
+
+    /// Sends `request` and keeps its response open as an event stream (no overall time limit; reads
+    /// are bounded by the caller). The recorded exchange has the status and headers, and no body.
+    pub async fn open_stream(
+        &self,
+        request: Request,
+    ) -> Result<(Received, Option<reqwest::Response>), Error> {
+        self.exchange(request, true).await
+    }
+
+    async fn exchange(
+        &self,
+        request: Request,
+        stream: bool,
+    ) -> Result<(Received, Option<reqwest::Response>), Error> {
         let method = request.method.to_string();
         let mut builder = self.http.request(request.method.clone(), &request.url);
         for (k, v) in &request.headers {
@@ -242,6 +261,10 @@ impl Wire {
             .unwrap_or_default();
         if let Some(body) = request.body {
             builder = builder.body(body);
+        }
+        if stream {
+            // A standalone stream stays open for as long as the session lives.
+            builder = builder.timeout(Duration::from_secs(24 * 3600));
         }
         let built = builder.build().map_err(|e| Error::Transport {
             method: method.clone(),
@@ -268,7 +291,12 @@ impl Wire {
         let response = self.http.execute(built).await.map_err(fail)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(fail)?.to_vec();
+        let streaming = stream && status == 200;
+        let (body, open) = if streaming {
+            (Vec::new(), Some(response))
+        } else {
+            (response.bytes().await.map_err(fail)?.to_vec(), None)
+        };
         let exchange = Exchange {
             method: method.clone(),
             url: request.url.clone(),
@@ -280,12 +308,59 @@ impl Wire {
             elapsed_ms: started.elapsed().as_millis() as u64,
         };
         let index = self.transcript.push(exchange.clone());
-        Ok(Received {
-            exchange,
-            index,
-            body,
-            headers,
-        })
+        Ok((
+            Received {
+                exchange,
+                index,
+                body,
+                headers,
+            },
+            open,
+        ))
+    }
+}
+
+/// The standalone SSE stream a server offers on GET (MCP §1.3), read event by event.
+pub struct ServerStream {
+    response: reqwest::Response,
+    buffer: String,
+    pending: std::collections::VecDeque<Value>,
+}
+
+impl ServerStream {
+    /// The next JSON-RPC message the server pushes: `Ok(None)` when the stream ended, an error when
+    /// nothing came within `timeout`.
+    pub async fn next_message(&mut self, timeout: Duration) -> Result<Option<Value>, Error> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if let Some(message) = self.pending.pop_front() {
+                return Ok(Some(message));
+            }
+            let url = self.response.url().to_string();
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .map_err(|_| Error::Timeout {
+                    method: "GET".into(),
+                    url: url.clone(),
+                    timeout,
+                })?
+                .map_err(|e| Error::Transport {
+                    method: "GET".into(),
+                    url,
+                    message: error_chain(&e),
+                })?;
+            let Some(chunk) = chunk else {
+                return Ok(None);
+            };
+            self.buffer
+                .push_str(&String::from_utf8_lossy(&chunk).replace("\r\n", "\n"));
+            // Complete events end with a blank line; keep the unfinished tail for the next chunk.
+            if let Some(end) = self.buffer.rfind("\n\n") {
+                let complete: String = self.buffer.drain(..end + 2).collect();
+                self.pending
+                    .extend(messages(Some("text/event-stream"), complete.as_bytes()));
+            }
+        }
     }
 }
 
@@ -442,6 +517,31 @@ impl McpClient {
             self.notify("notifications/initialized", json!({})).await?;
         }
         Ok(reply)
+    }
+
+    /// Opens the standalone GET stream: `Ok(None)` when the server does not offer one (any answer but
+    /// 200 with `text/event-stream`, typically 405).
+    pub async fn open_stream(&self) -> Result<Option<ServerStream>, Error> {
+        let mut request = Request::get(&self.url).header("accept", "text/event-stream");
+        if let Some(s) = &self.session_id {
+            request = request.header("mcp-session-id", s.clone());
+        }
+        if let Some(v) = &self.protocol_version {
+            request = request.header("mcp-protocol-version", v.clone());
+        }
+        if let Some(t) = &self.bearer {
+            request = request.header("authorization", format!("Bearer {t}"));
+        }
+        let (received, response) = self.wire.open_stream(request).await?;
+        let is_sse = received
+            .exchange
+            .header("content-type")
+            .is_some_and(|c| c.starts_with("text/event-stream"));
+        Ok(response.filter(|_| is_sse).map(|response| ServerStream {
+            response,
+            buffer: String::new(),
+            pending: Default::default(),
+        }))
     }
 
     /// DELETE the session (best effort: servers may answer 405).

@@ -156,3 +156,41 @@ async fn after_revocation_the_connector_reauthorizes() {
     assert!(tools.result().is_some());
     assert_eq!(c.authorizations, 2);
 }
+
+/// MCP §1.3: the client opens the standalone GET stream and reads the server's `list_changed` there.
+#[tokio::test]
+async fn the_get_stream_delivers_list_changed_after_a_publish() {
+    let s = server().await;
+    let mut mcp = metabind_conformance::wire::McpClient::new(
+        Wire::new(Duration::from_secs(20)).unwrap(),
+        s.url("/acme/storefront"),
+    );
+    mcp.bearer = Some("mbk_storefront_ci_3d7e1f09a4c24b5e".into());
+    let hello = mcp
+        .initialize(json!({"name": "test-host", "version": "1"}), json!({}))
+        .await
+        .unwrap();
+    assert!(hello.result().is_some());
+    let mut stream = mcp
+        .open_stream()
+        .await
+        .unwrap()
+        .expect("the server offers a GET stream");
+    let opened = mcp.wire.transcript.snapshot();
+    let get = opened.last().unwrap();
+    assert_eq!((get.method.as_str(), get.status), ("GET", 200));
+    let published = reqwest::Client::new()
+        .post(s.url("/_admin/orgs/acme/projects/storefront/publish"))
+        .bearer_auth(&s.admin_key)
+        .send()
+        .await
+        .unwrap();
+    assert!(published.status().is_success());
+    let message = stream
+        .next_message(Duration::from_secs(10))
+        .await
+        .unwrap()
+        .expect("the stream stays open");
+    assert_eq!(message["method"], "notifications/tools/list_changed");
+    assert!(message.get("id").is_none());
+}

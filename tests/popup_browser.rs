@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use metabind_conformance::connector::{Connector, ConnectorConfig, Error};
 use metabind_conformance::oauth::RegistrationPlan;
-use metabind_conformance::popup::{browser, BrowserPopups, Credentials, Popup, PopupOutcome};
+use metabind_conformance::popup::{
+    browser, BrowserPopups, Credentials, LoginSelectors, Popup, PopupOutcome, PopupRequest,
+};
 use metabind_conformance::wire::Wire;
 use metabind_reference_server::{spawn, RunningServer, ServerOptions};
 use serde_json::json;
@@ -126,4 +128,39 @@ async fn a_popup_opened_outside_the_click_is_blocked() {
     let mut c = connector(&s, &popup, "mia@acme.test", "mia-pass");
     c.config.popup_from_click = false;
     connect(&mut c).await.unwrap();
+}
+
+/// What the user sees when the authorization server refuses the request itself (an unregistered
+/// redirect URI gets an error page, never a redirect), and when the popup runs out of time.
+#[tokio::test]
+async fn an_error_page_and_a_timeout_are_reported_as_the_user_saw_them() {
+    let (s, popup) = setup().await;
+    let wire = Wire::new(Duration::from_secs(20)).unwrap();
+    let unregistered = "https://evil.example/cb";
+    let url = format!(
+        "{}?response_type=code&client_id=acme-assistant&redirect_uri={}&state=s1\
+         &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
+        s.url("/oauth/authorize"),
+        url::form_urlencoded::byte_serialize(unregistered.as_bytes()).collect::<String>()
+    );
+    let selectors = LoginSelectors::default();
+    let mut request = PopupRequest {
+        authorization_url: &url,
+        redirect_uri: unregistered,
+        credentials: None,
+        selectors: &selectors,
+        from_click: true,
+        timeout: Duration::from_secs(20),
+    };
+    let report = popup.open(&wire, &request).await.unwrap();
+    match report.outcome {
+        PopupOutcome::Stopped { status, text, .. } => {
+            assert_eq!(status, 400);
+            assert!(text.to_lowercase().contains("redirect"), "{text}");
+        }
+        other => panic!("expected the error page, got {other:?}"),
+    }
+    request.timeout = Duration::ZERO;
+    let report = popup.open(&wire, &request).await.unwrap();
+    assert_eq!(report.outcome, PopupOutcome::TimedOut { url: url.clone() });
 }
