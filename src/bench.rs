@@ -55,7 +55,10 @@ async fn connectors(
             email: "mia@acme.test".into(),
             password: "mia-pass".into(),
         });
-        let c = host.add_connector(url, login).await;
+        let c = host
+            .add_connector(url, login)
+            .await
+            .map_err(|e| BenchError::Popup(e.to_string()))?;
         if !c.state.is_connected() {
             return Err(BenchError::Popup(format!("{:?}", c.state)));
         }

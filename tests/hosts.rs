@@ -70,7 +70,8 @@ async fn a_member_adds_storefront_in_each_oauth_host_and_calls_by_annotation() {
         let host = host(id, &popup).await;
         let mut c = host
             .add_connector(&s.url("/acme/storefront"), user("mia@acme.test"))
-            .await;
+            .await
+            .unwrap();
         assert_eq!(c.state, ConnectorState::Connected { warning: None }, "{id}");
         assert_eq!(c.connector.popups[0].driver, "browser");
         assert_eq!(c.tools.len(), 6, "{id}: every page of tools/list");
@@ -118,7 +119,8 @@ async fn a_non_member_fails_to_add_with_the_not_a_member_page() {
         let c = host(id, &popup)
             .await
             .add_connector(&s.url("/acme/storefront"), user("gus@globex.test"))
-            .await;
+            .await
+            .unwrap();
         let ConnectorState::Failed { reason } = &c.state else {
             panic!("{id}: {:?}", c.state)
         };
@@ -140,7 +142,8 @@ async fn a_blocked_popup_fails_to_add() {
         let host = MockHost::new(profile, popup.clone());
         let c = host
             .add_connector(&s.url("/acme/storefront"), user("mia@acme.test"))
-            .await;
+            .await
+            .unwrap();
         assert_eq!(
             c.state,
             ConnectorState::Failed {
@@ -159,7 +162,8 @@ async fn a_viewer_connects_but_calls_are_refused_with_the_reason() {
         let mut c = host(id, &popup)
             .await
             .add_connector(&s.url("/acme/storefront"), user("vic@acme.test"))
-            .await;
+            .await
+            .unwrap();
         assert!(c.state.is_connected(), "{id}: {:?}", c.state);
         assert!(!c.tools.is_empty());
         let call = c
@@ -188,7 +192,8 @@ async fn a_revoked_grant_turns_the_connector_red_until_reconnect() {
         let mut c = host(id, &popup)
             .await
             .add_connector(&s.url("/acme/storefront"), user("mia@acme.test"))
-            .await;
+            .await
+            .unwrap();
         assert!(c.state.is_connected(), "{id}: {:?}", c.state);
         let grants = admin(
             &s,
@@ -245,7 +250,8 @@ async fn launchpad_without_published_tools_fails_in_chatgpt_and_warns_in_claude(
     let chatgpt = host("chatgpt", &popup)
         .await
         .add_connector(&url, user("mia@acme.test"))
-        .await;
+        .await
+        .unwrap();
     let ConnectorState::Failed { reason } = &chatgpt.state else {
         panic!("{:?}", chatgpt.state)
     };
@@ -253,7 +259,8 @@ async fn launchpad_without_published_tools_fails_in_chatgpt_and_warns_in_claude(
     let claude = host("claude-desktop", &popup)
         .await
         .add_connector(&url, user("mia@acme.test"))
-        .await;
+        .await
+        .unwrap();
     assert_eq!(
         claude.state,
         ConnectorState::Connected {
@@ -269,7 +276,8 @@ async fn tasks_are_polled_at_the_servers_interval_and_abandoned_at_the_host_time
     let mut host = host("claude-desktop", &popup).await;
     let mut c = host
         .add_connector(&s.url("/acme/storefront"), user("mia@acme.test"))
-        .await;
+        .await
+        .unwrap();
     let call = c
         .call_tool("build_sales_report", json!({"period": "week"}))
         .await;
@@ -310,7 +318,8 @@ async fn the_generic_host_uses_an_api_key_and_a_revoked_key_fails() {
             &s.url("/acme/storefront"),
             Login::Bearer("mbk_storefront_kiosk_b81c52e7f6a0".into()),
         )
-        .await;
+        .await
+        .unwrap();
     assert!(c.state.is_connected(), "{:?}", c.state);
     assert!(c.connector.popups.is_empty(), "no popup for a bearer host");
     admin(

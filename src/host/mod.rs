@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::connector::{self, Connector, ConnectorConfig};
 use crate::oauth::{ClientCredentials, RegistrationPlan};
 use crate::popup::{Credentials, Popup, PopupOutcome};
-use crate::wire::{Reply, Wire};
+use crate::wire::{self, Reply, Wire};
 
 pub use client_metadata::ClientMetadataSite;
 pub use profile::{AuthKind, HostProfile, Registration, TaskUse, UiPath};
@@ -147,12 +147,14 @@ impl MockHost {
         plan
     }
 
-    /// The user adds `url` as a custom connector.
-    pub async fn add_connector(&self, url: &str, login: Login) -> HostConnector {
-        let wire = match Wire::new(self.request_timeout) {
-            Ok(w) => w,
-            Err(e) => return HostConnector::broken(self, url, e.to_string()),
-        };
+    /// The user adds `url` as a custom connector. Only an HTTP client that cannot be built is an
+    /// error; everything the server does shows in the connector's state.
+    pub async fn add_connector(
+        &self,
+        url: &str,
+        login: Login,
+    ) -> Result<HostConnector, wire::Error> {
+        let wire = Wire::new(self.request_timeout)?;
         let (credentials, bearer) = match login {
             Login::User(c) => (Some(c), None),
             Login::Bearer(token) => (None, Some(token)),
@@ -179,7 +181,7 @@ impl MockHost {
             calls: Vec::new(),
         };
         host_connector.connect().await;
-        host_connector
+        Ok(host_connector)
     }
 }
 
@@ -209,23 +211,6 @@ fn failure_reason(error: &connector::Error) -> String {
 }
 
 impl HostConnector {
-    fn broken(host: &MockHost, url: &str, reason: String) -> HostConnector {
-        let wire = Wire::new(Duration::from_secs(1)).expect("a default HTTP client");
-        HostConnector {
-            host: host.clone(),
-            url: url.to_owned(),
-            connector: Connector::new(
-                wire,
-                url,
-                ConnectorConfig::new("", RegistrationPlan::default(), None, host.popup.clone()),
-            ),
-            state: ConnectorState::Failed { reason },
-            tools: Vec::new(),
-            instructions: None,
-            calls: Vec::new(),
-        }
-    }
-
     fn fail(&mut self, reason: impl Into<String>) {
         self.state = ConnectorState::Failed {
             reason: reason.into(),
