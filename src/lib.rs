@@ -7,10 +7,15 @@
 //! embedded one included, over HTTP only.
 
 pub mod bench;
+pub mod checks;
 pub mod conformance_client;
 pub mod connector;
 pub mod host;
 pub mod oauth;
 pub mod popup;
+pub mod report;
 pub mod run;
+pub mod scenario;
+pub mod sweep;
+pub mod target;
 pub mod wire;

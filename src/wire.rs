@@ -455,7 +455,9 @@ impl McpClient {
         }
     }
 
-    fn request(&self, body: &Value) -> Request {
+    /// The POST this client would send for `body` (session, version and bearer headers included), for
+    /// callers that alter it on purpose.
+    pub fn request(&self, body: &Value) -> Request {
         let mut request =
             Request::post(&self.url, "application/json", body.to_string().into_bytes())
                 .header("accept", "application/json, text/event-stream");

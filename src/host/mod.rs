@@ -91,6 +91,15 @@ pub enum CallOutcome {
     GaveUp { after: Duration },
 }
 
+/// A call whose task is still running (`start_call`), to be finished with `finish_call`.
+#[derive(Debug, Clone)]
+pub struct PendingCall {
+    pub call: ToolCall,
+    /// The `CreateTaskResult`'s task.
+    pub task: Value,
+    started: Instant,
+}
+
 #[derive(Debug, Clone)]
 pub struct ToolCall {
     pub tool: String,
@@ -324,8 +333,22 @@ impl HostConnector {
         }
     }
 
-    /// The user (or the model) calls a tool; the user approves when the host asks.
+    /// The user (or the model) calls a tool; the user approves when the host asks. A task is polled
+    /// until it ends or the host's timeout.
     pub async fn call_tool(&mut self, name: &str, arguments: Value) -> ToolCall {
+        match self.start_call(name, arguments).await {
+            Ok(pending) => self.finish_call(pending).await,
+            Err(call) => call,
+        }
+    }
+
+    /// Sends the call; a task that was created is returned still running, anything else is the
+    /// finished call.
+    pub async fn start_call(
+        &mut self,
+        name: &str,
+        arguments: Value,
+    ) -> Result<PendingCall, ToolCall> {
         let decision = self
             .tool(name)
             .map(|t| self.decide(t))
@@ -334,7 +357,7 @@ impl HostConnector {
                 open_world_badge: self.host.profile.annotations.open_world_badge,
                 as_task: false,
             });
-        let mut call = ToolCall {
+        let call = ToolCall {
             tool: name.to_owned(),
             decision,
             outcome: CallOutcome::GaveUp {
@@ -355,11 +378,30 @@ impl HostConnector {
             Err(_) => CallOutcome::GaveUp { after: timeout },
             Ok(Err(outcome)) => outcome,
             Ok(Ok(result)) if result.get("task").is_some() => {
-                self.poll_task(&result["task"], started, timeout, &mut call)
-                    .await
+                return Ok(PendingCall {
+                    call,
+                    task: result["task"].clone(),
+                    started,
+                });
             }
             Ok(Ok(result)) => CallOutcome::Result(result),
         };
+        Err(self.record(call, outcome))
+    }
+
+    /// Polls a started task until it ends or the host's timeout, then fetches its result.
+    pub async fn finish_call(&mut self, pending: PendingCall) -> ToolCall {
+        let PendingCall {
+            mut call,
+            task,
+            started,
+        } = pending;
+        let timeout = self.host.tool_timeout();
+        let outcome = self.poll_task(&task, started, timeout, &mut call).await;
+        self.record(call, outcome)
+    }
+
+    fn record(&mut self, mut call: ToolCall, outcome: CallOutcome) -> ToolCall {
         if let (CallOutcome::Result(result), Some(limit)) =
             (&outcome, self.host.profile.limits.max_result_chars)
         {

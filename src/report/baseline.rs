@@ -1,0 +1,84 @@
+//! Expected failures: a TOML file of entries a run tolerates. An entry names a scenario, and
+//! optionally a host and a check id; a failure it matches no longer fails the run, and an entry that
+//! matches no failure is stale (the failure was fixed: remove the entry), which fails the run.
+//!
+//! ```toml
+//! [[expected-failure]]
+//! scenario = "sweep/tasks"
+//! check = "tasks.result.waits"
+//! reason = "our gateway answers tasks/result early (TICKET-123)"
+//! ```
+
+use serde::Deserialize;
+
+use super::model::RunReport;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    #[serde(rename = "expected-failure", default)]
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub scenario: String,
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub check: Option<String>,
+    pub reason: String,
+}
+
+impl Entry {
+    fn describe(&self) -> String {
+        format!(
+            "{}{}{} ({})",
+            self.scenario,
+            self.host.as_deref().map(|h| format!(" on {h}")).unwrap_or_default(),
+            self.check.as_deref().map(|c| format!(", {c}")).unwrap_or_default(),
+            self.reason
+        )
+    }
+}
+
+pub fn parse(text: &str) -> Result<Baseline, String> {
+    let baseline: Baseline = toml::from_str(text).map_err(|e| e.to_string())?;
+    for entry in &baseline.entries {
+        if let Some(check) = &entry.check {
+            if crate::checks::catalogue::get(check).is_none() {
+                return Err(format!(
+                    "unknown check id {check:?}{}",
+                    crate::checks::catalogue::suggest(check)
+                        .map(|s| format!(" (did you mean {s:?}?)"))
+                        .unwrap_or_default()
+                ));
+            }
+        }
+    }
+    Ok(baseline)
+}
+
+/// Marks the failures the baseline expects and records its stale entries.
+pub fn apply(report: &mut RunReport, baseline: &Baseline) {
+    for entry in &baseline.entries {
+        let mut matched = false;
+        for result in report.results.iter_mut().filter(|r| {
+            r.scenario == entry.scenario && entry.host.as_ref().is_none_or(|h| h == &r.host)
+        }) {
+            for check in result.checks.iter_mut().filter(|c| {
+                c.status.is_failure() && entry.check.as_ref().is_none_or(|id| id == &c.id)
+            }) {
+                check.expected_failure = true;
+                matched = true;
+            }
+        }
+        if !matched {
+            report.stale_baseline.push(format!(
+                "{}: no longer fails; remove it from the baseline",
+                entry.describe()
+            ));
+        }
+    }
+}

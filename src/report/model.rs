@@ -1,0 +1,141 @@
+//! The result model every report reads: `RunReport`, serialized as `report.json`. Its shape is
+//! versioned by `schema_version` (documented in `docs/report-json.md`); fields are only added within a
+//! version. Times and durations are recorded here once, at run and scenario level.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::checks::{CheckResult, Status};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The host id under which the host-independent protocol sweep is reported.
+pub const SWEEP_HOST: &str = "any";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunReport {
+    pub schema_version: u32,
+    /// `metabind-conformance <version>`.
+    pub tool: String,
+    pub target: TargetInfo,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub duration_ms: u64,
+    /// Host ids the run covered, in order.
+    pub hosts: Vec<String>,
+    pub results: Vec<ScenarioResult>,
+    /// What each host saw of each endpoint (for `diff`: tool list, schema and annotation changes).
+    #[serde(default)]
+    pub surfaces: Vec<Surface>,
+    #[serde(default)]
+    pub phases: Phases,
+    /// Baseline entries that no longer match a failure (the expected failure now passes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stale_baseline: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TargetInfo {
+    /// `embedded` or `remote`.
+    pub kind: String,
+    /// The project endpoint under test.
+    pub url: String,
+    /// Faults the embedded server was started with (self-tests).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<String>,
+}
+
+/// Where a scenario's rule comes from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SourceInfo {
+    /// `troubleshooting`, `guide`, `spec`, `metabind` or `sweep`.
+    pub kind: String,
+    #[serde(rename = "ref")]
+    pub reference: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub troubleshooting: Option<String>,
+}
+
+/// One scenario on one host.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScenarioResult {
+    /// The scenario id (`connect/not-a-member`), or `sweep/<section>`.
+    pub scenario: String,
+    pub title: String,
+    pub host: String,
+    pub source: SourceInfo,
+    /// The scenario file, relative to the working directory when possible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The worst check status (`skip` with `reason` when the scenario could not run here).
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub duration_ms: u64,
+    pub checks: Vec<CheckResult>,
+}
+
+impl ScenarioResult {
+    /// The status after expected failures are set aside.
+    pub fn effective_status(&self) -> Status {
+        if self.checks.is_empty() {
+            return self.status;
+        }
+        self.checks
+            .iter()
+            .map(|c| {
+                if c.expected_failure {
+                    Status::Pass
+                } else {
+                    c.status
+                }
+            })
+            .max()
+            .unwrap_or(self.status)
+    }
+}
+
+/// The tools one host saw on one endpoint.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Surface {
+    pub host: String,
+    pub endpoint: String,
+    pub tools: Vec<ToolSurface>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ToolSurface {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub annotations: Value,
+    #[serde(default)]
+    pub input_schema: Value,
+    #[serde(default)]
+    pub execution: Value,
+}
+
+/// Wall time of each phase, summed over all scenarios (they overlap when run concurrently).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Phases {
+    pub server_start_ms: u64,
+    pub servers_started: u64,
+    pub popup_ms: u64,
+    pub popups: u64,
+    pub exchanges: u64,
+    pub exchange_ms: u64,
+}
+
+impl RunReport {
+    /// Results worth a non-zero exit: failures and errors that the baseline does not expect.
+    pub fn failures(&self) -> impl Iterator<Item = &ScenarioResult> {
+        self.results
+            .iter()
+            .filter(|r| r.effective_status().is_failure())
+    }
+
+    pub fn passed(&self) -> bool {
+        self.failures().next().is_none() && self.stale_baseline.is_empty()
+    }
+}

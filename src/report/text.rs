@@ -1,0 +1,137 @@
+//! The terminal report: one table per host, then every failure with what was expected, what came,
+//! the evidence, the troubleshooting row it points to and what to fix.
+
+use std::fmt::Write;
+
+use super::model::{RunReport, ScenarioResult};
+use crate::checks::{catalogue, CheckResult, Status};
+
+/// `3/4` style count of passed checks.
+fn counts(result: &ScenarioResult) -> String {
+    let judged = result
+        .checks
+        .iter()
+        .filter(|c| !matches!(c.status, Status::Skip | Status::NotApplicable))
+        .count();
+    let passed = result
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Pass || c.expected_failure)
+        .count();
+    format!("{passed}/{judged}")
+}
+
+fn status_label(result: &ScenarioResult) -> String {
+    let effective = result.effective_status();
+    if effective != result.status {
+        format!("{} (expected)", result.status.as_str())
+    } else {
+        effective.as_str().to_owned()
+    }
+}
+
+/// One check's failure, indented, for the terminal and JUnit.
+pub fn describe_check(result: &ScenarioResult, check: &CheckResult) -> String {
+    let mut out = String::new();
+    let def = catalogue::get(&check.id);
+    let _ = write!(out, "[{}] {}: {}", check.status.as_str(), check.id, check.message);
+    if let (Some(step), Some(file)) = (check.step, &result.file) {
+        let _ = write!(out, "\n    at step {step} ({file}:{})", check.line.unwrap_or(0));
+    }
+    if let Some(e) = &check.expected {
+        let _ = write!(out, "\n    expected: {e}");
+    }
+    if let Some(a) = &check.actual {
+        let _ = write!(out, "\n    actual:   {a}");
+    }
+    let row = result
+        .source
+        .troubleshooting
+        .as_deref()
+        .or(def.and_then(|d| d.row));
+    if let Some(row) = row {
+        let _ = write!(out, "\n    troubleshooting: \"{row}\"");
+    }
+    if result.source.kind != "sweep" && !result.source.reference.is_empty() {
+        let _ = write!(out, "\n    rule ({}): {}", result.source.kind, result.source.reference);
+    }
+    if let Some(d) = def {
+        let _ = write!(out, "\n    clause: {}\n    fix: {}", d.clause, d.hint);
+    }
+    for e in &check.evidence {
+        let _ = write!(out, "\n    evidence:\n      {}", e.replace('\n', "\n      "));
+    }
+    out
+}
+
+pub fn render(report: &RunReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "target: {} ({})", report.target.url, report.target.kind);
+    if !report.target.faults.is_empty() {
+        let _ = writeln!(out, "faults: {}", report.target.faults.join(", "));
+    }
+    for host in &report.hosts {
+        let rows: Vec<&ScenarioResult> = report.results.iter().filter(|r| &r.host == host).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let title = if host == super::model::SWEEP_HOST {
+            "protocol sweep (any host)".to_owned()
+        } else {
+            format!("host: {host}")
+        };
+        let _ = writeln!(out, "\n{title}");
+        let _ = writeln!(out, "  {:<44} {:<16} {:>7} {:>8}", "scenario", "status", "checks", "time");
+        for r in &rows {
+            let _ = writeln!(
+                out,
+                "  {:<44} {:<16} {:>7} {:>7.1}s",
+                r.scenario,
+                status_label(r),
+                counts(r),
+                r.duration_ms as f64 / 1000.0
+            );
+            if let (Some(reason), Status::Skip | Status::Error | Status::Fail) = (&r.reason, r.status) {
+                let _ = writeln!(out, "      {reason}");
+            }
+        }
+    }
+    let failures: Vec<(&ScenarioResult, &CheckResult)> = report
+        .results
+        .iter()
+        .flat_map(|r| r.checks.iter().map(move |c| (r, c)))
+        .filter(|(_, c)| matches!(c.status, Status::Fail | Status::Error | Status::Warn) && !c.expected_failure)
+        .collect();
+    if !failures.is_empty() {
+        let _ = writeln!(out, "\nfindings");
+        for (r, c) in failures {
+            let _ = writeln!(out, "\n{} on {}", r.scenario, r.host);
+            let _ = writeln!(out, "  {}", describe_check(r, c).replace('\n', "\n  "));
+        }
+    }
+    for stale in &report.stale_baseline {
+        let _ = writeln!(out, "\nstale baseline entry: {stale}");
+    }
+    out.push_str(&summary(report));
+    out
+}
+
+/// The last line: totals and the verdict.
+pub fn summary(report: &RunReport) -> String {
+    let mut by_status = std::collections::BTreeMap::new();
+    for r in &report.results {
+        *by_status.entry(r.effective_status()).or_insert(0usize) += 1;
+    }
+    let parts: Vec<String> = by_status
+        .iter()
+        .map(|(s, n)| format!("{n} {}", s.as_str()))
+        .collect();
+    let checks: usize = report.results.iter().map(|r| r.checks.len()).sum();
+    format!(
+        "\n{} scenario runs ({}), {checks} checks in {:.1}s: {}\n",
+        report.results.len(),
+        parts.join(", "),
+        report.duration_ms as f64 / 1000.0,
+        if report.passed() { "PASSED" } else { "FAILED" }
+    )
+}

@@ -1,0 +1,400 @@
+//! Reading scenario files: strict TOML through serde, then the checks serde cannot do (known hosts,
+//! troubleshooting rows, endpoint and login references, connectors used before they are added). Every
+//! error names the file, line and column, and suggests the closest name for a typo.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use super::model::{Need, ScenarioFile, Step};
+use crate::checks::catalogue::ROWS;
+use crate::host::HostProfile;
+
+/// A scenario as the runner uses it.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The path under `scenarios/` without `.toml`, e.g. `connect/not-a-member`.
+    pub id: String,
+    pub path: PathBuf,
+    pub file: ScenarioFile,
+    /// The 1-based line of each step's `[[step]]` table.
+    pub step_lines: Vec<usize>,
+    pub hosts: Vec<String>,
+}
+
+impl Scenario {
+    /// What the target must offer: the declared needs plus what the steps imply.
+    pub fn needs(&self) -> BTreeSet<Need> {
+        let mut needs: BTreeSet<Need> = self.file.needs.iter().copied().collect();
+        for step in &self.file.steps {
+            match step.get_ref() {
+                Step::AddConnector {
+                    endpoint, login, ..
+                } => {
+                    if !endpoint.starts_with("target") {
+                        needs.insert(Need::Fixture);
+                    }
+                    match login.as_str() {
+                        "user" => {
+                            needs.insert(Need::Login);
+                        }
+                        "second-user" => {
+                            needs.insert(Need::SecondUser);
+                        }
+                        "token" => {
+                            needs.insert(Need::Token);
+                        }
+                        "anonymous" => {}
+                        _ => {
+                            needs.insert(Need::Fixture);
+                        }
+                    }
+                }
+                Step::ListTools { .. }
+                | Step::CallTool { .. }
+                | Step::WaitTask { .. }
+                | Step::ExpectConnector { .. }
+                | Step::RemoveConnector { .. }
+                | Step::Reconnect { .. } => {}
+                Step::RevokeGrant { .. }
+                | Step::RevokeApiKey { .. }
+                | Step::RemoveMember { .. }
+                | Step::SetRole { .. }
+                | Step::SetVisibility { .. }
+                | Step::Publish { .. }
+                | Step::SetInstructions { .. }
+                | Step::EditTool { .. }
+                | Step::ExpireTokens { .. } => {
+                    needs.insert(Need::ServerControl);
+                }
+            }
+        }
+        needs
+    }
+
+    pub fn applies_to(&self, host: &str) -> bool {
+        self.hosts.iter().any(|h| h == host)
+    }
+}
+
+/// A scenario file that cannot be used.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}:{line}:{column}: {message}{}", path.display(), hint.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
+pub struct LoadError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.chars().rev().take_while(|c| *c != '\n').count() + 1;
+    (line, column)
+}
+
+/// The closest of `candidates` to a misspelt `name`, when it is close enough to be a typo.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(c, name), c))
+        .filter(|(d, c)| *d <= 3.max(c.len() / 4))
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = (previous + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(current + 1);
+            previous = current;
+        }
+    }
+    row[b.len()]
+}
+
+/// Parses one scenario file; `id` is its path under the scenarios directory.
+pub fn parse(path: &Path, id: &str, text: &str) -> Result<Scenario, LoadError> {
+    let error = |offset: usize, message: String, hint: Option<String>| {
+        let (line, column) = position(text, offset);
+        LoadError {
+            path: path.to_owned(),
+            line,
+            column,
+            message,
+            hint,
+        }
+    };
+    let file: ScenarioFile = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map(|s| s.start).unwrap_or(0);
+        error(offset, e.message().trim().to_owned(), None)
+    })?;
+    let known_hosts: Vec<&str> = HostProfile::builtin_ids().collect();
+    let hosts = match &file.hosts {
+        None => known_hosts.iter().map(|h| h.to_string()).collect(),
+        Some(list) => {
+            let mut hosts = Vec::new();
+            for host in list {
+                if !known_hosts.contains(&host.get_ref().as_str()) {
+                    return Err(error(
+                        host.span().start,
+                        format!("unknown host {:?}", host.get_ref()),
+                        Some(match closest(host.get_ref(), known_hosts.iter().copied()) {
+                            Some(s) => format!("did you mean {s:?}?"),
+                            None => format!("known hosts: {}", known_hosts.join(", ")),
+                        }),
+                    ));
+                }
+                hosts.push(host.get_ref().clone());
+            }
+            if hosts.is_empty() {
+                return Err(error(
+                    0,
+                    "`hosts` is empty".into(),
+                    Some("leave it out to run on every host".into()),
+                ));
+            }
+            hosts
+        }
+    };
+    if let Some(row) = &file.troubleshooting {
+        if !ROWS.contains(&row.get_ref().as_str()) {
+            return Err(error(
+                row.span().start,
+                format!("{:?} is not a row of the troubleshooting table", row.get_ref()),
+                Some(match closest(row.get_ref(), ROWS) {
+                    Some(s) => format!("did you mean {s:?}?"),
+                    None => format!("rows: {}", ROWS.join("; ")),
+                }),
+            ));
+        }
+    }
+    if let Some(f) = file.time_factor {
+        if !(f > 0.0 && f <= 1.0) {
+            return Err(error(
+                0,
+                format!("time_factor {f} must be in (0, 1]"),
+                None,
+            ));
+        }
+    }
+    if file.steps.is_empty() {
+        return Err(error(
+            0,
+            "a scenario needs at least one [[step]]".into(),
+            None,
+        ));
+    }
+    let mut added: BTreeSet<String> = BTreeSet::new();
+    let mut step_lines = Vec::new();
+    for step in &file.steps {
+        let offset = step.span().start;
+        step_lines.push(position(text, offset).0);
+        let used = match step.get_ref() {
+            Step::AddConnector {
+                connector,
+                endpoint,
+                login,
+                ..
+            } => {
+                check_endpoint(endpoint).map_err(|(m, h)| error(offset, m, h))?;
+                check_login(login).map_err(|(m, h)| error(offset, m, h))?;
+                added.insert(connector.clone());
+                None
+            }
+            Step::ListTools { connector, .. }
+            | Step::CallTool { connector, .. }
+            | Step::WaitTask { connector, .. }
+            | Step::ExpectConnector { connector, .. }
+            | Step::RemoveConnector { connector }
+            | Step::Reconnect { connector, .. }
+            | Step::RevokeGrant { connector } => Some(connector),
+            Step::RevokeApiKey { project, .. }
+            | Step::SetVisibility { project, .. }
+            | Step::Publish { project }
+            | Step::SetInstructions { project, .. }
+            | Step::EditTool { project, .. } => {
+                check_endpoint(project).map_err(|(m, h)| error(offset, m, h))?;
+                None
+            }
+            Step::RemoveMember { .. } | Step::SetRole { .. } | Step::ExpireTokens { .. } => None,
+        };
+        if let Some(connector) = used {
+            if !added.contains(connector) {
+                return Err(error(
+                    offset,
+                    format!("connector {connector:?} is used before an add-connector step adds it"),
+                    closest(connector, added.iter().map(String::as_str))
+                        .map(|s| format!("did you mean {s:?}?")),
+                ));
+            }
+        }
+    }
+    Ok(Scenario {
+        id: id.to_owned(),
+        path: path.to_owned(),
+        file,
+        step_lines,
+        hosts,
+    })
+}
+
+type Problem = (String, Option<String>);
+
+fn check_endpoint(endpoint: &str) -> Result<(), Problem> {
+    if matches!(endpoint, "target" | "target/draft") {
+        return Ok(());
+    }
+    let parts: Vec<&str> = endpoint.split('/').collect();
+    let ok = match parts.as_slice() {
+        [org, project] => !org.is_empty() && !project.is_empty(),
+        [org, project, "draft"] => !org.is_empty() && !project.is_empty(),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err((
+            format!("endpoint {endpoint:?} is not `target`, `target/draft` or `org/project[/draft]`"),
+            None,
+        ))
+    }
+}
+
+fn check_login(login: &str) -> Result<(), Problem> {
+    const NAMED: [&str; 4] = ["user", "second-user", "token", "anonymous"];
+    if NAMED.contains(&login) || login.contains('@') {
+        return Ok(());
+    }
+    if let Some(name) = login.strip_prefix("api-key:") {
+        if !name.is_empty() {
+            return Ok(());
+        }
+    }
+    Err((
+        format!("login {login:?} is not one of user, second-user, token, anonymous, api-key:<name> or an email"),
+        closest(login, NAMED).map(|s| format!("did you mean {s:?}?")),
+    ))
+}
+
+/// Every `*.toml` under `root`, sorted by id. The first bad file stops the load.
+pub fn load_dir(root: &Path) -> Result<Vec<Scenario>, LoadError> {
+    let mut files = Vec::new();
+    collect(root, &mut files).map_err(|e| LoadError {
+        path: root.to_owned(),
+        line: 0,
+        column: 0,
+        message: format!("cannot read the scenarios directory: {e}"),
+        hint: None,
+    })?;
+    files.sort();
+    let mut scenarios = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).map_err(|e| LoadError {
+            path: path.clone(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read: {e}"),
+            hint: None,
+        })?;
+        let id = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .with_extension("")
+            .to_string_lossy()
+            .replace('\\', "/");
+        scenarios.push(parse(&path, &id, &text)?);
+    }
+    Ok(scenarios)
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The scenarios directory shipped with the crate.
+pub fn default_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Scenario, LoadError> {
+        parse(Path::new("scenarios/x/y.toml"), "x/y", text)
+    }
+
+    const GOOD: &str = r#"
+title = "t"
+source = { kind = "guide", ref = "r" }
+
+[[step]]
+do = "add-connector"
+endpoint = "target"
+as = "user"
+expect = { state = "connected" }
+
+[[step]]
+do = "call-tool"
+tool = "search_products"
+arguments = { query = "tea" }
+expect = { confirmation = false }
+"#;
+
+    #[test]
+    fn a_good_file_loads_with_step_lines_and_every_host() {
+        let s = load(GOOD).unwrap();
+        assert_eq!(s.step_lines, vec![5, 11]);
+        assert_eq!(s.hosts.len(), 3);
+        assert!(s.needs().contains(&Need::Login));
+    }
+
+    #[test]
+    fn a_misspelt_key_points_to_its_line() {
+        let text = GOOD.replace("tool = \"search_products\"", "tol = \"search_products\"");
+        let e = load(&text).unwrap_err();
+        assert_eq!(e.line, 11, "{e}");
+        assert!(e.to_string().contains("scenarios/x/y.toml:11:"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_host_suggests_the_closest() {
+        let text = GOOD.replace("title = \"t\"", "title = \"t\"\nhosts = [\"chatgtp\"]");
+        let e = load(&text).unwrap_err();
+        assert_eq!(e.line, 3);
+        assert_eq!(e.hint.as_deref(), Some("did you mean \"chatgpt\"?"));
+    }
+
+    #[test]
+    fn an_unknown_action_and_a_connector_used_before_it_is_added_are_refused() {
+        let e = load(&GOOD.replace("do = \"call-tool\"", "do = \"call-tol\"")).unwrap_err();
+        assert!(e.message.contains("call-tol"), "{e}");
+        let e = load(&GOOD.replace("tool = \"search_products\"", "connector = \"other\"\ntool = \"x\""))
+            .unwrap_err();
+        assert!(e.message.contains("used before"), "{e}");
+        assert_eq!(e.line, 11);
+    }
+
+    #[test]
+    fn the_shipped_scenarios_all_load() {
+        let scenarios = load_dir(&default_dir()).unwrap();
+        assert!(!scenarios.is_empty());
+    }
+}

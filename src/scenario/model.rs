@@ -1,0 +1,271 @@
+//! The scenario file format (TOML, strict keys). A scenario names its rule's source, the hosts it
+//! applies to, what it needs from the target, and its steps with their expectations. Endpoints and
+//! logins are references the runner resolves per target:
+//!
+//! - endpoints: `target` (the project under test), `target/draft`, or `org/project[/draft]` from the
+//!   default fixture (embedded target only);
+//! - logins (`as`): `user` (the primary login), `second-user`, `token` (a bearer: `--token`, or a key
+//!   minted for the run), `anonymous`, `api-key:<name>` (a fixture key) or a fixture user's email.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// One `scenarios/<area>/<name>.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub title: String,
+    pub source: Source,
+    /// The troubleshooting row of the connector guide this scenario exercises, if any.
+    #[serde(default)]
+    pub troubleshooting: Option<Spanned<String>>,
+    /// Host ids; all hosts when absent.
+    #[serde(default)]
+    pub hosts: Option<Vec<Spanned<String>>>,
+    /// What the target must offer, besides what the steps imply.
+    #[serde(default)]
+    pub needs: Vec<Need>,
+    /// Host timeouts are multiplied by this (tests scale minutes down instead of waiting them out).
+    #[serde(default)]
+    pub time_factor: Option<f64>,
+    /// Per-host notes shown in the report where hosts differ.
+    #[serde(default)]
+    pub notes: Option<toml::Table>,
+    #[serde(rename = "step")]
+    pub steps: Vec<Spanned<Step>>,
+}
+
+/// Where the rule comes from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub kind: SourceKind,
+    /// The clause, statement or row, in words.
+    #[serde(rename = "ref")]
+    pub reference: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    /// A row of the connector guide's troubleshooting table.
+    Troubleshooting,
+    /// A statement of the connector guide.
+    Guide,
+    /// A clause of the MCP specification or an RFC it cites.
+    Spec,
+    /// Metabind's documented or observed behaviour (spec/metabind.md).
+    Metabind,
+}
+
+/// A prerequisite a target may lack; the scenario is skipped with the reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Need {
+    /// State changes through the admin API (publish, revoke, roles…).
+    ServerControl,
+    /// The names of the default fixture (users, projects, keys): the embedded server.
+    Fixture,
+    /// A login for the popup (`--user`).
+    Login,
+    /// A second login (`--second-user`).
+    SecondUser,
+    /// A bearer token (`--token`, or a key minted through server control).
+    Token,
+}
+
+impl Need {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Need::ServerControl => "server control (the embedded reference server's admin API)",
+            Need::Fixture => "the default fixture's users and projects (the embedded reference server)",
+            Need::Login => "a login (--user EMAIL with METABIND_PASSWORD)",
+            Need::SecondUser => {
+                "a second login (--second-user EMAIL with METABIND_SECOND_PASSWORD)"
+            }
+            Need::Token => "a bearer token (--token)",
+        }
+    }
+}
+
+fn main_connector() -> String {
+    "main".to_owned()
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One step. `do` names the action.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "do", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Step {
+    /// The user adds `endpoint` as a custom connector, signing in as `as`.
+    AddConnector {
+        #[serde(default = "main_connector")]
+        connector: String,
+        endpoint: String,
+        #[serde(rename = "as")]
+        login: String,
+        /// The host opens its popup outside the click (a popup blocker stops it).
+        #[serde(default)]
+        popup_outside_click: bool,
+        #[serde(default)]
+        expect: ConnectorExpect,
+    },
+    /// The host lists the tools again (after a publish or `list_changed`).
+    ListTools {
+        #[serde(default = "main_connector")]
+        connector: String,
+        #[serde(default)]
+        expect: ConnectorExpect,
+    },
+    /// The model calls a tool; the user approves when the host asks.
+    CallTool {
+        #[serde(default = "main_connector")]
+        connector: String,
+        tool: String,
+        #[serde(default)]
+        arguments: Option<toml::Table>,
+        /// Wait for a task to finish (polling); `false` leaves it running for `wait-task`.
+        #[serde(default = "yes")]
+        wait: bool,
+        #[serde(default)]
+        expect: CallExpect,
+    },
+    /// Wait for the task the last `call-tool` with `wait = false` started.
+    WaitTask {
+        #[serde(default = "main_connector")]
+        connector: String,
+        #[serde(default)]
+        expect: CallExpect,
+    },
+    /// Only judge the connector's current state.
+    ExpectConnector {
+        #[serde(default = "main_connector")]
+        connector: String,
+        expect: ConnectorExpect,
+    },
+    /// Host side: the user removes the connector (its local token is dropped).
+    RemoveConnector {
+        #[serde(default = "main_connector")]
+        connector: String,
+    },
+    /// The user clicks Reconnect (the popup may open again).
+    Reconnect {
+        #[serde(default = "main_connector")]
+        connector: String,
+        #[serde(default)]
+        expect: ConnectorExpect,
+    },
+    /// Server side: revoke the connector's grant in "Authorized apps".
+    RevokeGrant {
+        #[serde(default = "main_connector")]
+        connector: String,
+    },
+    /// Server side: revoke a project API key by name.
+    RevokeApiKey { project: String, name: String },
+    /// Server side: remove a member from an organization.
+    RemoveMember { org: String, user: String },
+    /// Server side: change a member's role (or add them with it).
+    SetRole {
+        org: String,
+        user: String,
+        role: String,
+    },
+    /// Server side: make a project public or private.
+    SetVisibility {
+        project: String,
+        visibility: Visibility,
+    },
+    /// Server side: publish the project's draft to production.
+    Publish { project: String },
+    /// Server side: edit the project's instructions (live without a publish).
+    SetInstructions {
+        project: String,
+        instructions: Option<String>,
+    },
+    /// Server side: edit a tool's description or annotations in the studio (live without a publish).
+    EditTool {
+        project: String,
+        tool: String,
+        #[serde(default)]
+        description: Option<String>,
+        #[serde(default)]
+        annotations: Option<toml::Table>,
+    },
+    /// Server side: end the life of access tokens now (all, or one user's).
+    ExpireTokens {
+        #[serde(default)]
+        user: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Visibility {
+    Public,
+    Private,
+}
+
+/// The connector's state as the host shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StateExpect {
+    /// Green, no warning.
+    Connected,
+    /// Green, with a warning.
+    Warning,
+    /// Red.
+    Failed,
+    Removed,
+}
+
+/// What a connector step must show. Every field is optional; each one given becomes a verdict.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorExpect {
+    pub state: Option<StateExpect>,
+    /// Words the failure reason or warning must contain (case-insensitive).
+    pub reason_contains: Option<String>,
+    /// Exactly this many tools.
+    pub tools: Option<usize>,
+    #[serde(default)]
+    pub tools_include: Vec<String>,
+    #[serde(default)]
+    pub tools_exclude: Vec<String>,
+    /// Words the instructions must contain; `""` means "any non-empty instructions".
+    pub instructions_contain: Option<String>,
+}
+
+/// How a call ends, as the host sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutcomeExpect {
+    /// A tool result without `isError`.
+    Result,
+    /// A tool result with `isError: true`.
+    ErrorResult,
+    /// A JSON-RPC error.
+    ProtocolError,
+    /// Refused over HTTP (e.g. 403 insufficient_scope after step-up).
+    Refused,
+    /// The authorization is gone: the connector turned red.
+    Disconnected,
+    /// The host stopped waiting at its tool timeout.
+    GaveUp,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallExpect {
+    pub confirmation: Option<bool>,
+    pub badge: Option<bool>,
+    /// Called as a task.
+    pub as_task: Option<bool>,
+    /// The last task status polled.
+    pub task_status: Option<String>,
+    pub outcome: Option<OutcomeExpect>,
+    /// Words the refusal reason, error or result text must contain (case-insensitive).
+    pub reason_contains: Option<String>,
+}
