@@ -68,6 +68,47 @@ async fn connectors(
     Ok((popups, adds))
 }
 
+/// The whole suite against the embedded server, as `metabind-conformance run` does it.
+async fn full_run(popup: Popup, out: &mut String) -> Result<(), BenchError> {
+    let scenarios = crate::scenario::load_dir(&crate::scenario::default_dir())
+        .map_err(|e| BenchError::Server(e.to_string()))?;
+    let config = crate::run::RunConfig {
+        target: crate::target::TargetSpec::Embedded { faults: Vec::new() },
+        logins: Default::default(),
+        hosts: HostProfile::builtin_ids().map(String::from).collect(),
+        scenarios,
+        sweep: true,
+        popup,
+        concurrency: 4,
+        request_timeout: Duration::from_secs(20),
+    };
+    let started = Instant::now();
+    let report = crate::run::run(&config, &|_| {})
+        .await
+        .map_err(|e| BenchError::Server(e.to_string()))?;
+    let checks: usize = report.results.iter().map(|r| r.checks.len()).sum();
+    let p = &report.phases;
+    let _ = writeln!(
+        out,
+        "full run ({} popups): {:.2} s wall, {} scenario runs, {checks} checks, {}",
+        config.popup.driver_name(),
+        started.elapsed().as_secs_f64(),
+        report.results.len(),
+        if report.passed() { "passed" } else { "FAILED" }
+    );
+    let _ = writeln!(
+        out,
+        "  phases (summed over concurrent runs): server start {} ms over {} servers, popups {} ms over {}, MCP/OAuth exchanges {} ms over {}",
+        p.server_start_ms, p.servers_started, p.popup_ms, p.popups, p.exchange_ms, p.exchanges
+    );
+    let mut slowest: Vec<_> = report.results.iter().collect();
+    slowest.sort_by_key(|r| std::cmp::Reverse(r.duration_ms));
+    for r in slowest.iter().take(3) {
+        let _ = writeln!(out, "  slowest: {} on {}: {} ms", r.scenario, r.host, r.duration_ms);
+    }
+    Ok(())
+}
+
 /// Runs the bench and returns the printed figures.
 pub async fn run(popups: usize) -> Result<String, BenchError> {
     let mut out = String::new();
@@ -94,13 +135,15 @@ pub async fn run(popups: usize) -> Result<String, BenchError> {
                 browser.launch_time.as_secs_f64() * 1000.0,
                 path.display()
             );
-            let (popup_times, adds) =
-                connectors(Popup::browser(Arc::new(browser)), &url, popups).await?;
+            let popup = Popup::browser(Arc::new(browser));
+            full_run(popup.clone(), &mut out).await?;
+            let (popup_times, adds) = connectors(popup, &url, popups).await?;
             let _ = writeln!(out, "browser popup:       {}", summary(popup_times));
             let _ = writeln!(out, "connector add (browser): {}", summary(adds));
         }
         None => {
             let _ = writeln!(out, "browser: no Chromium found ({})", browser::SEARCHED);
+            full_run(Popup::http(), &mut out).await?;
         }
     }
     let (popup_times, adds) = connectors(Popup::http(), &url, popups).await?;

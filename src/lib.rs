@@ -8,6 +8,7 @@
 
 pub mod bench;
 pub mod checks;
+pub mod cli;
 pub mod conformance_client;
 pub mod connector;
 pub mod host;

@@ -545,6 +545,9 @@ impl Trial<'_> {
                             let call = pending.call.clone();
                             self.pending.insert(connector.clone(), pending);
                             self.judge_call_decision(connector, &call, expect, start);
+                            if let Some(extra) = expect.host.get(&self.host.profile.id) {
+                                self.judge_call_decision(connector, &call, extra, start);
+                            }
                         }
                         Err(call) => self.judge_call(connector, &call, expect, start),
                     }
@@ -861,6 +864,9 @@ impl Trial<'_> {
         for check in checks {
             self.push(check, name, start);
         }
+        if let Some(extra) = expect.host.get(&self.host.profile.id) {
+            self.judge_connector(name, extra, start);
+        }
     }
 
     fn judge_call_decision(&mut self, name: &str, call: &ToolCall, expect: &CallExpect, start: usize) {
@@ -916,6 +922,13 @@ impl Trial<'_> {
     }
 
     fn judge_call(&mut self, name: &str, call: &ToolCall, expect: &CallExpect, start: usize) {
+        self.judge_call_only(name, call, expect, start);
+        if let Some(extra) = expect.host.get(&self.host.profile.id) {
+            self.judge_call_only(name, call, extra, start);
+        }
+    }
+
+    fn judge_call_only(&mut self, name: &str, call: &ToolCall, expect: &CallExpect, start: usize) {
         self.judge_call_decision(name, call, expect, start);
         let tool = &call.tool;
         let mut checks = Vec::new();

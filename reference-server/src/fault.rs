@@ -54,6 +54,12 @@ faults! {
     CursorNotValidated = "cursor-not-validated",
     /// `place_order` is advertised as read-only and not destructive.
     WrongAnnotations = "wrong-annotations",
+    /// `check_shipping` (which calls a carrier's API) is advertised with `openWorldHint: false`.
+    OpenWorldHintWrong = "open-world-hint-wrong",
+    /// `export_catalog` is advertised as both read-only and destructive.
+    ContradictoryAnnotations = "contradictory-annotations",
+    /// `search_products` has an inputSchema without `"type": "object"`.
+    InputSchemaNotObject = "input-schema-not-object",
     /// Production `tools/list` also lists unpublished draft tools.
     DraftToolLeaks = "draft-tool-leaks",
     /// An unknown tool gets a tool result with `isError` instead of JSON-RPC -32602.

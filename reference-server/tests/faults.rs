@@ -110,6 +110,22 @@ async fn misbehaves(fault: Fault, t: &TestServer) -> bool {
             let tools = s.all_tools().await;
             find_tool(&tools, "place_order").unwrap()["annotations"]["readOnlyHint"] == true
         }
+        Fault::OpenWorldHintWrong => {
+            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let tools = s.all_tools().await;
+            find_tool(&tools, "check_shipping").unwrap()["annotations"]["openWorldHint"] == false
+        }
+        Fault::ContradictoryAnnotations => {
+            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let tools = s.all_tools().await;
+            let a = &find_tool(&tools, "export_catalog").unwrap()["annotations"];
+            a["readOnlyHint"] == true && a["destructiveHint"] == true
+        }
+        Fault::InputSchemaNotObject => {
+            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let tools = s.all_tools().await;
+            find_tool(&tools, "search_products").unwrap()["inputSchema"].get("type").is_none()
+        }
         Fault::DraftToolLeaks => {
             let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
             s.tool_names().await.contains(&"compare_products".to_owned())

@@ -198,6 +198,15 @@ pub fn parse(path: &Path, id: &str, text: &str) -> Result<Scenario, LoadError> {
     for step in &file.steps {
         let offset = step.span().start;
         step_lines.push(position(text, offset).0);
+        for host in expectation_hosts(step.get_ref()) {
+            if !known_hosts.contains(&host.as_str()) {
+                return Err(error(
+                    offset,
+                    format!("unknown host {host:?} in expect.host"),
+                    closest(&host, known_hosts.iter().copied()).map(|s| format!("did you mean {s:?}?")),
+                ));
+            }
+        }
         let used = match step.get_ref() {
             Step::AddConnector {
                 connector,
@@ -245,6 +254,20 @@ pub fn parse(path: &Path, id: &str, text: &str) -> Result<Scenario, LoadError> {
         step_lines,
         hosts,
     })
+}
+
+/// The host ids a step's per-host expectations name.
+fn expectation_hosts(step: &Step) -> Vec<String> {
+    match step {
+        Step::AddConnector { expect, .. }
+        | Step::ListTools { expect, .. }
+        | Step::ExpectConnector { expect, .. }
+        | Step::Reconnect { expect, .. } => expect.host.keys().cloned().collect(),
+        Step::CallTool { expect, .. } | Step::WaitTask { expect, .. } => {
+            expect.host.keys().cloned().collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 type Problem = (String, Option<String>);

@@ -236,6 +236,9 @@ pub struct ConnectorExpect {
     pub tools_exclude: Vec<String>,
     /// Words the instructions must contain; `""` means "any non-empty instructions".
     pub instructions_contain: Option<String>,
+    /// Further expectations for one host only, where hosts differ (`[step.expect.host.chatgpt]`).
+    #[serde(default)]
+    pub host: std::collections::BTreeMap<String, ConnectorExpect>,
 }
 
 /// How a call ends, as the host sees it.
@@ -268,4 +271,7 @@ pub struct CallExpect {
     pub outcome: Option<OutcomeExpect>,
     /// Words the refusal reason, error or result text must contain (case-insensitive).
     pub reason_contains: Option<String>,
+    /// Further expectations for one host only, where hosts differ (`[step.expect.host.chatgpt]`).
+    #[serde(default)]
+    pub host: std::collections::BTreeMap<String, CallExpect>,
 }

@@ -155,6 +155,25 @@ fn current_tools(call: &Call<'_>) -> Vec<Tool> {
             annotations["destructiveHint"] = json!(false);
         }
     }
+    let faults = call.state.faults();
+    for tool in tools.iter_mut() {
+        match tool.name.as_str() {
+            "check_shipping" if faults.has(Fault::OpenWorldHintWrong) => {
+                tool.annotations.get_or_insert_with(|| json!({}))["openWorldHint"] = json!(false);
+            }
+            "export_catalog" if faults.has(Fault::ContradictoryAnnotations) => {
+                let annotations = tool.annotations.get_or_insert_with(|| json!({}));
+                annotations["readOnlyHint"] = json!(true);
+                annotations["destructiveHint"] = json!(true);
+            }
+            "search_products" if faults.has(Fault::InputSchemaNotObject) => {
+                if let Some(schema) = tool.input_schema.as_object_mut() {
+                    schema.remove("type");
+                }
+            }
+            _ => {}
+        }
+    }
     tools
 }
 
