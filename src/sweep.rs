@@ -80,6 +80,9 @@ struct Sweep<'a> {
     popup_ms: u64,
 }
 
+/// What the first sign-in left for the grant-ending probes.
+type SignedIn = (Discovery, ClientCredentials, Credentials, oauth::Tokens);
+
 /// A credential the MCP sections use, and where it came from.
 struct Credential {
     bearer: Option<String>,
@@ -115,7 +118,8 @@ pub async fn run(instance: &Instance, popup: &Popup, timeout: Duration) -> Sweep
     let mut results = Vec::new();
     let (discovery_section, discovery) = sweep.discovery().await;
     results.push(discovery_section.into_result());
-    let (as_section, credential) = sweep.authorization_server(discovery.as_ref()).await;
+    let (mut as_section, credential, signed_in) =
+        sweep.authorization_server(discovery.as_ref()).await;
     let mut transport = Section::new(
         "transport",
         "Streamable HTTP transport, sessions and lifecycle",
@@ -132,6 +136,7 @@ pub async fn run(instance: &Instance, popup: &Popup, timeout: Duration) -> Sweep
     let mut ui = Section::new("ui", "UI resources", "MCP Apps (SEP-1865), Apps SDK output templates");
     sweep.ui(&credential, listed.as_deref(), &mut ui).await;
     results.push(ui.into_result());
+    sweep.grant_ending_probes(&mut as_section, signed_in).await;
     results.push(as_section.into_result());
     let exchanges = sweep.wire.transcript.snapshot();
     SweepOutput {
@@ -393,7 +398,10 @@ impl Sweep<'_> {
         }
     }
 
-    async fn authorization_server(&mut self, discovery: Option<&Discovery>) -> (Section, Credential) {
+    async fn authorization_server(
+        &mut self,
+        discovery: Option<&Discovery>,
+    ) -> (Section, Credential, Option<SignedIn>) {
         let mut s = Section::new(
             "authorization-server",
             "Authorization server hygiene, as a client sees it",
@@ -428,11 +436,11 @@ impl Sweep<'_> {
                 "the endpoint advertises no authorization server (OAuth discovery found none)",
                 false,
             );
-            return (s, credential);
+            return (s, credential, None);
         };
         let Some(user) = self.instance.logins.user.clone() else {
             skip_all(&mut s, "needs a login (--user EMAIL with METABIND_PASSWORD)", false);
-            return (s, credential);
+            return (s, credential, None);
         };
         let plan = RegistrationPlan {
             client_name: "metabind-conformance sweep".into(),
@@ -442,7 +450,7 @@ impl Sweep<'_> {
             Ok(c) => c,
             Err(e) => {
                 skip_all(&mut s, &format!("dynamic client registration failed: {e}"), true);
-                return (s, credential);
+                return (s, credential, None);
             }
         };
         // 1. A normal sign-in: judge state and iss on the raw callback.
@@ -467,7 +475,11 @@ impl Sweep<'_> {
                             state.as_deref() == Some(request.state.as_str()),
                             "the authorization response's state",
                             "the state the client sent",
-                            state.map(|_| "a different state").unwrap_or("no state"),
+                            match state {
+                                Some(s) if s == request.state => "the same state",
+                                Some(_) => "a different state",
+                                None => "no state",
+                            },
                         ));
                         let advertised = discovery.metadata
                             ["authorization_response_iss_parameter_supported"]
@@ -510,7 +522,7 @@ impl Sweep<'_> {
                         s.checks.push(CheckResult::not_testable(id, &why));
                     }
                 }
-                return (s, credential);
+                return (s, credential, None);
             }
         };
         credential.bearer = Some(tokens.access_token.clone());
@@ -591,6 +603,16 @@ impl Sweep<'_> {
                 format!("needs a second resource to present the token to: {why}"),
             )),
         }
+        (s, credential, Some((discovery.clone(), client, user, tokens)))
+    }
+
+    /// The probes that may end grants (refresh reuse detection, revocation): run after every other
+    /// section, because an authorization server may end all of a client's grants for the user.
+    async fn grant_ending_probes(&mut self, s: &mut Section, signed_in: Option<SignedIn>) {
+        let Some((discovery, client, user, tokens)) = signed_in else {
+            return;
+        };
+        let discovery = &discovery;
         // 5. Refresh rotation: refresh once, then the old refresh token must be refused.
         match &tokens.refresh_token {
             None => s.checks.push(CheckResult::not_applicable(
@@ -679,7 +701,6 @@ impl Sweep<'_> {
                 }
             },
         }
-        (s, credential)
     }
 
     // ---------------------------------------------------------------- transport and session
