@@ -270,7 +270,8 @@ impl Sweep<'_> {
                     s.checks.push(
                         CheckResult::judge(
                             "auth.prm.resource-matches",
-                            resource.trim_end_matches('/') == self.url().trim_end_matches('/'),
+                            // RFC 9728 §3.3: identical, not merely equivalent (a trailing slash differs).
+                            resource == self.url(),
                             "the protected resource metadata's resource",
                             self.url(),
                             if resource.is_empty() { "no resource" } else { resource },
