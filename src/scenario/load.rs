@@ -134,7 +134,10 @@ pub fn parse(path: &Path, id: &str, text: &str) -> Result<Scenario, LoadError> {
         }
     };
     let file: ScenarioFile = toml::from_str(text).map_err(|e| {
-        let offset = e.span().map(|s| s.start).unwrap_or(0);
+        let offset = e
+            .span()
+            .map(|span| narrow(text, span, e.message()))
+            .unwrap_or(0);
         error(offset, e.message().trim().to_owned(), None)
     })?;
     let known_hosts: Vec<&str> = HostProfile::builtin_ids().collect();
@@ -270,6 +273,27 @@ fn expectation_hosts(step: &Step) -> Vec<String> {
     }
 }
 
+/// serde reports errors inside a `[[step]]` (an internally tagged enum) with the span of the whole
+/// table (or only its header); the key or value the message names (`unknown field `stat``) is looked up in that span so the
+/// error points at its own line.
+fn narrow(text: &str, span: std::ops::Range<usize>, message: &str) -> usize {
+    let Some(name) = message.split('`').nth(1).filter(|n| !n.is_empty()) else {
+        return span.start;
+    };
+    // The span may be only the first `[[step]]` header: look from there to the end.
+    let area = &text[span.start.min(text.len())..];
+    let quoted = format!("\"{name}\"");
+    let key_at = area.match_indices(name).find(|(i, _)| {
+        let before = area[..*i].chars().next_back();
+        let after = area[i + name.len()..].trim_start();
+        matches!(before, None | Some(' ' | '\n' | '{' | ',' | '\t')) && after.starts_with('=')
+    });
+    match key_at.map(|(i, _)| i).or_else(|| area.find(&quoted)) {
+        Some(i) => span.start + i,
+        None => span.start,
+    }
+}
+
 type Problem = (String, Option<String>);
 
 fn check_endpoint(endpoint: &str) -> Result<(), Problem> {
@@ -393,8 +417,8 @@ expect = { confirmation = false }
     fn a_misspelt_key_points_to_its_line() {
         let text = GOOD.replace("tool = \"search_products\"", "tol = \"search_products\"");
         let e = load(&text).unwrap_err();
-        assert_eq!(e.line, 11, "{e}");
-        assert!(e.to_string().contains("scenarios/x/y.toml:11:"), "{e}");
+        assert_eq!(e.line, 13, "{e}");
+        assert!(e.to_string().contains("scenarios/x/y.toml:13:1"), "{e}");
     }
 
     #[test]
@@ -409,6 +433,7 @@ expect = { confirmation = false }
     fn an_unknown_action_and_a_connector_used_before_it_is_added_are_refused() {
         let e = load(&GOOD.replace("do = \"call-tool\"", "do = \"call-tol\"")).unwrap_err();
         assert!(e.message.contains("call-tol"), "{e}");
+        assert_eq!(e.line, 12, "{e}");
         let e = load(&GOOD.replace("tool = \"search_products\"", "connector = \"other\"\ntool = \"x\""))
             .unwrap_err();
         assert!(e.message.contains("used before"), "{e}");
