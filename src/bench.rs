@@ -104,7 +104,11 @@ async fn full_run(popup: Popup, out: &mut String) -> Result<(), BenchError> {
     let mut slowest: Vec<_> = report.results.iter().collect();
     slowest.sort_by_key(|r| std::cmp::Reverse(r.duration_ms));
     for r in slowest.iter().take(3) {
-        let _ = writeln!(out, "  slowest: {} on {}: {} ms", r.scenario, r.host, r.duration_ms);
+        let _ = writeln!(
+            out,
+            "  slowest: {} on {}: {} ms",
+            r.scenario, r.host, r.duration_ms
+        );
     }
     Ok(())
 }

@@ -49,7 +49,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
     /// A bearer token for custom-host scenarios and the sweep (an API key or a minted token).
-    #[arg(long, value_name = "TOKEN", env = "METABIND_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "METABIND_TOKEN",
+        hide_env_values = true
+    )]
     token: Option<String>,
     /// The login for the authorization popup; its password comes from METABIND_PASSWORD.
     #[arg(long, value_name = "EMAIL")]
@@ -77,7 +82,7 @@ pub struct RunArgs {
 #[derive(Subcommand)]
 enum Command {
     /// Run the suite and write report.json, junit.xml and report.html.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the scenarios (with their hosts, needs and source) and the check catalogue.
     List {
         #[arg(long = "scenario", value_name = "GLOB")]
@@ -125,8 +130,11 @@ pub enum CliError {
 
 pub async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let outcome = match cli.command.unwrap_or(Command::Run(RunArgs::defaults())) {
-        Command::Run(args) => run_command(args).await,
+    let outcome = match cli
+        .command
+        .unwrap_or(Command::Run(Box::new(RunArgs::defaults())))
+    {
+        Command::Run(args) => run_command(*args).await,
         Command::List {
             scenarios,
             scenarios_dir,
@@ -143,7 +151,13 @@ pub async fn main() -> ExitCode {
         Command::ConformanceClient { url, timeout } => {
             let scenario = std::env::var("MCP_CONFORMANCE_SCENARIO").unwrap_or_default();
             let context = std::env::var("MCP_CONFORMANCE_CONTEXT").ok();
-            match crate::conformance_client::run(&url, context.as_deref(), Duration::from_secs(timeout)).await {
+            match crate::conformance_client::run(
+                &url,
+                context.as_deref(),
+                Duration::from_secs(timeout),
+            )
+            .await
+            {
                 Ok(()) => {
                     eprintln!("conformance client: {scenario} done");
                     Ok(true)
@@ -178,7 +192,9 @@ impl RunArgs {
 }
 
 fn load_scenarios(dir: Option<&Path>, globs: &[String]) -> Result<(Vec<Scenario>, bool), CliError> {
-    let dir = dir.map(Path::to_path_buf).unwrap_or_else(scenario::default_dir);
+    let dir = dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(scenario::default_dir);
     let all = scenario::load_dir(&dir)?;
     if globs.is_empty() {
         return Ok((all, true));
@@ -205,7 +221,11 @@ fn load_scenarios(dir: Option<&Path>, globs: &[String]) -> Result<(Vec<Scenario>
     Ok((chosen, sweep))
 }
 
-fn credentials(email: Option<&String>, variable: &str, flag: &str) -> Result<Option<Credentials>, CliError> {
+fn credentials(
+    email: Option<&String>,
+    variable: &str,
+    flag: &str,
+) -> Result<Option<Credentials>, CliError> {
     let Some(email) = email else { return Ok(None) };
     let password = std::env::var(variable).map_err(|_| {
         CliError::Usage(format!(
@@ -232,19 +252,27 @@ pub async fn configure(args: &RunArgs) -> Result<RunConfig, CliError> {
         None => TargetSpec::Embedded { faults },
         Some(url) => {
             if !faults.is_empty() {
-                return Err(CliError::Usage("--fault applies only to the embedded server, not to --target".into()));
+                return Err(CliError::Usage(
+                    "--fault applies only to the embedded server, not to --target".into(),
+                ));
             }
             let parsed = url::Url::parse(url)
                 .map_err(|e| CliError::Usage(format!("--target {url:?} is not a URL: {e}")))?;
             if !matches!(parsed.scheme(), "http" | "https") {
-                return Err(CliError::Usage(format!("--target {url:?} must be an http(s) URL")));
+                return Err(CliError::Usage(format!(
+                    "--target {url:?} must be an http(s) URL"
+                )));
             }
             TargetSpec::Remote { url: url.clone() }
         }
     };
     let logins = Logins {
         user: credentials(args.user.as_ref(), "METABIND_PASSWORD", "--user")?,
-        second: credentials(args.second_user.as_ref(), "METABIND_SECOND_PASSWORD", "--second-user")?,
+        second: credentials(
+            args.second_user.as_ref(),
+            "METABIND_SECOND_PASSWORD",
+            "--second-user",
+        )?,
         token: args.token.clone(),
     };
     let hosts = if args.hosts.is_empty() {
@@ -287,9 +315,10 @@ async fn run_command(args: RunArgs) -> Result<bool, CliError> {
                 path: path.clone(),
                 message: e.to_string(),
             })?;
-            Some(report::baseline::parse(&text).map_err(|e| {
-                CliError::Usage(format!("baseline {}: {e}", path.display()))
-            })?)
+            Some(
+                report::baseline::parse(&text)
+                    .map_err(|e| CliError::Usage(format!("baseline {}: {e}", path.display())))?,
+            )
         }
     };
     let config = configure(&args).await?;
@@ -358,7 +387,10 @@ pub fn write_reports(dir: &Path, report: &RunReport) -> Result<(), CliError> {
 
 fn list(globs: &[String], dir: Option<&Path>, checks: bool) -> Result<bool, CliError> {
     if checks {
-        println!("{:<38} {:<8} troubleshooting row / clause", "check", "severity");
+        println!(
+            "{:<38} {:<8} troubleshooting row / clause",
+            "check", "severity"
+        );
         for c in catalogue::CHECKS {
             println!(
                 "{:<38} {:<8} {}",
@@ -376,13 +408,17 @@ fn list(globs: &[String], dir: Option<&Path>, checks: bool) -> Result<bool, CliE
     let (scenarios, sweep) = load_scenarios(dir, globs)?;
     println!("{:<44} {:<30} needs", "scenario", "hosts");
     for s in &scenarios {
-        let needs: Vec<&str> = s.needs().iter().map(|n| match n {
-            scenario::Need::ServerControl => "server-control",
-            scenario::Need::Fixture => "fixture",
-            scenario::Need::Login => "login",
-            scenario::Need::SecondUser => "second-user",
-            scenario::Need::Token => "token",
-        }).collect();
+        let needs: Vec<&str> = s
+            .needs()
+            .iter()
+            .map(|n| match n {
+                scenario::Need::ServerControl => "server-control",
+                scenario::Need::Fixture => "fixture",
+                scenario::Need::Login => "login",
+                scenario::Need::SecondUser => "second-user",
+                scenario::Need::Token => "token",
+            })
+            .collect();
         println!("{:<44} {:<30} {}", s.id, s.hosts.join(","), needs.join(","));
         let row = s
             .file
@@ -396,7 +432,11 @@ fn list(globs: &[String], dir: Option<&Path>, checks: bool) -> Result<bool, CliE
         println!("sweep/{{discovery,authorization-server,transport,tools,tasks,ui}}  any host (protocol sweep, {} checks)",
             catalogue::CHECKS.iter().filter(|c| !c.id.starts_with("host.")).count());
     }
-    println!("\n{} scenarios; `list --checks` shows the {} checks", scenarios.len(), catalogue::CHECKS.len());
+    println!(
+        "\n{} scenarios; `list --checks` shows the {} checks",
+        scenarios.len(),
+        catalogue::CHECKS.len()
+    );
     Ok(true)
 }
 

@@ -21,9 +21,7 @@ use crate::report::model::{
     Phases, RunReport, ScenarioResult, SourceInfo, Surface, TargetInfo, ToolSurface,
     SCHEMA_VERSION, SWEEP_HOST,
 };
-use crate::scenario::model::{
-    CallExpect, ConnectorExpect, OutcomeExpect, StateExpect, Visibility,
-};
+use crate::scenario::model::{CallExpect, ConnectorExpect, OutcomeExpect, StateExpect, Visibility};
 use crate::scenario::{Need, Scenario, Step};
 use crate::target::{preflight, Instance, Logins, TargetError, TargetSpec};
 
@@ -47,14 +45,21 @@ pub struct RunConfig {
 /// What the runner tells its consumers (progress display, test trials, report builder).
 #[derive(Debug)]
 pub enum Event<'a> {
-    RunStarted { trials: usize },
-    ScenarioStarted { scenario: &'a str, host: &'a str },
+    RunStarted {
+        trials: usize,
+    },
+    ScenarioStarted {
+        scenario: &'a str,
+        host: &'a str,
+    },
     CheckRecorded {
         scenario: &'a str,
         host: &'a str,
         check: &'a CheckResult,
     },
-    ScenarioFinished { result: &'a ScenarioResult },
+    ScenarioFinished {
+        result: &'a ScenarioResult,
+    },
 }
 
 /// One scenario on one host, or the sweep.
@@ -102,7 +107,10 @@ pub async fn run(
             .iter()
             .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
             .collect();
-        ClientMetadataSite::start(&borrowed).await.ok().map(Arc::new)
+        ClientMetadataSite::start(&borrowed)
+            .await
+            .ok()
+            .map(Arc::new)
     } else {
         None
     };
@@ -359,14 +367,16 @@ async fn run_scenario(
                 }
                 result.checks = std::mem::take(&mut trial.checks);
                 output.surfaces = std::mem::take(&mut trial.surfaces);
-                result.status = crate::checks::verdict::worst(&result.checks).unwrap_or(Status::Pass);
+                result.status =
+                    crate::checks::verdict::worst(&result.checks).unwrap_or(Status::Pass);
                 if let Some(error) = error {
                     result.status = Status::Error;
                     result.reason = Some(error);
                 } else if result.checks.is_empty() {
                     // No vacuous passes: a scenario that judged nothing is not a pass.
                     result.status = Status::Fail;
-                    result.reason = Some("the scenario has no expectations: nothing was judged".into());
+                    result.reason =
+                        Some("the scenario has no expectations: nothing was judged".into());
                 }
             }
         }
@@ -586,16 +596,25 @@ impl Trial<'_> {
                 let url = c.url.clone();
                 let org = url::Url::parse(&url)
                     .ok()
-                    .and_then(|u| u.path_segments().and_then(|mut s| s.next().map(String::from)))
+                    .and_then(|u| {
+                        u.path_segments()
+                            .and_then(|mut s| s.next().map(String::from))
+                    })
                     .ok_or("the connector's URL names no organization")?;
                 let grants = self
-                    .control(Method::GET, format!("/_admin/orgs/{org}/authorized-apps"), None)
+                    .control(
+                        Method::GET,
+                        format!("/_admin/orgs/{org}/authorized-apps"),
+                        None,
+                    )
                     .await?;
                 let ids: Vec<String> = grants["grants"]
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .filter(|g| g["client_id"] == client_id.as_str() && g["resource"] == url.as_str())
+                    .filter(|g| {
+                        g["client_id"] == client_id.as_str() && g["resource"] == url.as_str()
+                    })
                     .filter_map(|g| g["id"].as_str().map(String::from))
                     .collect();
                 if ids.is_empty() {
@@ -625,8 +644,12 @@ impl Trial<'_> {
             }
             Step::RemoveMember { org, user } => {
                 let email = self.instance.user_email(user)?;
-                self.control(Method::DELETE, format!("/_admin/orgs/{org}/members/{email}"), None)
-                    .await?;
+                self.control(
+                    Method::DELETE,
+                    format!("/_admin/orgs/{org}/members/{email}"),
+                    None,
+                )
+                .await?;
                 self.state_changed = true;
             }
             Step::SetRole { org, user, role } => {
@@ -719,7 +742,7 @@ impl Trial<'_> {
     }
 
     /// The exchanges of `connector` from `start` on (the last few), plus what its popups showed.
-    fn evidence(&self, connector: &str, start: usize) -> Vec<String> {
+    fn evidence(&self, connector: &str, start: usize, popups: bool) -> Vec<String> {
         let Some(c) = self.connectors.get(connector) else {
             return Vec::new();
         };
@@ -734,16 +757,22 @@ impl Trial<'_> {
             .popups
             .iter()
             .rev()
-            .take(1)
+            .take(usize::from(popups))
             .map(|p| format!("popup ({}): {}", p.driver, p.outcome.describe()))
             .collect();
-        evidence.extend(exchanges[from..].iter().map(crate::checks::verdict::excerpt));
+        evidence.extend(
+            exchanges[from..]
+                .iter()
+                .map(crate::checks::verdict::excerpt),
+        );
         evidence
     }
 
     fn push(&mut self, mut check: CheckResult, connector: &str, start: usize) {
         if check.status != Status::Pass {
-            check.evidence = self.evidence(connector, start);
+            // What the popup showed matters for the connector's state, not for a call.
+            let popups = check.id.starts_with("host.connector") || check.id == "host.tools.listed";
+            check.evidence = self.evidence(connector, start, popups);
         }
         self.checks.push(check);
     }
@@ -796,8 +825,9 @@ impl Trial<'_> {
             .iter()
             .filter_map(|t| t["name"].as_str().map(String::from))
             .collect();
-        let tools_judged =
-            expect.tools.is_some() || !expect.tools_include.is_empty() || !expect.tools_exclude.is_empty();
+        let tools_judged = expect.tools.is_some()
+            || !expect.tools_include.is_empty()
+            || !expect.tools_exclude.is_empty();
         if tools_judged && !state.is_connected() {
             checks.push(CheckResult::not_testable(
                 "host.tools.listed",
@@ -869,7 +899,13 @@ impl Trial<'_> {
         }
     }
 
-    fn judge_call_decision(&mut self, name: &str, call: &ToolCall, expect: &CallExpect, start: usize) {
+    fn judge_call_decision(
+        &mut self,
+        name: &str,
+        call: &ToolCall,
+        expect: &CallExpect,
+        start: usize,
+    ) {
         let tool = &call.tool;
         let mut checks = Vec::new();
         if let Some(expected) = expect.confirmation {
@@ -878,10 +914,26 @@ impl Trial<'_> {
                 call.decision.confirmation == expected,
                 format!(
                     "the host {} before calling {tool}",
-                    if call.decision.confirmation { "asks the user" } else { "does not ask" }
+                    if call.decision.confirmation {
+                        "asks the user"
+                    } else {
+                        "does not ask"
+                    }
                 ),
-                if expected { "asks for confirmation" } else { "calls without asking" },
-                format!("{} (annotations {})", if call.decision.confirmation { "asks" } else { "does not ask" }, self.annotations(name, tool)),
+                if expected {
+                    "asks for confirmation"
+                } else {
+                    "calls without asking"
+                },
+                format!(
+                    "{} (annotations {})",
+                    if call.decision.confirmation {
+                        "asks"
+                    } else {
+                        "does not ask"
+                    },
+                    self.annotations(name, tool)
+                ),
             ));
         }
         if let Some(expected) = expect.badge {
@@ -890,10 +942,22 @@ impl Trial<'_> {
                 call.decision.open_world_badge == expected,
                 format!(
                     "the host {} the third-party badge on {tool}",
-                    if call.decision.open_world_badge { "shows" } else { "does not show" }
+                    if call.decision.open_world_badge {
+                        "shows"
+                    } else {
+                        "does not show"
+                    }
                 ),
                 if expected { "badge shown" } else { "no badge" },
-                format!("{} (annotations {})", if call.decision.open_world_badge { "badge shown" } else { "no badge" }, self.annotations(name, tool)),
+                format!(
+                    "{} (annotations {})",
+                    if call.decision.open_world_badge {
+                        "badge shown"
+                    } else {
+                        "no badge"
+                    },
+                    self.annotations(name, tool)
+                ),
             ));
         }
         if let Some(expected) = expect.as_task {
@@ -902,10 +966,22 @@ impl Trial<'_> {
                 call.decision.as_task == expected,
                 format!(
                     "the host calls {tool} {}",
-                    if call.decision.as_task { "as a task" } else { "directly" }
+                    if call.decision.as_task {
+                        "as a task"
+                    } else {
+                        "directly"
+                    }
                 ),
-                if expected { "called as a task" } else { "called directly" },
-                if call.decision.as_task { "called as a task" } else { "called directly" },
+                if expected {
+                    "called as a task"
+                } else {
+                    "called directly"
+                },
+                if call.decision.as_task {
+                    "called as a task"
+                } else {
+                    "called directly"
+                },
             ));
         }
         for check in checks {
@@ -958,7 +1034,10 @@ impl Trial<'_> {
                 (expected, &call.outcome),
                 (OutcomeExpect::ProtocolError, CallOutcome::ProtocolError(_))
                     | (OutcomeExpect::Refused, CallOutcome::Refused { .. })
-                    | (OutcomeExpect::Disconnected, CallOutcome::Disconnected { .. })
+                    | (
+                        OutcomeExpect::Disconnected,
+                        CallOutcome::Disconnected { .. }
+                    )
                     | (OutcomeExpect::GaveUp, CallOutcome::GaveUp { .. })
             );
             let expected_name = match expected {
@@ -994,14 +1073,19 @@ impl Trial<'_> {
 
 fn describe_outcome(outcome: &CallOutcome) -> (&'static str, String) {
     match outcome {
-        CallOutcome::Result(r) if r["isError"] == true => ("a tool result with isError", r.to_string()),
+        CallOutcome::Result(r) if r["isError"] == true => {
+            ("a tool result with isError", r.to_string())
+        }
         CallOutcome::Result(r) => ("a tool result", r.to_string()),
         CallOutcome::ProtocolError(e) => ("a JSON-RPC error", e.to_string()),
         CallOutcome::Refused { status, reason } => ("refused", format!("HTTP {status}: {reason}")),
         CallOutcome::Disconnected { reason } => ("disconnected", reason.clone()),
         CallOutcome::GaveUp { after } => (
             "the host gave up",
-            format!("no result within the host's {} ms tool timeout", after.as_millis()),
+            format!(
+                "no result within the host's {} ms tool timeout",
+                after.as_millis()
+            ),
         ),
     }
 }

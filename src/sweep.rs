@@ -127,13 +127,23 @@ pub async fn run(instance: &Instance, popup: &Popup, timeout: Duration) -> Sweep
     );
     sweep.transport(&credential, &mut transport).await;
     results.push(transport.into_result());
-    let mut tools = Section::new("tools", "Tools", "MCP 2025-11-25 server/tools, utilities/pagination");
+    let mut tools = Section::new(
+        "tools",
+        "Tools",
+        "MCP 2025-11-25 server/tools, utilities/pagination",
+    );
     let listed = sweep.tools(&credential, &mut tools).await;
     results.push(tools.into_result());
     let mut tasks = Section::new("tasks", "Tasks", "MCP 2025-11-25 basic/utilities/tasks");
-    sweep.tasks(&credential, listed.as_deref(), &mut tasks).await;
+    sweep
+        .tasks(&credential, listed.as_deref(), &mut tasks)
+        .await;
     results.push(tasks.into_result());
-    let mut ui = Section::new("ui", "UI resources", "MCP Apps (SEP-1865), Apps SDK output templates");
+    let mut ui = Section::new(
+        "ui",
+        "UI resources",
+        "MCP Apps (SEP-1865), Apps SDK output templates",
+    );
     sweep.ui(&credential, listed.as_deref(), &mut ui).await;
     results.push(ui.into_result());
     sweep.grant_ending_probes(&mut as_section, signed_in).await;
@@ -193,12 +203,10 @@ impl Sweep<'_> {
                 "auth.challenge.www-authenticate",
                 format!("the endpoint did not answer: {e}"),
             )),
-            Ok(x) if (200..300).contains(&x.status) => s.checks.push(
-                CheckResult::not_applicable(
-                    "auth.challenge.www-authenticate",
-                    "the endpoint answers without credentials (a public project)",
-                ),
-            ),
+            Ok(x) if (200..300).contains(&x.status) => s.checks.push(CheckResult::not_applicable(
+                "auth.challenge.www-authenticate",
+                "the endpoint answers without credentials (a public project)",
+            )),
             Ok(x) => {
                 let header = x.header("www-authenticate").map(String::from);
                 challenge = header.as_deref().and_then(oauth::Challenge::parse);
@@ -206,7 +214,9 @@ impl Sweep<'_> {
                     && header
                         .as_deref()
                         .is_some_and(|h| h.trim_start().to_ascii_lowercase().starts_with("bearer"))
-                    && challenge.as_ref().is_some_and(|c| c.resource_metadata.is_some());
+                    && challenge
+                        .as_ref()
+                        .is_some_and(|c| c.resource_metadata.is_some());
                 s.checks.push(
                     CheckResult::judge(
                         "auth.challenge.www-authenticate",
@@ -242,7 +252,11 @@ impl Sweep<'_> {
                         format!(
                             "{} with {}",
                             x.status,
-                            if header.is_empty() { "no WWW-Authenticate" } else { &header }
+                            if header.is_empty() {
+                                "no WWW-Authenticate"
+                            } else {
+                                &header
+                            }
                         ),
                     )
                     .with_evidence([&x]),
@@ -263,7 +277,10 @@ impl Sweep<'_> {
             });
         let mut metadata = None;
         if let Some(prm_url) = prm_url {
-            match self.raw(Request::get(&prm_url).header("accept", "application/json")).await {
+            match self
+                .raw(Request::get(&prm_url).header("accept", "application/json"))
+                .await
+            {
                 Ok(x) if x.status == 200 => {
                     let prm: Value = serde_json::from_str(&x.response_body).unwrap_or(Value::Null);
                     let resource = prm["resource"].as_str().unwrap_or_default();
@@ -274,7 +291,11 @@ impl Sweep<'_> {
                             resource == self.url(),
                             "the protected resource metadata's resource",
                             self.url(),
-                            if resource.is_empty() { "no resource" } else { resource },
+                            if resource.is_empty() {
+                                "no resource"
+                            } else {
+                                resource
+                            },
                         )
                         .with_evidence([&x]),
                     );
@@ -322,10 +343,9 @@ impl Sweep<'_> {
                 "no authorization server metadata was found",
             )),
         }
-        let discovery = match oauth::discover(&self.wire, self.url(), challenge.as_ref()).await {
-            Ok(d) => Some(d),
-            Err(_) => None,
-        };
+        let discovery = oauth::discover(&self.wire, self.url(), challenge.as_ref())
+            .await
+            .ok();
         (s, discovery)
     }
 
@@ -440,7 +460,11 @@ impl Sweep<'_> {
             return (s, credential, None);
         };
         let Some(user) = self.instance.logins.user.clone() else {
-            skip_all(&mut s, "needs a login (--user EMAIL with METABIND_PASSWORD)", false);
+            skip_all(
+                &mut s,
+                "needs a login (--user EMAIL with METABIND_PASSWORD)",
+                false,
+            );
             return (s, credential, None);
         };
         let plan = RegistrationPlan {
@@ -450,7 +474,11 @@ impl Sweep<'_> {
         let client = match oauth::register(&self.wire, discovery, &plan, REDIRECT_URI).await {
             Ok(c) => c,
             Err(e) => {
-                skip_all(&mut s, &format!("dynamic client registration failed: {e}"), true);
+                skip_all(
+                    &mut s,
+                    &format!("dynamic client registration failed: {e}"),
+                    true,
+                );
                 return (s, credential, None);
             }
         };
@@ -502,11 +530,11 @@ impl Sweep<'_> {
                             )
                         });
                         match param("code") {
-                            Some(code) => oauth::exchange_code(
-                                &self.wire, discovery, &client, request, code,
-                            )
-                            .await
-                            .map_err(|e| e.to_string()),
+                            Some(code) => {
+                                oauth::exchange_code(&self.wire, discovery, &client, request, code)
+                                    .await
+                                    .map_err(|e| e.to_string())
+                            }
                             None => Err(format!("the callback carries no code: {callback}")),
                         }
                     }
@@ -538,9 +566,12 @@ impl Sweep<'_> {
             }
         }
         // 2. PKCE: the same request without code_challenge must not yield a code.
-        if let Ok(request) =
-            oauth::authorization_request(discovery, &client, REDIRECT_URI, oauth::select_scope(None, discovery))
-        {
+        if let Ok(request) = oauth::authorization_request(
+            discovery,
+            &client,
+            REDIRECT_URI,
+            oauth::select_scope(None, discovery),
+        ) {
             let mut url = url::Url::parse(&request.url).expect("built by oauth2");
             let pairs: Vec<(String, String)> = url
                 .query_pairs()
@@ -565,7 +596,9 @@ impl Sweep<'_> {
             UNREGISTERED_REDIRECT,
             oauth::select_scope(None, discovery),
         ) {
-            let outcome = self.open_popup(&request.url, UNREGISTERED_REDIRECT, &user).await;
+            let outcome = self
+                .open_popup(&request.url, UNREGISTERED_REDIRECT, &user)
+                .await;
             let redirected = matches!(outcome, PopupOutcome::Callback(_));
             s.checks.push(CheckResult::judge(
                 "auth.as.redirect-uri-checked",
@@ -604,7 +637,11 @@ impl Sweep<'_> {
                 format!("needs a second resource to present the token to: {why}"),
             )),
         }
-        (s, credential, Some((discovery.clone(), client, user, tokens)))
+        (
+            s,
+            credential,
+            Some((discovery.clone(), client, user, tokens)),
+        )
     }
 
     /// The probes that may end grants (refresh reuse detection, revocation): run after every other
@@ -630,7 +667,8 @@ impl Sweep<'_> {
                     Ok(fresh) => {
                         let old = fresh.refresh_token.clone().unwrap_or_else(|| old.clone());
                         let first =
-                            oauth::refresh(&self.wire, discovery, &client, REDIRECT_URI, &old).await;
+                            oauth::refresh(&self.wire, discovery, &client, REDIRECT_URI, &old)
+                                .await;
                         match first {
                             Err(e) => s.checks.push(CheckResult::not_testable(
                                 "auth.as.refresh-rotated",
@@ -638,7 +676,11 @@ impl Sweep<'_> {
                             )),
                             Ok(_) => {
                                 let again = oauth::refresh(
-                                    &self.wire, discovery, &client, REDIRECT_URI, &old,
+                                    &self.wire,
+                                    discovery,
+                                    &client,
+                                    REDIRECT_URI,
+                                    &old,
                                 )
                                 .await;
                                 s.checks.push(CheckResult::judge(
@@ -716,7 +758,13 @@ impl Sweep<'_> {
             return Err(format!(
                 "initialize answered {}: {}",
                 reply.status(),
-                reply.received.exchange.response_body.chars().take(200).collect::<String>()
+                reply
+                    .received
+                    .exchange
+                    .response_body
+                    .chars()
+                    .take(200)
+                    .collect::<String>()
             ));
         }
         Ok((client, reply))
@@ -739,18 +787,28 @@ impl Sweep<'_> {
             Ok(x) => x,
             Err(why) => {
                 for id in IDS {
-                    s.checks.push(CheckResult::not_testable(id, format!("initialize failed: {why}")));
+                    s.checks.push(CheckResult::not_testable(
+                        id,
+                        format!("initialize failed: {why}"),
+                    ));
                 }
                 return;
             }
         };
-        let instructions = reply.result().and_then(|r| r["instructions"].as_str()).unwrap_or("");
+        let instructions = reply
+            .result()
+            .and_then(|r| r["instructions"].as_str())
+            .unwrap_or("");
         s.checks.push(CheckResult::judge(
             "lifecycle.instructions.present",
             !instructions.trim().is_empty(),
             "the initialize result's instructions",
             "instructions that say when to call which tool",
-            if instructions.is_empty() { "none".to_owned() } else { instructions.chars().take(120).collect() },
+            if instructions.is_empty() {
+                "none".to_owned()
+            } else {
+                instructions.chars().take(120).collect()
+            },
         ));
         // notifications/initialized was the last exchange of initialize().
         let exchanges = self.wire.transcript.snapshot();
@@ -776,40 +834,105 @@ impl Sweep<'_> {
         if stateful {
             let mut request = client.request(&list);
             request.headers.retain(|(k, _)| k != "mcp-session-id");
-            self.judge_status(s, "transport.session.required", "tools/list without Mcp-Session-Id", request, |st, _| st == 400, "400").await;
+            self.judge_status(
+                s,
+                "transport.session.required",
+                "tools/list without Mcp-Session-Id",
+                request,
+                |st, _| st == 400,
+                "400",
+            )
+            .await;
         } else {
-            s.checks.push(CheckResult::not_applicable("transport.session.required", "the server issues no session id (stateless)"));
+            s.checks.push(CheckResult::not_applicable(
+                "transport.session.required",
+                "the server issues no session id (stateless)",
+            ));
         }
         // Another credential on this session.
         match (&credential.second, stateful) {
-            (_, false) => s.checks.push(CheckResult::not_applicable("transport.session.bound", "the server issues no session id (stateless)")),
-            (None, _) => s.checks.push(CheckResult::skip("transport.session.bound", "needs a second credential (--second-user, or --token beside --user)")),
+            (_, false) => s.checks.push(CheckResult::not_applicable(
+                "transport.session.bound",
+                "the server issues no session id (stateless)",
+            )),
+            (None, _) => s.checks.push(CheckResult::skip(
+                "transport.session.bound",
+                "needs a second credential (--second-user, or --token beside --user)",
+            )),
             (Some(other), true) => {
                 let mut request = client.request(&list);
                 request.headers.retain(|(k, _)| k != "authorization");
                 let request = request.header("authorization", format!("Bearer {other}"));
-                self.judge_status(s, "transport.session.bound", "this session's id presented with another credential", request, |st, body| !(200..300).contains(&st) || jsonrpc_error_code(body).is_some(), "refused (404)").await;
+                self.judge_status(
+                    s,
+                    "transport.session.bound",
+                    "this session's id presented with another credential",
+                    request,
+                    |st, body| !(200..300).contains(&st) || jsonrpc_error_code(body).is_some(),
+                    "refused (404)",
+                )
+                .await;
             }
         }
         // Unsupported protocol version header.
         let mut request = client.request(&list);
         request.headers.retain(|(k, _)| k != "mcp-protocol-version");
         let request = request.header("mcp-protocol-version", "1999-01-01");
-        self.judge_status(s, "transport.protocol-version.checked", "tools/list with MCP-Protocol-Version: 1999-01-01", request, |st, _| st == 400, "400").await;
+        self.judge_status(
+            s,
+            "transport.protocol-version.checked",
+            "tools/list with MCP-Protocol-Version: 1999-01-01",
+            request,
+            |st, _| st == 400,
+            "400",
+        )
+        .await;
         // Foreign Origin (DNS rebinding).
-        let request = client.request(&list).header("origin", "http://rebinding.attacker.example");
-        self.judge_status(s, "transport.origin.checked", "tools/list with Origin: http://rebinding.attacker.example", request, |st, _| st == 403, "403").await;
+        let request = client
+            .request(&list)
+            .header("origin", "http://rebinding.attacker.example");
+        self.judge_status(
+            s,
+            "transport.origin.checked",
+            "tools/list with Origin: http://rebinding.attacker.example",
+            request,
+            |st, _| st == 403,
+            "403",
+        )
+        .await;
         // Malformed JSON.
         let mut request = client.request(&list);
         request.body = Some(b"{\"jsonrpc\": \"2.0\", \"id\": 3, \"method\": ".to_vec());
-        self.judge_status(s, "transport.json.parse-error", "a body that is not JSON", request, |st, body| st == 400 && jsonrpc_error_code(body) == Some(-32700), "400 with a -32700 error").await;
+        self.judge_status(
+            s,
+            "transport.json.parse-error",
+            "a body that is not JSON",
+            request,
+            |st, body| st == 400 && jsonrpc_error_code(body) == Some(-32700),
+            "400 with a -32700 error",
+        )
+        .await;
         // A batch.
         let mut request = client.request(&list);
-        request.body = Some(json!([list, {"jsonrpc": "2.0", "id": 4, "method": "ping"}]).to_string().into_bytes());
-        self.judge_status(s, "transport.batch.refused", "a JSON-RPC batch (array)", request, |st, body| {
-            let answered = serde_json::from_str::<Value>(body).map(|v| v.is_array()).unwrap_or(false);
-            !answered && (st >= 400 || jsonrpc_error_code(body).is_some())
-        }, "refused (4xx or -32600), not processed").await;
+        request.body = Some(
+            json!([list, {"jsonrpc": "2.0", "id": 4, "method": "ping"}])
+                .to_string()
+                .into_bytes(),
+        );
+        self.judge_status(
+            s,
+            "transport.batch.refused",
+            "a JSON-RPC batch (array)",
+            request,
+            |st, body| {
+                let answered = serde_json::from_str::<Value>(body)
+                    .map(|v| v.is_array())
+                    .unwrap_or(false);
+                !answered && (st >= 400 || jsonrpc_error_code(body).is_some())
+            },
+            "refused (4xx or -32600), not processed",
+        )
+        .await;
         // DELETE ends the session.
         if stateful {
             let session = client.session_id.clone().unwrap_or_default();
@@ -823,14 +946,34 @@ impl Sweep<'_> {
                 delete = delete.header("authorization", format!("Bearer {b}"));
             }
             match self.raw(delete).await {
-                Ok(x) if x.status == 405 => s.checks.push(CheckResult::not_applicable("transport.session.delete-ends", "the server does not let clients end sessions (405)").with_evidence([&x])),
+                Ok(x) if x.status == 405 => s.checks.push(
+                    CheckResult::not_applicable(
+                        "transport.session.delete-ends",
+                        "the server does not let clients end sessions (405)",
+                    )
+                    .with_evidence([&x]),
+                ),
                 Ok(_) => {
-                    self.judge_status(s, "transport.session.delete-ends", "tools/list on a session after DELETE", client.request(&list), |st, _| st == 404, "404").await;
+                    self.judge_status(
+                        s,
+                        "transport.session.delete-ends",
+                        "tools/list on a session after DELETE",
+                        client.request(&list),
+                        |st, _| st == 404,
+                        "404",
+                    )
+                    .await;
                 }
-                Err(e) => s.checks.push(CheckResult::not_testable("transport.session.delete-ends", e)),
+                Err(e) => s.checks.push(CheckResult::not_testable(
+                    "transport.session.delete-ends",
+                    e,
+                )),
             }
         } else {
-            s.checks.push(CheckResult::not_applicable("transport.session.delete-ends", "the server issues no session id (stateless)"));
+            s.checks.push(CheckResult::not_applicable(
+                "transport.session.delete-ends",
+                "the server issues no session id (stateless)",
+            ));
         }
     }
 
@@ -849,8 +992,14 @@ impl Sweep<'_> {
                     .map(|c| format!(" (JSON-RPC {c})"))
                     .unwrap_or_default();
                 s.checks.push(
-                    CheckResult::judge(id, ok(x.status, &x.response_body), what, expected, format!("{}{code}", x.status))
-                        .with_evidence([&x]),
+                    CheckResult::judge(
+                        id,
+                        ok(x.status, &x.response_body),
+                        what,
+                        expected,
+                        format!("{}{code}", x.status),
+                    )
+                    .with_evidence([&x]),
                 );
             }
             Err(e) => s.checks.push(CheckResult::not_testable(id, e)),
@@ -862,7 +1011,9 @@ impl Sweep<'_> {
     /// Tools a check may call: on a deployment only read-only ones (the sweep must not change data).
     fn callable<'t>(&self, tools: &'t [Value]) -> impl Iterator<Item = &'t Value> {
         let sandbox = self.instance.control.is_some();
-        tools.iter().filter(move |t| sandbox || t["annotations"]["readOnlyHint"] == true)
+        tools
+            .iter()
+            .filter(move |t| sandbox || t["annotations"]["readOnlyHint"] == true)
     }
 
     async fn tools(&self, credential: &Credential, s: &mut Section) -> Option<Vec<Value>> {
@@ -880,7 +1031,10 @@ impl Sweep<'_> {
             Ok(x) => x,
             Err(why) => {
                 for id in IDS {
-                    s.checks.push(CheckResult::not_testable(id, format!("initialize failed: {why}")));
+                    s.checks.push(CheckResult::not_testable(
+                        id,
+                        format!("initialize failed: {why}"),
+                    ));
                 }
                 return None;
             }
@@ -891,7 +1045,10 @@ impl Sweep<'_> {
         let mut problem = None;
         let mut cursor: Option<String> = None;
         for _ in 0..50 {
-            let params = cursor.as_ref().map(|c| json!({"cursor": c})).unwrap_or_else(|| json!({}));
+            let params = cursor
+                .as_ref()
+                .map(|c| json!({"cursor": c}))
+                .unwrap_or_else(|| json!({}));
             let reply = match client.call("tools/list", params).await {
                 Ok(r) => r,
                 Err(e) => {
@@ -927,10 +1084,17 @@ impl Sweep<'_> {
             problem.is_none(),
             format!("tools/list over {} page(s)", cursors.len() + 1),
             "each tool once, cursors that lead forward and end",
-            problem.clone().unwrap_or_else(|| format!("{} tools", tools.len())),
+            problem
+                .clone()
+                .unwrap_or_else(|| format!("{} tools", tools.len())),
         ));
         // A made-up cursor.
-        let bogus = client.call("tools/list", json!({"cursor": "metabind-conformance-not-a-cursor"})).await;
+        let bogus = client
+            .call(
+                "tools/list",
+                json!({"cursor": "metabind-conformance-not-a-cursor"}),
+            )
+            .await;
         s.checks.push(match &bogus {
             Ok(r) => CheckResult::judge(
                 "tools.list.cursor-validated",
@@ -948,25 +1112,39 @@ impl Sweep<'_> {
         });
         if tools.is_empty() {
             for id in &IDS[2..] {
-                s.checks.push(CheckResult::skip(id, "the endpoint lists no tools"));
+                s.checks
+                    .push(CheckResult::skip(id, "the endpoint lists no tools"));
             }
             return Some(tools);
         }
         let bad: Vec<String> = tools
             .iter()
             .filter(|t| t["inputSchema"]["type"] != "object")
-            .map(|t| format!("{} ({})", t["name"].as_str().unwrap_or("?"), t["inputSchema"]["type"]))
+            .map(|t| {
+                format!(
+                    "{} ({})",
+                    t["name"].as_str().unwrap_or("?"),
+                    t["inputSchema"]["type"]
+                )
+            })
             .collect();
         s.checks.push(CheckResult::judge(
             "tools.list.input-schema-object",
             bad.is_empty(),
             format!("inputSchema of {} tools", tools.len()),
             "type \"object\" on every tool",
-            if bad.is_empty() { "all objects".to_owned() } else { format!("not an object: {}", bad.join(", ")) },
+            if bad.is_empty() {
+                "all objects".to_owned()
+            } else {
+                format!("not an object: {}", bad.join(", "))
+            },
         ));
         let contradictory: Vec<&str> = tools
             .iter()
-            .filter(|t| t["annotations"]["readOnlyHint"] == true && t["annotations"]["destructiveHint"] == true)
+            .filter(|t| {
+                t["annotations"]["readOnlyHint"] == true
+                    && t["annotations"]["destructiveHint"] == true
+            })
             .filter_map(|t| t["name"].as_str())
             .collect();
         s.checks.push(CheckResult::judge(
@@ -974,10 +1152,19 @@ impl Sweep<'_> {
             contradictory.is_empty(),
             "readOnlyHint and destructiveHint together",
             "no tool both read-only and destructive",
-            if contradictory.is_empty() { "consistent".to_owned() } else { format!("read-only and destructive: {}", contradictory.join(", ")) },
+            if contradictory.is_empty() {
+                "consistent".to_owned()
+            } else {
+                format!("read-only and destructive: {}", contradictory.join(", "))
+            },
         ));
         // An unknown tool.
-        let unknown = client.call("tools/call", json!({"name": "metabind-conformance-no-such-tool", "arguments": {}})).await;
+        let unknown = client
+            .call(
+                "tools/call",
+                json!({"name": "metabind-conformance-no-such-tool", "arguments": {}}),
+            )
+            .await;
         s.checks.push(match &unknown {
             Ok(r) => CheckResult::judge(
                 "tools.call.unknown-tool",
@@ -995,26 +1182,43 @@ impl Sweep<'_> {
         });
         // Invalid input: a callable, non-task tool with required arguments, called with none.
         let direct = |t: &&Value| t["execution"]["taskSupport"] != "required";
-        match self
-            .callable(&tools)
-            .filter(direct)
-            .find(|t| t["inputSchema"]["required"].as_array().is_some_and(|r| !r.is_empty()))
-        {
-            None => s.checks.push(CheckResult::not_applicable("tools.call.input-validated", "no callable tool has required arguments")),
+        match self.callable(&tools).filter(direct).find(|t| {
+            t["inputSchema"]["required"]
+                .as_array()
+                .is_some_and(|r| !r.is_empty())
+        }) {
+            None => s.checks.push(CheckResult::not_applicable(
+                "tools.call.input-validated",
+                "no callable tool has required arguments",
+            )),
             Some(t) => {
                 let name = t["name"].as_str().unwrap_or_default();
-                match client.call("tools/call", json!({"name": name, "arguments": {}})).await {
+                match client
+                    .call("tools/call", json!({"name": name, "arguments": {}}))
+                    .await
+                {
                     Ok(r) => {
-                        let refused = r.error().is_some() || r.result().is_some_and(|x| x["isError"] == true);
-                        s.checks.push(CheckResult::judge(
-                            "tools.call.input-validated",
-                            refused,
-                            format!("{name} called without its required arguments"),
-                            "an isError result or a -32602 error",
-                            if refused { "refused".to_owned() } else { "the tool ran and returned a normal result".to_owned() },
-                        ).with_evidence([&r.received.exchange]));
+                        let refused =
+                            r.error().is_some() || r.result().is_some_and(|x| x["isError"] == true);
+                        s.checks.push(
+                            CheckResult::judge(
+                                "tools.call.input-validated",
+                                refused,
+                                format!("{name} called without its required arguments"),
+                                "an isError result or a -32602 error",
+                                if refused {
+                                    "refused".to_owned()
+                                } else {
+                                    "the tool ran and returned a normal result".to_owned()
+                                },
+                            )
+                            .with_evidence([&r.received.exchange]),
+                        );
                     }
-                    Err(e) => s.checks.push(CheckResult::not_testable("tools.call.input-validated", e.to_string())),
+                    Err(e) => s.checks.push(CheckResult::not_testable(
+                        "tools.call.input-validated",
+                        e.to_string(),
+                    )),
                 }
             }
         }
@@ -1027,45 +1231,83 @@ impl Sweep<'_> {
         match generated {
             None => {
                 for id in ["tools.call.text-mirror", "tools.call.output-schema"] {
-                    s.checks.push(CheckResult::not_applicable(id, "no callable tool with an outputSchema and arguments the sweep can make up"));
+                    s.checks.push(CheckResult::not_applicable(
+                        id,
+                        "no callable tool with an outputSchema and arguments the sweep can make up",
+                    ));
                 }
             }
             Some((tool, arguments)) => {
                 let name = tool["name"].as_str().unwrap_or_default().to_owned();
-                match client.call("tools/call", json!({"name": name, "arguments": arguments})).await {
+                match client
+                    .call("tools/call", json!({"name": name, "arguments": arguments}))
+                    .await
+                {
                     Ok(r) => match r.result().filter(|x| x["isError"] != true) {
                         None => {
                             for id in ["tools.call.text-mirror", "tools.call.output-schema"] {
-                                s.checks.push(CheckResult::not_testable(id, format!("{name} with {arguments} did not return a result")).with_evidence([&r.received.exchange]));
+                                s.checks.push(
+                                    CheckResult::not_testable(
+                                        id,
+                                        format!("{name} with {arguments} did not return a result"),
+                                    )
+                                    .with_evidence([&r.received.exchange]),
+                                );
                             }
                         }
                         Some(result) => {
                             let structured = &result["structuredContent"];
-                            let mirrored = result["content"].as_array().into_iter().flatten().any(|c| {
-                                c["type"] == "text"
-                                    && c["text"].as_str().and_then(|t| serde_json::from_str::<Value>(t).ok()).as_ref() == Some(structured)
-                            });
-                            s.checks.push(CheckResult::judge(
-                                "tools.call.text-mirror",
-                                mirrored,
-                                format!("{name}'s result content"),
-                                "a text block with the serialized structuredContent",
-                                if mirrored { "present".to_owned() } else { format!("content {}", truncate(&result["content"].to_string(), 200)) },
-                            ).with_evidence([&r.received.exchange]));
+                            let mirrored =
+                                result["content"].as_array().into_iter().flatten().any(|c| {
+                                    c["type"] == "text"
+                                        && c["text"]
+                                            .as_str()
+                                            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+                                            .as_ref()
+                                            == Some(structured)
+                                });
+                            s.checks.push(
+                                CheckResult::judge(
+                                    "tools.call.text-mirror",
+                                    mirrored,
+                                    format!("{name}'s result content"),
+                                    "a text block with the serialized structuredContent",
+                                    if mirrored {
+                                        "present".to_owned()
+                                    } else {
+                                        format!(
+                                            "content {}",
+                                            truncate(&result["content"].to_string(), 200)
+                                        )
+                                    },
+                                )
+                                .with_evidence([&r.received.exchange]),
+                            );
                             let verdict = match jsonschema::validator_for(&tool["outputSchema"]) {
                                 Err(e) => Err(format!("the outputSchema itself is invalid: {e}")),
                                 Ok(v) => {
-                                    let errors: Vec<String> = v.iter_errors(structured).map(|e| e.to_string()).take(3).collect();
-                                    if errors.is_empty() { Ok(()) } else { Err(errors.join("; ")) }
+                                    let errors: Vec<String> = v
+                                        .iter_errors(structured)
+                                        .map(|e| e.to_string())
+                                        .take(3)
+                                        .collect();
+                                    if errors.is_empty() {
+                                        Ok(())
+                                    } else {
+                                        Err(errors.join("; "))
+                                    }
                                 }
                             };
-                            s.checks.push(CheckResult::judge(
-                                "tools.call.output-schema",
-                                verdict.is_ok(),
-                                format!("{name}'s structuredContent against its outputSchema"),
-                                "valid",
-                                verdict.err().unwrap_or_else(|| "valid".into()),
-                            ).with_evidence([&r.received.exchange]));
+                            s.checks.push(
+                                CheckResult::judge(
+                                    "tools.call.output-schema",
+                                    verdict.is_ok(),
+                                    format!("{name}'s structuredContent against its outputSchema"),
+                                    "valid",
+                                    verdict.err().unwrap_or_else(|| "valid".into()),
+                                )
+                                .with_evidence([&r.received.exchange]),
+                            );
                         }
                     },
                     Err(e) => {
@@ -1092,7 +1334,8 @@ impl Sweep<'_> {
         ];
         let Some(tools) = tools else {
             for id in IDS {
-                s.checks.push(CheckResult::not_testable(id, "tools/list failed"));
+                s.checks
+                    .push(CheckResult::not_testable(id, "tools/list failed"));
             }
             return;
         };
@@ -1102,7 +1345,10 @@ impl Sweep<'_> {
             .find_map(|t| sample_arguments(&t["inputSchema"]).map(|a| (t.clone(), a)));
         let Some((tool, arguments)) = candidate else {
             for id in IDS {
-                s.checks.push(CheckResult::not_applicable(id, "no callable tool requires a task"));
+                s.checks.push(CheckResult::not_applicable(
+                    id,
+                    "no callable tool requires a task",
+                ));
             }
             return;
         };
@@ -1111,34 +1357,52 @@ impl Sweep<'_> {
             Ok(x) => x,
             Err(why) => {
                 for id in IDS {
-                    s.checks.push(CheckResult::not_testable(id, format!("initialize failed: {why}")));
+                    s.checks.push(CheckResult::not_testable(
+                        id,
+                        format!("initialize failed: {why}"),
+                    ));
                 }
                 return;
             }
         };
         let call = json!({"name": name, "arguments": arguments});
         match client.call("tools/call", call.clone()).await {
-            Ok(r) => s.checks.push(CheckResult::judge(
+            Ok(r) => s.checks.push(
+                CheckResult::judge(
+                    "tasks.required.enforced",
+                    r.error().is_some(),
+                    format!("{name} (taskSupport required) called without a task"),
+                    "a JSON-RPC error (-32601)",
+                    match (r.error(), r.result()) {
+                        (Some(e), _) => format!("error {}", e["code"]),
+                        (None, Some(_)) => "the tool ran without a task".to_owned(),
+                        _ => format!("HTTP {}", r.status()),
+                    },
+                )
+                .with_evidence([&r.received.exchange]),
+            ),
+            Err(e) => s.checks.push(CheckResult::not_testable(
                 "tasks.required.enforced",
-                r.error().is_some(),
-                format!("{name} (taskSupport required) called without a task"),
-                "a JSON-RPC error (-32601)",
-                match (r.error(), r.result()) {
-                    (Some(e), _) => format!("error {}", e["code"]),
-                    (None, Some(_)) => "the tool ran without a task".to_owned(),
-                    _ => format!("HTTP {}", r.status()),
-                },
-            ).with_evidence([&r.received.exchange])),
-            Err(e) => s.checks.push(CheckResult::not_testable("tasks.required.enforced", e.to_string())),
+                e.to_string(),
+            )),
         }
         let mut with_task = call.clone();
         with_task["task"] = json!({"ttl": 60000});
         // Task A: poll to the end, then its result, then cancel it.
         let created = client.call("tools/call", with_task.clone()).await;
-        let task_id = created.as_ref().ok().and_then(|r| r.result()).and_then(|r| r["task"]["taskId"].as_str()).map(String::from);
+        let task_id = created
+            .as_ref()
+            .ok()
+            .and_then(|r| r.result())
+            .and_then(|r| r["task"]["taskId"].as_str())
+            .map(String::from);
         let Some(task_id) = task_id else {
             let why = match &created {
-                Ok(r) => format!("tools/call with a task answered {}: {}", r.status(), truncate(&r.received.exchange.response_body, 200)),
+                Ok(r) => format!(
+                    "tools/call with a task answered {}: {}",
+                    r.status(),
+                    truncate(&r.received.exchange.response_body, 200)
+                ),
                 Err(e) => e.to_string(),
             };
             for id in &IDS[1..] {
@@ -1150,7 +1414,9 @@ impl Sweep<'_> {
         let mut statuses = Vec::new();
         let mut terminal = false;
         while Instant::now() < deadline {
-            let Ok(reply) = client.call("tasks/get", json!({"taskId": task_id})).await else { break };
+            let Ok(reply) = client.call("tasks/get", json!({"taskId": task_id})).await else {
+                break;
+            };
             let Some(task) = reply.result() else { break };
             let status = task["status"].as_str().unwrap_or_default().to_owned();
             if statuses.last() != Some(&status) {
@@ -1169,56 +1435,102 @@ impl Sweep<'_> {
             terminal,
             format!("the task of {name}, polled for up to 15 s"),
             "a terminal status (completed or failed)",
-            if statuses.is_empty() { "tasks/get failed".to_owned() } else { statuses.join(" → ") },
+            if statuses.is_empty() {
+                "tasks/get failed".to_owned()
+            } else {
+                statuses.join(" → ")
+            },
         ));
         if terminal {
-            match client.call("tasks/result", json!({"taskId": task_id})).await {
+            match client
+                .call("tasks/result", json!({"taskId": task_id}))
+                .await
+            {
                 Ok(r) => {
-                    let related = r.result().map(|x| x["_meta"]["io.modelcontextprotocol/related-task"]["taskId"].clone());
-                    s.checks.push(CheckResult::judge(
-                        "tasks.result.related-meta",
-                        related.as_ref() == Some(&json!(task_id)),
-                        "tasks/result's _meta",
-                        format!("io.modelcontextprotocol/related-task with taskId {task_id}"),
-                        match related {
-                            Some(Value::Null) => "no related-task _meta".to_owned(),
-                            Some(v) => v.to_string(),
-                            None => format!("HTTP {}", r.status()),
-                        },
-                    ).with_evidence([&r.received.exchange]));
+                    let related = r.result().map(|x| {
+                        x["_meta"]["io.modelcontextprotocol/related-task"]["taskId"].clone()
+                    });
+                    s.checks.push(
+                        CheckResult::judge(
+                            "tasks.result.related-meta",
+                            related.as_ref() == Some(&json!(task_id)),
+                            "tasks/result's _meta",
+                            format!("io.modelcontextprotocol/related-task with taskId {task_id}"),
+                            match related {
+                                Some(Value::Null) => "no related-task _meta".to_owned(),
+                                Some(v) => v.to_string(),
+                                None => format!("HTTP {}", r.status()),
+                            },
+                        )
+                        .with_evidence([&r.received.exchange]),
+                    );
                 }
-                Err(e) => s.checks.push(CheckResult::not_testable("tasks.result.related-meta", e.to_string())),
+                Err(e) => s.checks.push(CheckResult::not_testable(
+                    "tasks.result.related-meta",
+                    e.to_string(),
+                )),
             }
-            match client.call("tasks/cancel", json!({"taskId": task_id})).await {
-                Ok(r) => s.checks.push(CheckResult::judge(
+            match client
+                .call("tasks/cancel", json!({"taskId": task_id}))
+                .await
+            {
+                Ok(r) => s.checks.push(
+                    CheckResult::judge(
+                        "tasks.cancel.terminal-rejected",
+                        r.error().is_some(),
+                        "tasks/cancel of a finished task",
+                        "a -32602 error",
+                        if r.error().is_some() {
+                            "refused".to_owned()
+                        } else {
+                            "accepted".to_owned()
+                        },
+                    )
+                    .with_evidence([&r.received.exchange]),
+                ),
+                Err(e) => s.checks.push(CheckResult::not_testable(
                     "tasks.cancel.terminal-rejected",
-                    r.error().is_some(),
-                    "tasks/cancel of a finished task",
-                    "a -32602 error",
-                    if r.error().is_some() { "refused".to_owned() } else { "accepted".to_owned() },
-                ).with_evidence([&r.received.exchange])),
-                Err(e) => s.checks.push(CheckResult::not_testable("tasks.cancel.terminal-rejected", e.to_string())),
+                    e.to_string(),
+                )),
             }
         } else {
-            for id in ["tasks.result.related-meta", "tasks.cancel.terminal-rejected"] {
-                s.checks.push(CheckResult::not_testable(id, "the task never reached a terminal status"));
+            for id in [
+                "tasks.result.related-meta",
+                "tasks.cancel.terminal-rejected",
+            ] {
+                s.checks.push(CheckResult::not_testable(
+                    id,
+                    "the task never reached a terminal status",
+                ));
             }
         }
         // Task B: tasks/result right away must wait for the end.
         if terminal {
             let created = client.call("tools/call", with_task).await;
-            match created.ok().and_then(|r| r.result().and_then(|x| x["task"]["taskId"].as_str().map(String::from))) {
-                None => s.checks.push(CheckResult::not_testable("tasks.result.waits", "a second task could not be created")),
+            match created.ok().and_then(|r| {
+                r.result()
+                    .and_then(|x| x["task"]["taskId"].as_str().map(String::from))
+            }) {
+                None => s.checks.push(CheckResult::not_testable(
+                    "tasks.result.waits",
+                    "a second task could not be created",
+                )),
                 Some(b) => {
                     let result = client.call("tasks/result", json!({"taskId": b})).await;
                     let after = client.call("tasks/get", json!({"taskId": b})).await;
-                    let status = after.ok().and_then(|r| r.result().and_then(|x| x["status"].as_str().map(String::from))).unwrap_or_default();
+                    let status = after
+                        .ok()
+                        .and_then(|r| {
+                            r.result()
+                                .and_then(|x| x["status"].as_str().map(String::from))
+                        })
+                        .unwrap_or_default();
                     let mut check = CheckResult::judge(
                         "tasks.result.waits",
                         matches!(status.as_str(), "completed" | "failed" | "cancelled"),
                         "the task's status right after tasks/result answered",
                         "terminal (tasks/result blocks until the end)",
-                        format!("{status}"),
+                        status.clone(),
                     );
                     if let Ok(r) = &result {
                         check = check.with_evidence([&r.received.exchange]);
@@ -1227,23 +1539,44 @@ impl Sweep<'_> {
                 }
             }
         } else {
-            s.checks.push(CheckResult::not_testable("tasks.result.waits", "the task never reached a terminal status"));
+            s.checks.push(CheckResult::not_testable(
+                "tasks.result.waits",
+                "the task never reached a terminal status",
+            ));
         }
         // Another credential must not see the task.
         match &credential.second {
-            None => s.checks.push(CheckResult::skip("tasks.bound-to-requester", "needs a second credential (--second-user, or --token beside --user)")),
+            None => s.checks.push(CheckResult::skip(
+                "tasks.bound-to-requester",
+                "needs a second credential (--second-user, or --token beside --user)",
+            )),
             Some(other) => match self.initialized(Some(other)).await {
-                Err(why) => s.checks.push(CheckResult::not_testable("tasks.bound-to-requester", format!("the second credential cannot initialize: {why}"))),
-                Ok((mut intruder, _)) => match intruder.call("tasks/get", json!({"taskId": task_id})).await {
-                    Ok(r) => s.checks.push(CheckResult::judge(
-                        "tasks.bound-to-requester",
-                        r.result().is_none(),
-                        "tasks/get of the task by another credential",
-                        "not found (-32602)",
-                        if r.result().is_some() { "the task was shown".to_owned() } else { "refused".to_owned() },
-                    ).with_evidence([&r.received.exchange])),
-                    Err(e) => s.checks.push(CheckResult::not_testable("tasks.bound-to-requester", e.to_string())),
-                },
+                Err(why) => s.checks.push(CheckResult::not_testable(
+                    "tasks.bound-to-requester",
+                    format!("the second credential cannot initialize: {why}"),
+                )),
+                Ok((mut intruder, _)) => {
+                    match intruder.call("tasks/get", json!({"taskId": task_id})).await {
+                        Ok(r) => s.checks.push(
+                            CheckResult::judge(
+                                "tasks.bound-to-requester",
+                                r.result().is_none(),
+                                "tasks/get of the task by another credential",
+                                "not found (-32602)",
+                                if r.result().is_some() {
+                                    "the task was shown".to_owned()
+                                } else {
+                                    "refused".to_owned()
+                                },
+                            )
+                            .with_evidence([&r.received.exchange]),
+                        ),
+                        Err(e) => s.checks.push(CheckResult::not_testable(
+                            "tasks.bound-to-requester",
+                            e.to_string(),
+                        )),
+                    }
+                }
             },
         }
     }
@@ -1253,7 +1586,8 @@ impl Sweep<'_> {
     async fn ui(&self, credential: &Credential, tools: Option<&[Value]>, s: &mut Section) {
         let Some(tools) = tools else {
             for id in ["ui.resource.resolves", "ui.resource.mime-type"] {
-                s.checks.push(CheckResult::not_testable(id, "tools/list failed"));
+                s.checks
+                    .push(CheckResult::not_testable(id, "tools/list failed"));
             }
             return;
         };
@@ -1269,7 +1603,10 @@ impl Sweep<'_> {
         }
         if wanted.is_empty() {
             for id in ["ui.resource.resolves", "ui.resource.mime-type"] {
-                s.checks.push(CheckResult::not_applicable(id, "no tool points at a UI resource"));
+                s.checks.push(CheckResult::not_applicable(
+                    id,
+                    "no tool points at a UI resource",
+                ));
             }
             return;
         }
@@ -1277,30 +1614,44 @@ impl Sweep<'_> {
             Ok(x) => x,
             Err(why) => {
                 for id in ["ui.resource.resolves", "ui.resource.mime-type"] {
-                    s.checks.push(CheckResult::not_testable(id, format!("initialize failed: {why}")));
+                    s.checks.push(CheckResult::not_testable(
+                        id,
+                        format!("initialize failed: {why}"),
+                    ));
                 }
                 return;
             }
         };
         for (tool, uri, mime) in wanted {
             match client.call("resources/read", json!({"uri": uri})).await {
-                Err(e) => s.checks.push(CheckResult::not_testable("ui.resource.resolves", e.to_string())),
+                Err(e) => s.checks.push(CheckResult::not_testable(
+                    "ui.resource.resolves",
+                    e.to_string(),
+                )),
                 Ok(r) => {
-                    let content = r.result().and_then(|x| x["contents"].as_array()).and_then(|c| c.first()).cloned();
+                    let content = r
+                        .result()
+                        .and_then(|x| x["contents"].as_array())
+                        .and_then(|c| c.first())
+                        .cloned();
                     let has_body = content.as_ref().is_some_and(|c| {
-                        c["text"].as_str().is_some_and(|t| !t.trim().is_empty()) || c["blob"].is_string()
+                        c["text"].as_str().is_some_and(|t| !t.trim().is_empty())
+                            || c["blob"].is_string()
                     });
-                    s.checks.push(CheckResult::judge(
-                        "ui.resource.resolves",
-                        has_body,
-                        format!("resources/read {uri} (the UI of {tool})"),
-                        "the resource's HTML",
-                        match (&content, r.error()) {
-                            (_, Some(e)) => format!("error {}: {}", e["code"], e["message"]),
-                            (Some(_), _) if has_body => "read".to_owned(),
-                            _ => "no contents".to_owned(),
-                        },
-                    ).with_evidence([&r.received.exchange]));
+                    s.checks.push(
+                        CheckResult::judge(
+                            "ui.resource.resolves",
+                            has_body,
+                            format!("resources/read {uri} (the UI of {tool})"),
+                            "the resource's HTML",
+                            match (&content, r.error()) {
+                                (_, Some(e)) => format!("error {}: {}", e["code"], e["message"]),
+                                (Some(_), _) if has_body => "read".to_owned(),
+                                _ => "no contents".to_owned(),
+                            },
+                        )
+                        .with_evidence([&r.received.exchange]),
+                    );
                     if let Some(content) = content.filter(|_| has_body) {
                         let actual = content["mimeType"].as_str().unwrap_or("none").to_owned();
                         let normalized = actual.replace(' ', "").to_ascii_lowercase();
@@ -1323,7 +1674,12 @@ impl Sweep<'_> {
 /// object): the sweep then leaves that tool alone rather than send nonsense.
 pub fn sample_arguments(schema: &Value) -> Option<Value> {
     let mut arguments = serde_json::Map::new();
-    for name in schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+    for name in schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
         let property = &schema["properties"][name];
         let value = if let Some(first) = property["enum"].as_array().and_then(|e| e.first()) {
             first.clone()
@@ -1333,7 +1689,11 @@ pub fn sample_arguments(schema: &Value) -> Option<Value> {
             first.clone()
         } else {
             match property["type"].as_str() {
-                Some("string") if property.get("pattern").is_none() && property.get("format").is_none() => json!("tea"),
+                Some("string")
+                    if property.get("pattern").is_none() && property.get("format").is_none() =>
+                {
+                    json!("tea")
+                }
                 Some("integer") => json!(property["minimum"].as_i64().unwrap_or(1)),
                 Some("number") => json!(property["minimum"].as_f64().unwrap_or(1.0)),
                 Some("boolean") => json!(false),

@@ -249,12 +249,9 @@ impl Instance {
     pub async fn login(&self, reference: &str) -> Result<Login, String> {
         Ok(match reference {
             "user" => Login::User(self.logins.user.clone().ok_or("no --user given")?),
-            "second-user" => Login::User(
-                self.logins
-                    .second
-                    .clone()
-                    .ok_or("no --second-user given")?,
-            ),
+            "second-user" => {
+                Login::User(self.logins.second.clone().ok_or("no --second-user given")?)
+            }
             "token" => Login::Bearer(self.logins.token.clone().ok_or("no --token given")?),
             "anonymous" => Login::Anonymous,
             key if key.starts_with("api-key:") => {
@@ -284,8 +281,8 @@ fn fixture_api_key(name: &str) -> Result<String, String> {
     let path = metabind_reference_server::fixture::default_fixture_path();
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let fixture: toml::Table = toml::from_str(&text)
-        .map_err(|e| format!("cannot parse {}: {e}", path.display()))?;
+    let fixture: toml::Table =
+        toml::from_str(&text).map_err(|e| format!("cannot parse {}: {e}", path.display()))?;
     fixture
         .get("projects")
         .and_then(toml::Value::as_array)

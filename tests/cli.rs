@@ -26,14 +26,28 @@ fn text(output: &Output) -> String {
 #[test]
 fn an_unreachable_target_exits_2_with_a_clear_message() {
     // A port that was free a moment ago: nothing listens there now.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let out_dir = tempdir("unreachable");
     let output = command(&[
-        "run", "--target", &format!("http://127.0.0.1:{port}/acme/storefront"),
-        "--http-popups", "--out", out_dir.to_str().unwrap(), "--timeout", "5",
+        "run",
+        "--target",
+        &format!("http://127.0.0.1:{port}/acme/storefront"),
+        "--http-popups",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--timeout",
+        "5",
     ]);
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
-    assert!(text(&output).contains("is unreachable"), "{}", text(&output));
+    assert!(
+        text(&output).contains("is unreachable"),
+        "{}",
+        text(&output)
+    );
 }
 
 #[test]
@@ -53,11 +67,21 @@ fn a_target_that_never_answers_exits_2_within_its_timeout() {
     let out_dir = tempdir("hung");
     let started = Instant::now();
     let output = command(&[
-        "run", "--target", &format!("http://127.0.0.1:{port}/acme/storefront"),
-        "--http-popups", "--out", out_dir.to_str().unwrap(), "--timeout", "2",
+        "run",
+        "--target",
+        &format!("http://127.0.0.1:{port}/acme/storefront"),
+        "--http-popups",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--timeout",
+        "2",
     ]);
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
-    assert!(text(&output).contains("did not answer within 2 s"), "{}", text(&output));
+    assert!(
+        text(&output).contains("did not answer within 2 s"),
+        "{}",
+        text(&output)
+    );
     // Not a timing assertion on speed: only that the command does not hang far past its timeout.
     assert!(started.elapsed() < Duration::from_secs(60));
 }
@@ -81,12 +105,22 @@ fn a_malformed_scenario_exits_2_naming_file_and_line() {
 #[test]
 fn a_password_is_never_taken_from_the_command_line() {
     let output = Command::new(env!("CARGO_BIN_EXE_metabind-conformance"))
-        .args(["run", "--target", "http://127.0.0.1:9/acme/p", "--user", "mia@acme.test"])
+        .args([
+            "run",
+            "--target",
+            "http://127.0.0.1:9/acme/p",
+            "--user",
+            "mia@acme.test",
+        ])
         .env_remove("METABIND_PASSWORD")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output).contains("METABIND_PASSWORD"), "{}", text(&output));
+    assert!(
+        text(&output).contains("METABIND_PASSWORD"),
+        "{}",
+        text(&output)
+    );
 }
 
 #[test]
@@ -134,13 +168,33 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 #[test]
 fn diff_reports_a_regression_per_host_and_a_changed_annotation() {
     let dir = tempdir("diff");
-    let old = write(&dir, "old.json", &report(&[("chatgpt", "connect/x", "pass")], r#"{"readOnlyHint":true}"#));
-    let new = write(&dir, "new.json", &report(&[("chatgpt", "connect/x", "fail")], r#"{"readOnlyHint":false}"#));
+    let old = write(
+        &dir,
+        "old.json",
+        &report(
+            &[("chatgpt", "connect/x", "pass")],
+            r#"{"readOnlyHint":true}"#,
+        ),
+    );
+    let new = write(
+        &dir,
+        "new.json",
+        &report(
+            &[("chatgpt", "connect/x", "fail")],
+            r#"{"readOnlyHint":false}"#,
+        ),
+    );
     let output = command(&["diff", &old, &new]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     let listing = text(&output);
-    assert!(listing.contains("regression  connect/x: pass → fail"), "{listing}");
-    assert!(listing.contains("tool search_products changed annotations"), "{listing}");
+    assert!(
+        listing.contains("regression  connect/x: pass → fail"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("tool search_products changed annotations"),
+        "{listing}"
+    );
     let back = command(&["diff", &new, &old]);
     assert_eq!(back.status.code(), Some(0), "{}", text(&back));
     assert!(text(&back).contains("fixed       connect/x: fail → pass"));
@@ -149,10 +203,18 @@ fn diff_reports_a_regression_per_host_and_a_changed_annotation() {
 #[test]
 fn a_report_of_another_schema_version_is_refused() {
     let dir = tempdir("schema");
-    let old = write(&dir, "old.json", &report(&[], "{}").replace("\"schema_version\":1", "\"schema_version\":99"));
+    let old = write(
+        &dir,
+        "old.json",
+        &report(&[], "{}").replace("\"schema_version\":1", "\"schema_version\":99"),
+    );
     let output = command(&["diff", &old, &old]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output).contains("schema_version 99"), "{}", text(&output));
+    assert!(
+        text(&output).contains("schema_version 99"),
+        "{}",
+        text(&output)
+    );
 }
 
 #[test]
@@ -160,7 +222,14 @@ fn a_faulty_embedded_server_fails_the_run_and_a_baseline_of_it_passes_until_it_g
     let dir = tempdir("baseline");
     let out = dir.join("out");
     let args = |extra: &[&str]| {
-        let mut a = vec!["run", "--scenario", "sweep/*", "--http-popups", "--out", out.to_str().unwrap()];
+        let mut a = vec![
+            "run",
+            "--scenario",
+            "sweep/*",
+            "--http-popups",
+            "--out",
+            out.to_str().unwrap(),
+        ];
         a.extend_from_slice(extra);
         a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
     };
@@ -183,5 +252,9 @@ fn a_faulty_embedded_server_fails_the_run_and_a_baseline_of_it_passes_until_it_g
     assert_eq!(tolerated.status.code(), Some(0), "{}", text(&tolerated));
     let stale = run(&["--baseline", &baseline]);
     assert_eq!(stale.status.code(), Some(1), "{}", text(&stale));
-    assert!(text(&stale).contains("stale baseline entry"), "{}", text(&stale));
+    assert!(
+        text(&stale).contains("stale baseline entry"),
+        "{}",
+        text(&stale)
+    );
 }

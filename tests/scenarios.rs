@@ -17,11 +17,20 @@ fn main() {
             .filter(|r| r.status.is_failure())
             .map(|r| format!("{}:\n{}", r.scenario, support::failures(r)))
             .collect();
-        let judged = report.results.iter().flat_map(|r| &r.checks).filter(|c| c.status == Status::Pass).count();
+        let judged = report
+            .results
+            .iter()
+            .flat_map(|r| &r.checks)
+            .filter(|c| c.status == Status::Pass)
+            .count();
         if judged == 0 {
             return Err(Failed::from("the sweep judged nothing"));
         }
-        if failing.is_empty() { Ok(()) } else { Err(failing.join("\n\n").into()) }
+        if failing.is_empty() {
+            Ok(())
+        } else {
+            Err(failing.join("\n\n").into())
+        }
     })];
     for scenario in support::scenarios() {
         for host in scenario.hosts.clone() {
@@ -31,7 +40,13 @@ fn main() {
                 let result = report.results.first().ok_or("no result")?;
                 match result.status {
                     Status::Pass | Status::Warn => Ok(()),
-                    _ => Err(format!("{} on {host}: {}\n{}", result.scenario, result.status.as_str(), support::failures(result)).into()),
+                    _ => Err(format!(
+                        "{} on {host}: {}\n{}",
+                        result.scenario,
+                        result.status.as_str(),
+                        support::failures(result)
+                    )
+                    .into()),
                 }
             }));
         }

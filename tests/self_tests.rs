@@ -21,47 +21,154 @@ use Probe::{Scenario, Sweep};
 
 /// fault → where → check ids that must fail (or warn, for warning-severity checks).
 const TABLE: &[(&str, Probe, &[&str])] = &[
-    ("session-not-required", Sweep, &["transport.session.required"]),
+    (
+        "session-not-required",
+        Sweep,
+        &["transport.session.required"],
+    ),
     ("session-not-bound", Sweep, &["transport.session.bound"]),
-    ("session-not-ended", Sweep, &["transport.session.delete-ends"]),
+    (
+        "session-not-ended",
+        Sweep,
+        &["transport.session.delete-ends"],
+    ),
     ("bad-json-500", Sweep, &["transport.json.parse-error"]),
     ("batch-accepted", Sweep, &["transport.batch.refused"]),
-    ("notification-gets-200", Sweep, &["transport.notification.accepted"]),
-    ("protocol-version-not-checked", Sweep, &["transport.protocol-version.checked"]),
+    (
+        "notification-gets-200",
+        Sweep,
+        &["transport.notification.accepted"],
+    ),
+    (
+        "protocol-version-not-checked",
+        Sweep,
+        &["transport.protocol-version.checked"],
+    ),
     ("origin-not-checked", Sweep, &["transport.origin.checked"]),
-    ("instructions-missing", Sweep, &["lifecycle.instructions.present"]),
-    ("instructions-missing", Scenario("connect/member-adds", "claude-desktop"), &["host.connector.instructions"]),
+    (
+        "instructions-missing",
+        Sweep,
+        &["lifecycle.instructions.present"],
+    ),
+    (
+        "instructions-missing",
+        Scenario("connect/member-adds", "claude-desktop"),
+        &["host.connector.instructions"],
+    ),
     ("pagination-repeats", Sweep, &["tools.list.pagination"]),
-    ("cursor-not-validated", Sweep, &["tools.list.cursor-validated"]),
-    ("input-schema-not-object", Sweep, &["tools.list.input-schema-object"]),
-    ("contradictory-annotations", Sweep, &["tools.annotations.consistent"]),
-    ("wrong-annotations", Scenario("annotations/storefront-hints", "chatgpt"), &["host.call.confirmation"]),
-    ("open-world-hint-wrong", Scenario("annotations/storefront-hints", "claude-desktop"), &["host.call.badge"]),
-    ("draft-tool-leaks", Scenario("environments/draft-only-tool", "chatgpt"), &["host.tools.listed"]),
-    ("unknown-tool-not-error", Sweep, &["tools.call.unknown-tool"]),
-    ("input-not-validated", Sweep, &["tools.call.input-validated"]),
+    (
+        "cursor-not-validated",
+        Sweep,
+        &["tools.list.cursor-validated"],
+    ),
+    (
+        "input-schema-not-object",
+        Sweep,
+        &["tools.list.input-schema-object"],
+    ),
+    (
+        "contradictory-annotations",
+        Sweep,
+        &["tools.annotations.consistent"],
+    ),
+    (
+        "wrong-annotations",
+        Scenario("annotations/storefront-hints", "chatgpt"),
+        &["host.call.confirmation"],
+    ),
+    (
+        "open-world-hint-wrong",
+        Scenario("annotations/storefront-hints", "claude-desktop"),
+        &["host.call.badge"],
+    ),
+    (
+        "draft-tool-leaks",
+        Scenario("environments/draft-only-tool", "chatgpt"),
+        &["host.tools.listed"],
+    ),
+    (
+        "unknown-tool-not-error",
+        Sweep,
+        &["tools.call.unknown-tool"],
+    ),
+    (
+        "input-not-validated",
+        Sweep,
+        &["tools.call.input-validated"],
+    ),
     ("text-mirror-missing", Sweep, &["tools.call.text-mirror"]),
-    ("output-schema-violated", Sweep, &["tools.call.output-schema"]),
+    (
+        "output-schema-violated",
+        Sweep,
+        &["tools.call.output-schema"],
+    ),
     ("task-support-ignored", Sweep, &["tasks.required.enforced"]),
-    ("task-never-completes", Sweep, &["tasks.lifecycle.completes"]),
-    ("task-never-completes", Scenario("tasks/required-polled", "chatgpt"), &["host.call.task", "host.call.outcome"]),
+    (
+        "task-never-completes",
+        Sweep,
+        &["tasks.lifecycle.completes"],
+    ),
+    (
+        "task-never-completes",
+        Scenario("tasks/required-polled", "chatgpt"),
+        &["host.call.task", "host.call.outcome"],
+    ),
     ("task-result-early", Sweep, &["tasks.result.waits"]),
-    ("related-task-meta-missing", Sweep, &["tasks.result.related-meta"]),
-    ("cancel-terminal-accepted", Sweep, &["tasks.cancel.terminal-rejected"]),
+    (
+        "related-task-meta-missing",
+        Sweep,
+        &["tasks.result.related-meta"],
+    ),
+    (
+        "cancel-terminal-accepted",
+        Sweep,
+        &["tasks.cancel.terminal-rejected"],
+    ),
     ("tasks-not-bound", Sweep, &["tasks.bound-to-requester"]),
     ("ui-resource-missing", Sweep, &["ui.resource.resolves"]),
     ("ui-wrong-mime-type", Sweep, &["ui.resource.mime-type"]),
     ("pkce-not-enforced", Sweep, &["auth.as.pkce-enforced"]),
-    ("redirect-uri-not-checked", Sweep, &["auth.as.redirect-uri-checked"]),
+    (
+        "redirect-uri-not-checked",
+        Sweep,
+        &["auth.as.redirect-uri-checked"],
+    ),
     ("state-dropped", Sweep, &["auth.as.state-returned"]),
     ("iss-missing", Sweep, &["auth.as.iss-returned"]),
-    ("audience-not-checked", Sweep, &["auth.token.audience-bound"]),
-    ("revocation-ignored", Sweep, &["auth.as.revocation-honoured"]),
-    ("revocation-ignored", Scenario("grants/revoked-server-side", "chatgpt"), &["host.call.outcome", "host.connector.state"]),
-    ("non-member-allowed", Scenario("connect/not-a-member", "chatgpt"), &["host.connector.state"]),
-    ("scope-not-enforced", Scenario("roles/viewer-lacks-scope", "claude-desktop"), &["host.call.outcome"]),
+    (
+        "audience-not-checked",
+        Sweep,
+        &["auth.token.audience-bound"],
+    ),
+    (
+        "revocation-ignored",
+        Sweep,
+        &["auth.as.revocation-honoured"],
+    ),
+    (
+        "revocation-ignored",
+        Scenario("grants/revoked-server-side", "chatgpt"),
+        &["host.call.outcome", "host.connector.state"],
+    ),
+    (
+        "non-member-allowed",
+        Scenario("connect/not-a-member", "chatgpt"),
+        &["host.connector.state"],
+    ),
+    (
+        "scope-not-enforced",
+        Scenario("roles/viewer-lacks-scope", "claude-desktop"),
+        &["host.call.outcome"],
+    ),
     ("refresh-not-rotated", Sweep, &["auth.as.refresh-rotated"]),
-    ("no-www-authenticate", Sweep, &["auth.challenge.www-authenticate", "auth.token.invalid-rejected"]),
+    (
+        "no-www-authenticate",
+        Sweep,
+        &[
+            "auth.challenge.www-authenticate",
+            "auth.token.invalid-rejected",
+        ],
+    ),
     ("prm-resource-wrong", Sweep, &["auth.prm.resource-matches"]),
     ("s256-not-advertised", Sweep, &["auth.as.s256-advertised"]),
 ];
@@ -71,13 +178,32 @@ fn main() {
     let mut trials = vec![
         Trial::test("table::every_fault_makes_some_check_fail", || {
             let covered: BTreeSet<&str> = TABLE.iter().map(|(f, _, _)| *f).collect();
-            let missing: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).filter(|f| !covered.contains(f)).collect();
-            if missing.is_empty() { Ok(()) } else { Err(format!("faults without a self-test: {missing:?}").into()) }
+            let missing: Vec<&str> = Fault::ALL
+                .iter()
+                .map(|f| f.name())
+                .filter(|f| !covered.contains(f))
+                .collect();
+            if missing.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("faults without a self-test: {missing:?}").into())
+            }
         }),
         Trial::test("table::every_check_has_a_fault_that_fails_it", || {
-            let covered: BTreeSet<&str> = TABLE.iter().flat_map(|(_, _, ids)| ids.iter().copied()).collect();
-            let missing: Vec<&str> = CHECKS.iter().map(|c| c.id).filter(|id| !covered.contains(id)).collect();
-            let unknown: Vec<&str> = covered.iter().copied().filter(|id| !CHECKS.iter().any(|c| c.id == *id)).collect();
+            let covered: BTreeSet<&str> = TABLE
+                .iter()
+                .flat_map(|(_, _, ids)| ids.iter().copied())
+                .collect();
+            let missing: Vec<&str> = CHECKS
+                .iter()
+                .map(|c| c.id)
+                .filter(|id| !covered.contains(id))
+                .collect();
+            let unknown: Vec<&str> = covered
+                .iter()
+                .copied()
+                .filter(|id| !CHECKS.iter().any(|c| c.id == *id))
+                .collect();
             if missing.is_empty() && unknown.is_empty() {
                 Ok(())
             } else {
@@ -95,22 +221,44 @@ fn main() {
             let report = match probe {
                 Sweep => support::run(Vec::new(), &[], true, &[fault]),
                 Scenario(id, host) => {
-                    let scenario = support::scenarios().into_iter().find(|s| s.id == id).ok_or(format!("no scenario {id}"))?;
+                    let scenario = support::scenarios()
+                        .into_iter()
+                        .find(|s| s.id == id)
+                        .ok_or(format!("no scenario {id}"))?;
                     support::run(vec![scenario], &[host], false, &[fault])
                 }
             };
             let mut problems = Vec::new();
             for id in ids {
-                let seen: Vec<_> = report.results.iter().flat_map(|r| &r.checks).filter(|c| c.id == *id).collect();
-                let failed = seen.iter().any(|c| matches!(c.status, Status::Fail | Status::Warn) && !c.message.starts_with("not testable"));
+                let seen: Vec<_> = report
+                    .results
+                    .iter()
+                    .flat_map(|r| &r.checks)
+                    .filter(|c| c.id == *id)
+                    .collect();
+                let failed = seen.iter().any(|c| {
+                    matches!(c.status, Status::Fail | Status::Warn)
+                        && !c.message.starts_with("not testable")
+                });
                 if !failed {
                     problems.push(format!(
                         "{id} did not fail with {fault} (saw {})",
-                        if seen.is_empty() { "no verdict".to_owned() } else { seen.iter().map(|c| format!("{}: {}", c.status.as_str(), c.message)).collect::<Vec<_>>().join("; ") }
+                        if seen.is_empty() {
+                            "no verdict".to_owned()
+                        } else {
+                            seen.iter()
+                                .map(|c| format!("{}: {}", c.status.as_str(), c.message))
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        }
                     ));
                 }
             }
-            if problems.is_empty() { Ok(()) } else { Err(problems.join("\n").into()) }
+            if problems.is_empty() {
+                Ok(())
+            } else {
+                Err(problems.join("\n").into())
+            }
         }));
     }
     libtest_mimic::run(&args, trials).exit();

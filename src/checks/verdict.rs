@@ -160,7 +160,12 @@ const BODY_CHARS: usize = 400;
 
 /// A short, redacted quote of one exchange: request line, status, the headers that matter, body start.
 pub fn excerpt(exchange: &Exchange) -> String {
-    let interesting = ["www-authenticate", "mcp-session-id", "content-type", "location"];
+    let interesting = [
+        "www-authenticate",
+        "mcp-session-id",
+        "content-type",
+        "location",
+    ];
     let headers: Vec<String> = exchange
         .response_headers
         .iter()

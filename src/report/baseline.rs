@@ -36,8 +36,14 @@ impl Entry {
         format!(
             "{}{}{} ({})",
             self.scenario,
-            self.host.as_deref().map(|h| format!(" on {h}")).unwrap_or_default(),
-            self.check.as_deref().map(|c| format!(", {c}")).unwrap_or_default(),
+            self.host
+                .as_deref()
+                .map(|h| format!(" on {h}"))
+                .unwrap_or_default(),
+            self.check
+                .as_deref()
+                .map(|c| format!(", {c}"))
+                .unwrap_or_default(),
             self.reason
         )
     }

@@ -29,7 +29,11 @@ fn statuses(report: &RunReport) -> BTreeMap<(String, String), Status> {
     for r in &report.results {
         map.insert((r.host.clone(), r.scenario.clone()), r.effective_status());
         for c in &r.checks {
-            let status = if c.expected_failure { Status::Pass } else { c.status };
+            let status = if c.expected_failure {
+                Status::Pass
+            } else {
+                c.status
+            };
             let key = (r.host.clone(), format!("{} {}", r.scenario, c.id));
             let entry = map.entry(key).or_insert(status);
             *entry = (*entry).max(status);
@@ -46,19 +50,25 @@ pub fn compare(old: &RunReport, new: &RunReport) -> Diff {
         let was = before.get(key).copied();
         match was {
             Some(was) if !was.is_failure() && now.is_failure() => {
-                diff.regressions.push((key.0.clone(), key.1.clone(), was, *now))
+                diff.regressions
+                    .push((key.0.clone(), key.1.clone(), was, *now))
             }
             Some(was) if was.is_failure() && !now.is_failure() => {
                 diff.fixes.push((key.0.clone(), key.1.clone(), was, *now))
             }
             None if now.is_failure() => {
-                diff.regressions.push((key.0.clone(), key.1.clone(), Status::NotApplicable, *now))
+                diff.regressions
+                    .push((key.0.clone(), key.1.clone(), Status::NotApplicable, *now))
             }
             _ => {}
         }
     }
-    for key in before.keys().filter(|k| !after.contains_key(*k) && !k.1.contains(' ')) {
-        diff.changes.push((key.0.clone(), format!("scenario {} was not run", key.1)));
+    for key in before
+        .keys()
+        .filter(|k| !after.contains_key(*k) && !k.1.contains(' '))
+    {
+        diff.changes
+            .push((key.0.clone(), format!("scenario {} was not run", key.1)));
     }
     surface_changes(&old.surfaces, &new.surfaces, &mut diff.changes);
     diff
@@ -66,20 +76,34 @@ pub fn compare(old: &RunReport, new: &RunReport) -> Diff {
 
 fn surface_changes(old: &[Surface], new: &[Surface], out: &mut Vec<(String, String)>) {
     for n in new {
-        let Some(o) = old.iter().find(|o| o.host == n.host && o.endpoint == n.endpoint) else {
-            out.push((n.host.clone(), format!("{}: first seen with {} tools", n.endpoint, n.tools.len())));
+        let Some(o) = old
+            .iter()
+            .find(|o| o.host == n.host && o.endpoint == n.endpoint)
+        else {
+            out.push((
+                n.host.clone(),
+                format!("{}: first seen with {} tools", n.endpoint, n.tools.len()),
+            ));
             continue;
         };
         let old_names: BTreeSet<&str> = o.tools.iter().map(|t| t.name.as_str()).collect();
         let new_names: BTreeSet<&str> = n.tools.iter().map(|t| t.name.as_str()).collect();
         for added in new_names.difference(&old_names) {
-            out.push((n.host.clone(), format!("{}: tool {added} added", n.endpoint)));
+            out.push((
+                n.host.clone(),
+                format!("{}: tool {added} added", n.endpoint),
+            ));
         }
         for removed in old_names.difference(&new_names) {
-            out.push((n.host.clone(), format!("{}: tool {removed} removed", n.endpoint)));
+            out.push((
+                n.host.clone(),
+                format!("{}: tool {removed} removed", n.endpoint),
+            ));
         }
         for t in &n.tools {
-            let Some(before) = o.tools.iter().find(|b| b.name == t.name) else { continue };
+            let Some(before) = o.tools.iter().find(|b| b.name == t.name) else {
+                continue;
+            };
             let mut what = Vec::new();
             if before.description != t.description {
                 what.push("description");
@@ -99,7 +123,15 @@ fn surface_changes(old: &[Surface], new: &[Surface], out: &mut Vec<(String, Stri
                 } else {
                     String::new()
                 };
-                out.push((n.host.clone(), format!("{}: tool {} changed {}{detail}", n.endpoint, t.name, what.join(", "))));
+                out.push((
+                    n.host.clone(),
+                    format!(
+                        "{}: tool {} changed {}{detail}",
+                        n.endpoint,
+                        t.name,
+                        what.join(", ")
+                    ),
+                ));
             }
         }
     }
@@ -120,15 +152,31 @@ pub fn render(diff: &Diff) -> String {
     for host in hosts {
         let _ = writeln!(out, "host: {host}");
         for (_, what, was, now) in diff.regressions.iter().filter(|r| &r.0 == host) {
-            let _ = writeln!(out, "  regression  {what}: {} → {}", was.as_str(), now.as_str());
+            let _ = writeln!(
+                out,
+                "  regression  {what}: {} → {}",
+                was.as_str(),
+                now.as_str()
+            );
         }
         for (_, what, was, now) in diff.fixes.iter().filter(|r| &r.0 == host) {
-            let _ = writeln!(out, "  fixed       {what}: {} → {}", was.as_str(), now.as_str());
+            let _ = writeln!(
+                out,
+                "  fixed       {what}: {} → {}",
+                was.as_str(),
+                now.as_str()
+            );
         }
         for (_, what) in diff.changes.iter().filter(|r| &r.0 == host) {
             let _ = writeln!(out, "  change      {what}");
         }
     }
-    let _ = writeln!(out, "\n{} regression(s), {} fix(es), {} change(s)", diff.regressions.len(), diff.fixes.len(), diff.changes.len());
+    let _ = writeln!(
+        out,
+        "\n{} regression(s), {} fix(es), {} change(s)",
+        diff.regressions.len(),
+        diff.fixes.len(),
+        diff.changes.len()
+    );
     out
 }

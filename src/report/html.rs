@@ -23,7 +23,11 @@ fn esc(s: &str) -> String {
 }
 
 fn badge(status: Status) -> String {
-    format!("<span class=\"b {}\">{}</span>", status.as_str().replace('/', ""), status.as_str())
+    format!(
+        "<span class=\"b {}\">{}</span>",
+        status.as_str().replace('/', ""),
+        status.as_str()
+    )
 }
 
 const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1d232b;padding:0 1rem}
@@ -56,7 +60,11 @@ pub fn render(report: &RunReport) -> String {
         report.duration_ms as f64 / 1000.0
     );
     if !report.target.faults.is_empty() {
-        let _ = write!(out, "<div class=\"meta\">faults injected: {}</div>", esc(&report.target.faults.join(", ")));
+        let _ = write!(
+            out,
+            "<div class=\"meta\">faults injected: {}</div>",
+            esc(&report.target.faults.join(", "))
+        );
     }
     let failing = report.failures().count();
     let _ = write!(
@@ -66,14 +74,23 @@ pub fn render(report: &RunReport) -> String {
         if report.passed() {
             "Passed: every scenario behaves as the hosts need.".to_owned()
         } else {
-            format!("Failed: {failing} scenario run(s) need attention{}.", if report.stale_baseline.is_empty() { String::new() } else { format!(", {} stale baseline entr(ies)", report.stale_baseline.len()) })
+            format!(
+                "Failed: {failing} scenario run(s) need attention{}.",
+                if report.stale_baseline.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} stale baseline entr(ies)", report.stale_baseline.len())
+                }
+            )
         }
     );
     // Summary by host.
     let _ = write!(out, "<h2>By host</h2><table><tr><th>host</th><th>pass</th><th>warn</th><th>fail</th><th>error</th><th>skip / n/a</th></tr>");
     for host in &report.hosts {
-        let rows: Vec<&ScenarioResult> = report.results.iter().filter(|r| &r.host == host).collect();
-        let count = |f: &dyn Fn(Status) -> bool| rows.iter().filter(|r| f(r.effective_status())).count();
+        let rows: Vec<&ScenarioResult> =
+            report.results.iter().filter(|r| &r.host == host).collect();
+        let count =
+            |f: &dyn Fn(Status) -> bool| rows.iter().filter(|r| f(r.effective_status())).count();
         let _ = write!(
             out,
             "<tr><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
@@ -89,8 +106,10 @@ pub fn render(report: &RunReport) -> String {
     // Summary by troubleshooting row.
     let mut by_row: BTreeMap<String, BTreeMap<String, (usize, usize)>> = BTreeMap::new();
     for r in &report.results {
+        // A scenario counts under the row it names; sweep sections under their checks' rows.
         let rows: Vec<String> = match &r.source.troubleshooting {
             Some(row) => vec![row.clone()],
+            None if r.host != SWEEP_HOST => Vec::new(),
             None => r
                 .checks
                 .iter()
@@ -101,7 +120,11 @@ pub fn render(report: &RunReport) -> String {
                 .collect(),
         };
         for row in rows {
-            let cell = by_row.entry(row).or_default().entry(r.host.clone()).or_default();
+            let cell = by_row
+                .entry(row)
+                .or_default()
+                .entry(r.host.clone())
+                .or_default();
             cell.1 += 1;
             if !r.effective_status().is_failure() {
                 cell.0 += 1;
@@ -109,7 +132,10 @@ pub fn render(report: &RunReport) -> String {
         }
     }
     if !by_row.is_empty() {
-        let _ = write!(out, "<h2>By troubleshooting row</h2><table><tr><th>symptom</th>");
+        let _ = write!(
+            out,
+            "<h2>By troubleshooting row</h2><table><tr><th>symptom</th>"
+        );
         for host in &report.hosts {
             let _ = write!(out, "<th>{}</th>", esc(host));
         }
@@ -131,7 +157,8 @@ pub fn render(report: &RunReport) -> String {
     }
     // One table per host.
     for host in &report.hosts {
-        let rows: Vec<&ScenarioResult> = report.results.iter().filter(|r| &r.host == host).collect();
+        let rows: Vec<&ScenarioResult> =
+            report.results.iter().filter(|r| &r.host == host).collect();
         if rows.is_empty() {
             continue;
         }
@@ -141,7 +168,11 @@ pub fn render(report: &RunReport) -> String {
             esc(&if host == SWEEP_HOST { "Protocol sweep (any host)".to_owned() } else { format!("Host: {host}") })
         );
         for r in rows {
-            let judged = r.checks.iter().filter(|c| !matches!(c.status, Status::Skip | Status::NotApplicable)).count();
+            let judged = r
+                .checks
+                .iter()
+                .filter(|c| !matches!(c.status, Status::Skip | Status::NotApplicable))
+                .count();
             let passed = r.checks.iter().filter(|c| c.status == Status::Pass).count();
             let _ = write!(
                 out,
@@ -154,7 +185,11 @@ pub fn render(report: &RunReport) -> String {
                 r.duration_ms as f64 / 1000.0
             );
             if let Some(reason) = &r.reason {
-                let _ = write!(out, "<tr><td colspan=5 class=small>{}</td></tr>", esc(reason));
+                let _ = write!(
+                    out,
+                    "<tr><td colspan=5 class=small>{}</td></tr>",
+                    esc(reason)
+                );
             }
         }
         out.push_str("</table>");
@@ -192,9 +227,17 @@ pub fn render(report: &RunReport) -> String {
             row("actual", a);
         }
         if let (Some(step), Some(file)) = (c.step, &r.file) {
-            row("where", &format!("step {step}, {file}:{}", c.line.unwrap_or(0)));
+            row(
+                "where",
+                &format!("step {step}, {file}:{}", c.line.unwrap_or(0)),
+            );
         }
-        if let Some(t) = r.source.troubleshooting.as_deref().or(def.and_then(|d| d.row)) {
+        if let Some(t) = r
+            .source
+            .troubleshooting
+            .as_deref()
+            .or(def.and_then(|d| d.row))
+        {
             row("troubleshooting", t);
         }
         if let Some(d) = def {
@@ -211,7 +254,11 @@ pub fn render(report: &RunReport) -> String {
         out.push_str("</div>");
     }
     for stale in &report.stale_baseline {
-        let _ = write!(out, "<div class=\"finding\"><h3>stale baseline entry</h3>{}</div>", esc(stale));
+        let _ = write!(
+            out,
+            "<div class=\"finding\"><h3>stale baseline entry</h3>{}</div>",
+            esc(stale)
+        );
     }
     let p = &report.phases;
     let _ = write!(

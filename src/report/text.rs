@@ -34,9 +34,19 @@ fn status_label(result: &ScenarioResult) -> String {
 pub fn describe_check(result: &ScenarioResult, check: &CheckResult) -> String {
     let mut out = String::new();
     let def = catalogue::get(&check.id);
-    let _ = write!(out, "[{}] {}: {}", check.status.as_str(), check.id, check.message);
+    let _ = write!(
+        out,
+        "[{}] {}: {}",
+        check.status.as_str(),
+        check.id,
+        check.message
+    );
     if let (Some(step), Some(file)) = (check.step, &result.file) {
-        let _ = write!(out, "\n    at step {step} ({file}:{})", check.line.unwrap_or(0));
+        let _ = write!(
+            out,
+            "\n    at step {step} ({file}:{})",
+            check.line.unwrap_or(0)
+        );
     }
     if let Some(e) = &check.expected {
         let _ = write!(out, "\n    expected: {e}");
@@ -53,25 +63,38 @@ pub fn describe_check(result: &ScenarioResult, check: &CheckResult) -> String {
         let _ = write!(out, "\n    troubleshooting: \"{row}\"");
     }
     if result.source.kind != "sweep" && !result.source.reference.is_empty() {
-        let _ = write!(out, "\n    rule ({}): {}", result.source.kind, result.source.reference);
+        let _ = write!(
+            out,
+            "\n    rule ({}): {}",
+            result.source.kind, result.source.reference
+        );
     }
     if let Some(d) = def {
         let _ = write!(out, "\n    clause: {}\n    fix: {}", d.clause, d.hint);
     }
     for e in &check.evidence {
-        let _ = write!(out, "\n    evidence:\n      {}", e.replace('\n', "\n      "));
+        let _ = write!(
+            out,
+            "\n    evidence:\n      {}",
+            e.replace('\n', "\n      ")
+        );
     }
     out
 }
 
 pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "target: {} ({})", report.target.url, report.target.kind);
+    let _ = writeln!(
+        out,
+        "target: {} ({})",
+        report.target.url, report.target.kind
+    );
     if !report.target.faults.is_empty() {
         let _ = writeln!(out, "faults: {}", report.target.faults.join(", "));
     }
     for host in &report.hosts {
-        let rows: Vec<&ScenarioResult> = report.results.iter().filter(|r| &r.host == host).collect();
+        let rows: Vec<&ScenarioResult> =
+            report.results.iter().filter(|r| &r.host == host).collect();
         if rows.is_empty() {
             continue;
         }
@@ -81,7 +104,11 @@ pub fn render(report: &RunReport) -> String {
             format!("host: {host}")
         };
         let _ = writeln!(out, "\n{title}");
-        let _ = writeln!(out, "  {:<44} {:<16} {:>7} {:>8}", "scenario", "status", "checks", "time");
+        let _ = writeln!(
+            out,
+            "  {:<44} {:<16} {:>7} {:>8}",
+            "scenario", "status", "checks", "time"
+        );
         for r in &rows {
             let _ = writeln!(
                 out,
@@ -91,7 +118,9 @@ pub fn render(report: &RunReport) -> String {
                 counts(r),
                 r.duration_ms as f64 / 1000.0
             );
-            if let (Some(reason), Status::Skip | Status::Error | Status::Fail) = (&r.reason, r.status) {
+            if let (Some(reason), Status::Skip | Status::Error | Status::Fail) =
+                (&r.reason, r.status)
+            {
                 let _ = writeln!(out, "      {reason}");
             }
         }
@@ -100,7 +129,9 @@ pub fn render(report: &RunReport) -> String {
         .results
         .iter()
         .flat_map(|r| r.checks.iter().map(move |c| (r, c)))
-        .filter(|(_, c)| matches!(c.status, Status::Fail | Status::Error | Status::Warn) && !c.expected_failure)
+        .filter(|(_, c)| {
+            matches!(c.status, Status::Fail | Status::Error | Status::Warn) && !c.expected_failure
+        })
         .collect();
     if !failures.is_empty() {
         let _ = writeln!(out, "\nfindings");

@@ -172,7 +172,10 @@ pub fn parse(path: &Path, id: &str, text: &str) -> Result<Scenario, LoadError> {
         if !ROWS.contains(&row.get_ref().as_str()) {
             return Err(error(
                 row.span().start,
-                format!("{:?} is not a row of the troubleshooting table", row.get_ref()),
+                format!(
+                    "{:?} is not a row of the troubleshooting table",
+                    row.get_ref()
+                ),
                 Some(match closest(row.get_ref(), ROWS) {
                     Some(s) => format!("did you mean {s:?}?"),
                     None => format!("rows: {}", ROWS.join("; ")),
@@ -182,11 +185,7 @@ pub fn parse(path: &Path, id: &str, text: &str) -> Result<Scenario, LoadError> {
     }
     if let Some(f) = file.time_factor {
         if !(f > 0.0 && f <= 1.0) {
-            return Err(error(
-                0,
-                format!("time_factor {f} must be in (0, 1]"),
-                None,
-            ));
+            return Err(error(0, format!("time_factor {f} must be in (0, 1]"), None));
         }
     }
     if file.steps.is_empty() {
@@ -206,7 +205,8 @@ pub fn parse(path: &Path, id: &str, text: &str) -> Result<Scenario, LoadError> {
                 return Err(error(
                     offset,
                     format!("unknown host {host:?} in expect.host"),
-                    closest(&host, known_hosts.iter().copied()).map(|s| format!("did you mean {s:?}?")),
+                    closest(&host, known_hosts.iter().copied())
+                        .map(|s| format!("did you mean {s:?}?")),
                 ));
             }
         }
@@ -310,7 +310,9 @@ fn check_endpoint(endpoint: &str) -> Result<(), Problem> {
         Ok(())
     } else {
         Err((
-            format!("endpoint {endpoint:?} is not `target`, `target/draft` or `org/project[/draft]`"),
+            format!(
+                "endpoint {endpoint:?} is not `target`, `target/draft` or `org/project[/draft]`"
+            ),
             None,
         ))
     }
@@ -434,8 +436,11 @@ expect = { confirmation = false }
         let e = load(&GOOD.replace("do = \"call-tool\"", "do = \"call-tol\"")).unwrap_err();
         assert!(e.message.contains("call-tol"), "{e}");
         assert_eq!(e.line, 12, "{e}");
-        let e = load(&GOOD.replace("tool = \"search_products\"", "connector = \"other\"\ntool = \"x\""))
-            .unwrap_err();
+        let e = load(&GOOD.replace(
+            "tool = \"search_products\"",
+            "connector = \"other\"\ntool = \"x\"",
+        ))
+        .unwrap_err();
         assert!(e.message.contains("used before"), "{e}");
         assert_eq!(e.line, 11);
     }

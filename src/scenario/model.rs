@@ -59,7 +59,9 @@ pub enum SourceKind {
 }
 
 /// A prerequisite a target may lack; the scenario is skipped with the reason.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Need {
     /// State changes through the admin API (publish, revoke, roles…).
@@ -78,7 +80,9 @@ impl Need {
     pub fn describe(self) -> &'static str {
         match self {
             Need::ServerControl => "server control (the embedded reference server's admin API)",
-            Need::Fixture => "the default fixture's users and projects (the embedded reference server)",
+            Need::Fixture => {
+                "the default fixture's users and projects (the embedded reference server)"
+            }
             Need::Login => "a login (--user EMAIL with METABIND_PASSWORD)",
             Need::SecondUser => {
                 "a second login (--second-user EMAIL with METABIND_SECOND_PASSWORD)"

@@ -69,7 +69,9 @@ pub fn failures(result: &ScenarioResult) -> String {
         out.push(reason.clone());
     }
     for c in result.checks.iter().filter(|c| c.status.is_failure()) {
-        out.push(metabind_conformance::report::text::describe_check(result, c));
+        out.push(metabind_conformance::report::text::describe_check(
+            result, c,
+        ));
     }
     out.join("\n")
 }
