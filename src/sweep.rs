@@ -1330,7 +1330,7 @@ impl Sweep<'_> {
             "tasks.result.waits",
             "tasks.result.related-meta",
             "tasks.cancel.terminal-rejected",
-            "tasks.bound-to-requester",
+            "tasks.access.bound-to-requester",
         ];
         let Some(tools) = tools else {
             for id in IDS {
@@ -1547,19 +1547,19 @@ impl Sweep<'_> {
         // Another credential must not see the task.
         match &credential.second {
             None => s.checks.push(CheckResult::skip(
-                "tasks.bound-to-requester",
+                "tasks.access.bound-to-requester",
                 "needs a second credential (--second-user, or --token beside --user)",
             )),
             Some(other) => match self.initialized(Some(other)).await {
                 Err(why) => s.checks.push(CheckResult::not_testable(
-                    "tasks.bound-to-requester",
+                    "tasks.access.bound-to-requester",
                     format!("the second credential cannot initialize: {why}"),
                 )),
                 Ok((mut intruder, _)) => {
                     match intruder.call("tasks/get", json!({"taskId": task_id})).await {
                         Ok(r) => s.checks.push(
                             CheckResult::judge(
-                                "tasks.bound-to-requester",
+                                "tasks.access.bound-to-requester",
                                 r.result().is_none(),
                                 "tasks/get of the task by another credential",
                                 "not found (-32602)",
@@ -1572,7 +1572,7 @@ impl Sweep<'_> {
                             .with_evidence([&r.received.exchange]),
                         ),
                         Err(e) => s.checks.push(CheckResult::not_testable(
-                            "tasks.bound-to-requester",
+                            "tasks.access.bound-to-requester",
                             e.to_string(),
                         )),
                     }

@@ -124,7 +124,11 @@ const TABLE: &[(&str, Probe, &[&str])] = &[
         Sweep,
         &["tasks.cancel.terminal-rejected"],
     ),
-    ("tasks-not-bound", Sweep, &["tasks.bound-to-requester"]),
+    (
+        "tasks-not-bound",
+        Sweep,
+        &["tasks.access.bound-to-requester"],
+    ),
     ("ui-resource-missing", Sweep, &["ui.resource.resolves"]),
     ("ui-wrong-mime-type", Sweep, &["ui.resource.mime-type"]),
     ("pkce-not-enforced", Sweep, &["auth.as.pkce-enforced"]),

@@ -191,7 +191,7 @@ pub const CHECKS: &[CheckDef] = &[
         "MCP tasks §cancellation: cancelling a task in a terminal status gets -32602",
         None,
         "refuse tasks/cancel for completed, failed or cancelled tasks with -32602"),
-    check("tasks.bound-to-requester", Error,
+    check("tasks.access.bound-to-requester", Error,
         "MCP tasks §security: tasks are bound to the authorization context that created them",
         Some(ROW_TOOLS_FAIL),
         "answer tasks/get and tasks/result of another user's task as not found, and list only the caller's tasks"),
@@ -262,8 +262,10 @@ mod tests {
             let parts: Vec<&str> = c.id.split('.').collect();
             assert!(parts.len() >= 3, "{}", c.id);
             assert!(
-                c.id.chars()
-                    .all(|ch| ch.is_ascii_lowercase() || ch == '-' || ch == '.'),
+                c.id.chars().all(|ch| ch.is_ascii_lowercase()
+                    || ch.is_ascii_digit()
+                    || ch == '-'
+                    || ch == '.'),
                 "{}",
                 c.id
             );

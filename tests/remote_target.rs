@@ -1,0 +1,86 @@
+//! `--target URL` as a deployment would be met: no server control and no fixture names, logins from
+//! the command line. The reference server stands in for the deployment here.
+
+use std::time::Duration;
+
+use metabind_conformance::checks::Status;
+use metabind_conformance::popup::{Credentials, Popup};
+use metabind_conformance::run::{self, RunConfig};
+use metabind_conformance::scenario;
+use metabind_conformance::target::{Logins, TargetSpec};
+use metabind_reference_server::{spawn, ServerOptions};
+
+#[tokio::test]
+async fn a_deployment_gets_the_sweep_and_login_scenarios_and_the_rest_is_skipped_with_the_reason() {
+    let server = spawn(ServerOptions::with_default_fixture().unwrap())
+        .await
+        .unwrap();
+    let config = RunConfig {
+        target: TargetSpec::Remote {
+            url: server.url("/acme/storefront"),
+        },
+        logins: Logins {
+            user: Some(Credentials {
+                email: "mia@acme.test".into(),
+                password: "mia-pass".into(),
+            }),
+            second: None,
+            token: None,
+        },
+        hosts: vec!["chatgpt".into(), "generic".into()],
+        scenarios: scenario::load_dir(&scenario::default_dir()).unwrap(),
+        sweep: true,
+        popup: Popup::http(),
+        concurrency: 4,
+        request_timeout: Duration::from_secs(20),
+    };
+    let report = run::run(&config, &|_| {}).await.unwrap();
+    assert_eq!(report.target.kind, "remote");
+    let get = |scenario: &str, host: &str| {
+        report
+            .results
+            .iter()
+            .find(|r| r.scenario == scenario && r.host == host)
+            .unwrap_or_else(|| panic!("{scenario} on {host} not in the report"))
+    };
+    // A login is enough for the generic connect scenario and the whole sweep.
+    assert_eq!(get("connect/member-adds", "chatgpt").status, Status::Pass);
+    for section in [
+        "discovery",
+        "transport",
+        "tools",
+        "tasks",
+        "ui",
+        "authorization-server",
+    ] {
+        let r = get(&format!("sweep/{section}"), "any");
+        assert!(!r.status.is_failure(), "sweep/{section}: {:?}", r.checks);
+    }
+    // Without a second credential, binding checks are skipped, not passed.
+    let transport = get("sweep/transport", "any");
+    let bound = transport
+        .checks
+        .iter()
+        .find(|c| c.id == "transport.session.bound")
+        .unwrap();
+    assert_eq!(bound.status, Status::Skip, "{bound:?}");
+    // Scenarios that need the studio or the fixture's names are skipped with the reason.
+    let revoked = get("grants/revoked-server-side", "chatgpt");
+    assert_eq!(revoked.status, Status::Skip);
+    assert!(
+        revoked
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("server control"),
+        "{:?}",
+        revoked.reason
+    );
+    let api_key = get("custom-hosts/api-key", "generic");
+    assert_eq!(api_key.status, Status::Skip);
+    assert!(
+        report.passed(),
+        "{}",
+        metabind_conformance::report::text::render(&report)
+    );
+}
