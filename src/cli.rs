@@ -31,7 +31,7 @@ pub struct Cli {
     command: Option<Command>,
 }
 
-#[derive(clap::Args, Clone, Default)]
+#[derive(clap::Args, Clone)]
 pub struct RunArgs {
     /// The project's MCP endpoint of a deployment (default: an embedded reference server per scenario).
     #[arg(long, value_name = "URL")]
@@ -129,11 +129,14 @@ pub enum CliError {
 }
 
 pub async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let outcome = match cli
-        .command
-        .unwrap_or(Command::Run(Box::new(RunArgs::defaults())))
-    {
+    // No command means `run` with its defaults, as clap itself fills them in (and the environment).
+    let command = match Cli::parse().command {
+        Some(command) => command,
+        None => Cli::parse_from(["metabind-conformance", "run"])
+            .command
+            .expect("`run` parses"),
+    };
+    let outcome = match command {
         Command::Run(args) => run_command(*args).await,
         Command::List {
             scenarios,
@@ -175,18 +178,6 @@ pub async fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)
-        }
-    }
-}
-
-impl RunArgs {
-    fn defaults() -> RunArgs {
-        RunArgs {
-            out: PathBuf::from("metabind-report"),
-            timeout: 20,
-            jobs: 4,
-            token: std::env::var("METABIND_TOKEN").ok(),
-            ..RunArgs::default()
         }
     }
 }

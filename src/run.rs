@@ -11,6 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
+use crate::checks::verdict::truncate;
 use crate::checks::{CheckResult, Status};
 use crate::host::{
     CallOutcome, ClientMetadataSite, ConnectorState, HostConnector, HostProfile, MockHost,
@@ -424,7 +425,7 @@ impl Trial<'_> {
             let number = index + 1;
             let line = self.scenario.step_lines[index];
             let before = self.checks.len();
-            let outcome = self.step(step.get_ref(), number, line).await;
+            let outcome = self.step(step.get_ref()).await;
             for check in &mut self.checks[before..] {
                 check.step = Some(number);
                 check.line = Some(line);
@@ -501,7 +502,7 @@ impl Trial<'_> {
         });
     }
 
-    async fn step(&mut self, step: &Step, _number: usize, _line: usize) -> Result<(), String> {
+    async fn step(&mut self, step: &Step) -> Result<(), String> {
         use reqwest::Method;
         match step {
             Step::AddConnector {
@@ -1092,14 +1093,4 @@ fn describe_outcome(outcome: &CallOutcome) -> (&'static str, String) {
 
 fn contains(haystack: &str, needle: &str) -> bool {
     haystack.to_lowercase().contains(&needle.to_lowercase())
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_owned()
-    } else {
-        let mut t: String = s.chars().take(n).collect();
-        t.push('…');
-        t
-    }
 }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use crate::checks::verdict::truncate;
 use crate::checks::{CheckResult, Status};
 use crate::oauth::{self, ClientCredentials, Discovery, RegistrationPlan};
 use crate::popup::{Credentials, LoginSelectors, Popup, PopupOutcome, PopupRequest};
@@ -1095,21 +1096,13 @@ impl Sweep<'_> {
                 json!({"cursor": "metabind-conformance-not-a-cursor"}),
             )
             .await;
-        s.checks.push(match &bogus {
-            Ok(r) => CheckResult::judge(
-                "tools.list.cursor-validated",
-                r.error().is_some(),
-                "tools/list with a cursor the server never issued",
-                "a -32602 error",
-                match (r.error(), r.result()) {
-                    (Some(e), _) => format!("error {}", e["code"]),
-                    (None, Some(_)) => "a page of tools".to_owned(),
-                    _ => format!("HTTP {}", r.status()),
-                },
-            )
-            .with_evidence([&r.received.exchange]),
-            Err(e) => CheckResult::not_testable("tools.list.cursor-validated", e.to_string()),
-        });
+        s.checks.push(expects_rpc_error(
+            "tools.list.cursor-validated",
+            &bogus,
+            "tools/list with a cursor the server never issued",
+            "a -32602 error",
+            "a page of tools",
+        ));
         if tools.is_empty() {
             for id in &IDS[2..] {
                 s.checks
@@ -1165,21 +1158,13 @@ impl Sweep<'_> {
                 json!({"name": "metabind-conformance-no-such-tool", "arguments": {}}),
             )
             .await;
-        s.checks.push(match &unknown {
-            Ok(r) => CheckResult::judge(
-                "tools.call.unknown-tool",
-                r.error().is_some(),
-                "tools/call of a tool that does not exist",
-                "a JSON-RPC error (-32602)",
-                match (r.error(), r.result()) {
-                    (Some(e), _) => format!("error {}", e["code"]),
-                    (None, Some(res)) => format!("a tool result (isError {})", res["isError"]),
-                    _ => format!("HTTP {}", r.status()),
-                },
-            )
-            .with_evidence([&r.received.exchange]),
-            Err(e) => CheckResult::not_testable("tools.call.unknown-tool", e.to_string()),
-        });
+        s.checks.push(expects_rpc_error(
+            "tools.call.unknown-tool",
+            &unknown,
+            "tools/call of a tool that does not exist",
+            "a JSON-RPC error (-32602)",
+            "a tool result",
+        ));
         // Invalid input: a callable, non-task tool with required arguments, called with none.
         let direct = |t: &&Value| t["execution"]["taskSupport"] != "required";
         match self.callable(&tools).filter(direct).find(|t| {
@@ -1366,26 +1351,13 @@ impl Sweep<'_> {
             }
         };
         let call = json!({"name": name, "arguments": arguments});
-        match client.call("tools/call", call.clone()).await {
-            Ok(r) => s.checks.push(
-                CheckResult::judge(
-                    "tasks.required.enforced",
-                    r.error().is_some(),
-                    format!("{name} (taskSupport required) called without a task"),
-                    "a JSON-RPC error (-32601)",
-                    match (r.error(), r.result()) {
-                        (Some(e), _) => format!("error {}", e["code"]),
-                        (None, Some(_)) => "the tool ran without a task".to_owned(),
-                        _ => format!("HTTP {}", r.status()),
-                    },
-                )
-                .with_evidence([&r.received.exchange]),
-            ),
-            Err(e) => s.checks.push(CheckResult::not_testable(
-                "tasks.required.enforced",
-                e.to_string(),
-            )),
-        }
+        s.checks.push(expects_rpc_error(
+            "tasks.required.enforced",
+            &client.call("tools/call", call.clone()).await,
+            format!("{name} (taskSupport required) called without a task"),
+            "a JSON-RPC error (-32601)",
+            "the tool ran without a task",
+        ));
         let mut with_task = call.clone();
         with_task["task"] = json!({"ttl": 60000});
         // Task A: poll to the end, then its result, then cancel it.
@@ -1470,29 +1442,15 @@ impl Sweep<'_> {
                     e.to_string(),
                 )),
             }
-            match client
-                .call("tasks/cancel", json!({"taskId": task_id}))
-                .await
-            {
-                Ok(r) => s.checks.push(
-                    CheckResult::judge(
-                        "tasks.cancel.terminal-rejected",
-                        r.error().is_some(),
-                        "tasks/cancel of a finished task",
-                        "a -32602 error",
-                        if r.error().is_some() {
-                            "refused".to_owned()
-                        } else {
-                            "accepted".to_owned()
-                        },
-                    )
-                    .with_evidence([&r.received.exchange]),
-                ),
-                Err(e) => s.checks.push(CheckResult::not_testable(
-                    "tasks.cancel.terminal-rejected",
-                    e.to_string(),
-                )),
-            }
+            s.checks.push(expects_rpc_error(
+                "tasks.cancel.terminal-rejected",
+                &client
+                    .call("tasks/cancel", json!({"taskId": task_id}))
+                    .await,
+                "tasks/cancel of a finished task",
+                "a -32602 error",
+                "accepted",
+            ));
         } else {
             for id in [
                 "tasks.result.related-meta",
@@ -1669,6 +1627,32 @@ impl Sweep<'_> {
     }
 }
 
+/// A verdict that passes when `reply` is a JSON-RPC error, quoting its exchange; no reply at all makes
+/// the check not testable.
+fn expects_rpc_error(
+    id: &str,
+    reply: &Result<Reply, crate::wire::Error>,
+    what: impl Into<String>,
+    expected: &str,
+    answered_with_result: &str,
+) -> CheckResult {
+    match reply {
+        Err(e) => CheckResult::not_testable(id, e.to_string()),
+        Ok(r) => CheckResult::judge(
+            id,
+            r.error().is_some(),
+            what,
+            expected,
+            match (r.error(), r.result()) {
+                (Some(e), _) => format!("error {}", e["code"]),
+                (None, Some(_)) => answered_with_result.to_owned(),
+                _ => format!("HTTP {}", r.status()),
+            },
+        )
+        .with_evidence([&r.received.exchange]),
+    }
+}
+
 /// Arguments that satisfy a simple inputSchema: required properties only, from `enum`, `default`,
 /// `examples` or the type. `None` when a required property cannot be made up (a pattern, a nested
 /// object): the sweep then leaves that tool alone rather than send nonsense.
@@ -1703,14 +1687,4 @@ pub fn sample_arguments(schema: &Value) -> Option<Value> {
         arguments.insert(name.to_owned(), value);
     }
     Some(Value::Object(arguments))
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_owned()
-    } else {
-        let mut t: String = s.chars().take(n).collect();
-        t.push('…');
-        t
-    }
 }

@@ -155,6 +155,17 @@ impl CheckResult {
     }
 }
 
+/// `s` cut to `n` characters, with an ellipsis when cut.
+pub(crate) fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(n).collect();
+        t.push('…');
+        t
+    }
+}
+
 const MAX_EVIDENCE: usize = 4;
 const BODY_CHARS: usize = 400;
 
@@ -173,14 +184,8 @@ pub fn excerpt(exchange: &Exchange) -> String {
         // Recorded headers are already redacted by the wire.
         .map(|(k, v)| format!("{k}: {v}"))
         .collect();
-    let mut request_body: String = exchange.request_body.chars().take(BODY_CHARS).collect();
-    if exchange.request_body.chars().count() > BODY_CHARS {
-        request_body.push('…');
-    }
-    let mut body: String = exchange.response_body.chars().take(BODY_CHARS).collect();
-    if exchange.response_body.chars().count() > BODY_CHARS {
-        body.push('…');
-    }
+    let request_body = truncate(&exchange.request_body, BODY_CHARS);
+    let body = truncate(&exchange.response_body, BODY_CHARS);
     let mut out = format!("{} {}", exchange.method, exchange.url);
     if !request_body.is_empty() {
         out.push_str(&format!("\n> {request_body}"));
