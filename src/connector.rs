@@ -50,6 +50,8 @@ pub struct ConnectorConfig {
     pub authorize_on_401: bool,
     /// Send no `scope` on the authorization request (ChatGPT's reconnect).
     pub omit_scope: bool,
+    /// The user's browser session key (cookies shared between this user's popups), if any.
+    pub browser_session: Option<String>,
 }
 
 impl ConnectorConfig {
@@ -70,6 +72,7 @@ impl ConnectorConfig {
             popup_timeout: Duration::from_secs(30),
             authorize_on_401: true,
             omit_scope: false,
+            browser_session: None,
         }
     }
 }
@@ -84,6 +87,10 @@ pub struct Connector {
     pub authorizations: usize,
     /// Every popup this connector opened, in order.
     pub popups: Vec<PopupReport>,
+    /// Silent refreshes that succeeded.
+    pub refreshes: usize,
+    /// The refresh token a successful refresh replaced (a rotating server must now refuse it).
+    pub replaced_refresh_token: Option<String>,
     /// What `initialize` sent, to start over when the server forgets the session (404).
     hello: Option<(Value, Value)>,
 }
@@ -109,6 +116,8 @@ impl Connector {
             tokens: None,
             authorizations: 0,
             popups: Vec::new(),
+            refreshes: 0,
+            replaced_refresh_token: None,
             hello: None,
         }
     }
@@ -232,6 +241,26 @@ impl Connector {
         }
     }
 
+    /// Presents a refresh token to the token endpoint without keeping what comes back: `Ok` when
+    /// the server issued tokens for it, `Err` with the refusal otherwise.
+    pub async fn present_refresh_token(&self, refresh_token: &str) -> Result<(), Error> {
+        let (Some(discovery), Some(client)) = (self.discovery.clone(), self.client.clone()) else {
+            return Err(Error::Refused(
+                "the connector never completed OAuth discovery and registration".into(),
+            ));
+        };
+        oauth::refresh(
+            &self.mcp.wire,
+            &discovery,
+            &client,
+            &self.config.redirect_uri,
+            refresh_token,
+        )
+        .await
+        .map(|_| ())
+        .map_err(Error::from)
+    }
+
     async fn try_refresh(&mut self) -> Result<(), Error> {
         let (Some(discovery), Some(client), Some(refresh)) = (
             self.discovery.clone(),
@@ -253,6 +282,8 @@ impl Connector {
             Ok(tokens) => {
                 self.mcp.bearer = Some(tokens.access_token.clone());
                 self.tokens = Some(tokens);
+                self.refreshes += 1;
+                self.replaced_refresh_token = Some(refresh);
                 Ok(())
             }
             Err(e) => {
@@ -318,6 +349,7 @@ impl Connector {
                         selectors: &self.config.selectors,
                         from_click: self.config.popup_from_click,
                         timeout: self.config.popup_timeout,
+                        session: self.config.browser_session.as_deref(),
                     },
                 )
                 .await?;

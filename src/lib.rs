@@ -15,6 +15,7 @@ pub mod host;
 pub mod oauth;
 pub mod popup;
 pub mod report;
+pub mod review;
 pub mod run;
 pub mod scenario;
 pub mod sweep;

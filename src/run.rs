@@ -342,6 +342,14 @@ async fn run_scenario(
                     return finish(result, started, output, on_event);
                 };
                 let mut host = MockHost::new(profile, config.popup.clone());
+                // One browser per user for the trial, like a person's own browser.
+                static TRIALS: std::sync::atomic::AtomicUsize =
+                    std::sync::atomic::AtomicUsize::new(0);
+                let session_key = format!(
+                    "trial-{}/",
+                    TRIALS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                );
+                host.browser_session = Some(session_key.clone());
                 host.time_factor = scenario.file.time_factor.unwrap_or(1.0);
                 host.request_timeout = config.request_timeout;
                 host.metadata_site = metadata_site.clone();
@@ -356,6 +364,7 @@ async fn run_scenario(
                     state_changed: false,
                 };
                 let error = trial.run(on_event).await;
+                config.popup.end_sessions(&session_key);
                 for c in trial.connectors.values() {
                     for popup in &c.connector.popups {
                         output.phases.popups += 1;
@@ -539,19 +548,43 @@ impl Trial<'_> {
                 tool,
                 arguments,
                 wait,
+                task,
+                token_from,
                 expect,
             } => {
                 let arguments = arguments
                     .as_ref()
                     .map(|t| serde_json::to_value(t).unwrap_or(Value::Null))
                     .unwrap_or_else(|| json!({}));
+                let foreign = match token_from {
+                    None => None,
+                    Some(from) => Some(
+                        self.connectors
+                            .get(from)
+                            .and_then(|c| {
+                                c.connector
+                                    .tokens
+                                    .as_ref()
+                                    .map(|t| t.access_token.clone())
+                                    .or_else(|| c.connector.mcp.bearer.clone())
+                            })
+                            .ok_or_else(|| format!("connector {from:?} holds no token"))?,
+                    ),
+                };
                 let c = self.connector(connector)?;
                 let start = c.connector.mcp.wire.transcript.snapshot().len();
-                if *wait {
-                    let call = c.call_tool(tool, arguments).await;
+                if let Some(bearer) = foreign {
+                    let call = c.call_with_bearer(tool, arguments, &bearer).await;
                     self.judge_call(connector, &call, expect, start);
+                } else if *wait {
+                    let call = match c.start_call_as(tool, arguments, *task).await {
+                        Ok(pending) => c.finish_call(pending).await,
+                        Err(call) => call,
+                    };
+                    self.judge_call(connector, &call, expect, start);
+                    self.judge_ui(connector, &call, expect, start).await;
                 } else {
-                    match c.start_call(tool, arguments).await {
+                    match c.start_call_as(tool, arguments, *task).await {
                         Ok(pending) => {
                             let call = pending.call.clone();
                             self.pending.insert(connector.clone(), pending);
@@ -572,6 +605,93 @@ impl Trial<'_> {
                 let start = c.connector.mcp.wire.transcript.snapshot().len();
                 let call = c.finish_call(pending).await;
                 self.judge_call(connector, &call, expect, start);
+            }
+            Step::CancelTask { connector, expect } => {
+                let c = self.connector(connector)?;
+                let task_id = c.last_task.clone().ok_or_else(|| {
+                    format!("connector {connector:?} has started no task to cancel")
+                })?;
+                let start = c.connector.mcp.wire.transcript.snapshot().len();
+                let call = c.cancel_task(&task_id).await;
+                self.judge_call(connector, &call, expect, start);
+            }
+            Step::ReadTask {
+                connector,
+                task_of,
+                expect,
+            } => {
+                let task_id = self
+                    .connector(task_of)?
+                    .last_task
+                    .clone()
+                    .ok_or_else(|| format!("connector {task_of:?} has started no task"))?;
+                let c = self.connector(connector)?;
+                let start = c.connector.mcp.wire.transcript.snapshot().len();
+                let call = c.read_task(&task_id).await;
+                self.judge_call(connector, &call, expect, start);
+            }
+            Step::ReviewTools {
+                connectors,
+                requests,
+                expect,
+            } => self.review(connectors.as_deref(), requests, expect),
+            Step::ReplayRefresh { connector, refused } => {
+                let c = self.connector(connector)?;
+                let old = c.connector.replaced_refresh_token.clone().ok_or_else(|| {
+                    format!("connector {connector:?} has not refreshed its token: no old refresh token to present")
+                })?;
+                let start = c.connector.mcp.wire.transcript.snapshot().len();
+                let answer = c.connector.present_refresh_token(&old).await;
+                let check = CheckResult::judge(
+                    "auth.as.refresh-rotated",
+                    answer.is_err() == *refused,
+                    format!(
+                        "the refresh token a refresh replaced was {}",
+                        if answer.is_err() { "refused" } else { "accepted again" }
+                    ),
+                    if *refused {
+                        "refused (invalid_grant): rotation makes the old one unusable"
+                    } else {
+                        "accepted"
+                    },
+                    match &answer {
+                        Ok(()) => "new tokens were issued for it".to_owned(),
+                        Err(e) => e.to_string(),
+                    },
+                );
+                self.push(check, connector, start);
+            }
+            Step::ExpireTasks { project } => {
+                let (org, project) = self.instance.project_ref(project)?;
+                self.control(
+                    Method::POST,
+                    format!("/_admin/orgs/{org}/projects/{project}/tasks/expire"),
+                    None,
+                )
+                .await?;
+                self.state_changed = true;
+            }
+            Step::SetToolBehaviour {
+                project,
+                tool,
+                duration_ms,
+                fail,
+            } => {
+                let (org, project) = self.instance.project_ref(project)?;
+                let mut body = json!({});
+                if let Some(d) = duration_ms {
+                    body["duration_ms"] = json!(d);
+                }
+                if let Some(f) = fail {
+                    body["fail"] = json!(f);
+                }
+                self.control(
+                    Method::PATCH,
+                    format!("/_admin/orgs/{org}/projects/{project}/tools/{tool}/behaviour"),
+                    Some(body),
+                )
+                .await?;
+                self.state_changed = true;
             }
             Step::ExpectConnector { connector, expect } => {
                 self.connector(connector)?;
@@ -595,6 +715,7 @@ impl Trial<'_> {
                     .map(|c| c.client_id.clone())
                     .ok_or("the connector has no OAuth client: nothing to revoke")?;
                 let url = c.url.clone();
+                let email = c.connector.config.credentials.as_ref().map(|c| c.email.clone());
                 let org = url::Url::parse(&url)
                     .ok()
                     .and_then(|u| {
@@ -614,7 +735,9 @@ impl Trial<'_> {
                     .into_iter()
                     .flatten()
                     .filter(|g| {
-                        g["client_id"] == client_id.as_str() && g["resource"] == url.as_str()
+                        g["client_id"] == client_id.as_str()
+                            && g["resource"] == url.as_str()
+                            && email.as_ref().is_none_or(|e| g["email"] == e.as_str())
                     })
                     .filter_map(|g| g["id"].as_str().map(String::from))
                     .collect();
@@ -725,11 +848,17 @@ impl Trial<'_> {
                 .await?;
                 self.state_changed = true;
             }
-            Step::ExpireTokens { user } => {
-                let body = match user {
+            Step::ExpireTokens {
+                user,
+                refresh_tokens,
+            } => {
+                let mut body = match user {
                     Some(u) => json!({ "user": self.instance.user_email(u)? }),
                     None => json!({}),
                 };
+                if *refresh_tokens {
+                    body["refresh_tokens"] = json!(true);
+                }
                 self.control(
                     Method::POST,
                     "/_admin/oauth/expire-access-tokens".to_owned(),
@@ -873,6 +1002,39 @@ impl Trial<'_> {
                 format!("[{}]", tools.join(", ")),
             ));
         }
+        if let Some(expected) = expect.signed_in {
+            let last = c.connector.popups.last();
+            let signed_in = last.is_some_and(|p| p.signed_in);
+            checks.push(CheckResult::judge(
+                "host.connector.login-session",
+                signed_in == expected,
+                format!(
+                    "the popup for connector {name:?} {}",
+                    if signed_in {
+                        "showed the sign-in page"
+                    } else {
+                        "did not ask the user to sign in"
+                    }
+                ),
+                if expected {
+                    "the sign-in page"
+                } else {
+                    "straight to consent (the login session is still valid)"
+                },
+                match last {
+                    None => "no popup opened".to_owned(),
+                    Some(p) => format!(
+                        "{} ({})",
+                        if p.signed_in {
+                            "signed in again"
+                        } else {
+                            "no sign-in"
+                        },
+                        p.outcome.describe()
+                    ),
+                },
+            ));
+        }
         if let Some(words) = &expect.instructions_contain {
             let instructions = c.instructions.clone().unwrap_or_default();
             let ok = !instructions.trim().is_empty() && contains(&instructions, words);
@@ -990,6 +1152,208 @@ impl Trial<'_> {
         }
     }
 
+    /// The UI expectations of a finished call: a UI on a path this host renders, the resource behind
+    /// it with that path's mime type, and content the model can read.
+    async fn judge_ui(&mut self, name: &str, call: &ToolCall, expect: &CallExpect, start: usize) {
+        let wanted = expect.ui.or_else(|| {
+            expect
+                .host
+                .get(&self.host.profile.id)
+                .and_then(|extra| extra.ui)
+        });
+        let Some(expected) = wanted else {
+            return;
+        };
+        let host_name = self.host.profile.name.clone();
+        let paths = self.host.profile.ui.paths.clone();
+        let Some(c) = self.connectors.get_mut(name) else {
+            return;
+        };
+        let tool = &call.tool;
+        let declared = c.tool(tool).map(crate::host::ui_links).unwrap_or_default();
+        let link = c.tool(tool).and_then(|t| c.ui_link(t));
+        let path_name = |p: &crate::host::UiPath| match p {
+            crate::host::UiPath::McpApps => "mcp-apps (_meta.ui.resourceUri)",
+            crate::host::UiPath::OpenaiSkybridge => "openai-skybridge (openai/outputTemplate)",
+        };
+        let declared_names: Vec<&str> = declared.iter().map(|l| path_name(&l.path)).collect();
+        let rendered: Vec<&str> = paths.iter().map(path_name).collect();
+        let mut checks = vec![CheckResult::judge(
+            "host.ui.path-supported",
+            link.is_some() == expected,
+            match (&link, declared.is_empty()) {
+                (Some(l), _) => format!("{host_name} shows {tool}'s UI {}", l.uri),
+                (None, true) => format!("{tool} declares no UI"),
+                (None, false) => format!(
+                    "{tool} has UI only on {}, which {host_name} does not render",
+                    declared_names.join(", ")
+                ),
+            },
+            if expected {
+                format!("a UI on a path {host_name} renders: {}", rendered.join(", "))
+            } else {
+                format!("no UI {host_name} would show")
+            },
+            if declared.is_empty() {
+                "no UI declared".to_owned()
+            } else {
+                format!("UI declared on {}", declared_names.join(", "))
+            },
+        )];
+        if let Some(link) = link {
+            match c.read_resource(&link.uri).await {
+                Ok(read) => {
+                    let content = &read["contents"][0];
+                    let has_body = content["text"].as_str().is_some_and(|t| !t.is_empty())
+                        || content["blob"].as_str().is_some_and(|b| !b.is_empty());
+                    checks.push(CheckResult::judge(
+                        "ui.resource.resolves",
+                        has_body,
+                        format!("resources/read {}", link.uri),
+                        "the view's HTML in contents[0]",
+                        if has_body {
+                            "an HTML document".to_owned()
+                        } else {
+                            truncate(&read.to_string(), 200)
+                        },
+                    ));
+                    let mime = content["mimeType"].as_str().unwrap_or_default().to_owned();
+                    checks.push(CheckResult::judge(
+                        "ui.resource.mime-type",
+                        mime == link.mime_type(),
+                        format!("{} is served as {mime:?}", link.uri),
+                        link.mime_type(),
+                        if mime.is_empty() {
+                            "no mimeType".to_owned()
+                        } else {
+                            mime
+                        },
+                    ));
+                }
+                Err(outcome) => {
+                    let (what, text) = describe_outcome(&outcome);
+                    checks.push(CheckResult::judge(
+                        "ui.resource.resolves",
+                        false,
+                        format!("resources/read {} ended in {what}", link.uri),
+                        "the view's HTML in contents[0]",
+                        truncate(&text, 200),
+                    ));
+                }
+            }
+        }
+        if let CallOutcome::Result(result) = &call.outcome {
+            let texts: Vec<&str> = result["content"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|b| b["text"].as_str())
+                .filter(|t| !t.trim().is_empty())
+                .collect();
+            checks.push(CheckResult::judge(
+                "tools.call.content-with-ui",
+                !texts.is_empty(),
+                format!("what the model reads of {tool}'s result"),
+                "a text block in content beside the UI's structuredContent",
+                if texts.is_empty() {
+                    format!(
+                        "content {}",
+                        truncate(&result["content"].to_string(), 120)
+                    )
+                } else {
+                    truncate(texts[0], 120)
+                },
+            ));
+        }
+        for check in checks {
+            self.push(check, name, start);
+        }
+    }
+
+    /// The tool-choice review of the named (or every connected) connector.
+    fn review(
+        &mut self,
+        names: Option<&[String]>,
+        requests: &[crate::scenario::model::SampleRequest],
+        expect: &crate::scenario::model::ReviewExpect,
+    ) {
+        use crate::review;
+        let reviewed: Vec<String> = match names {
+            Some(names) => names.to_vec(),
+            None => self
+                .connectors
+                .iter()
+                .filter(|(_, c)| c.state.is_connected())
+                .map(|(n, _)| n.clone())
+                .collect(),
+        };
+        let mut checks: Vec<(String, CheckResult)> = Vec::new();
+        let mut surfaces = Vec::new();
+        for name in &reviewed {
+            let Some(c) = self.connectors.get(name) else {
+                continue;
+            };
+            let label = format!("connector {name:?}");
+            if !c.state.is_connected() {
+                checks.push((
+                    name.clone(),
+                    CheckResult::not_testable(
+                        "review.tool.description",
+                        format!("{label} is not connected: nothing to review"),
+                    ),
+                ));
+                continue;
+            }
+            let tools = c.tools.clone();
+            checks.push((name.clone(), review::descriptions(&label, &tools)));
+            let pairs: Vec<(String, String)> = requests
+                .iter()
+                .map(|r| (r.ask.clone(), r.tool.clone()))
+                .collect();
+            let distinguishable = if pairs.is_empty() {
+                review::tools_read_apart(&label, &tools)
+            } else {
+                review::requests_pick_their_tool(&label, &tools, &pairs)
+            };
+            checks.push((name.clone(), distinguishable));
+            checks.push((
+                name.clone(),
+                review::instructions(&label, c.instructions.as_deref(), &tools),
+            ));
+            checks.push((name.clone(), review::annotations(&label, &tools)));
+            surfaces.push((name.clone(), tools));
+        }
+        if surfaces.len() > 1 {
+            let first = surfaces[0].0.clone();
+            checks.push((first, review::shared_names(&surfaces)));
+        }
+        for (_, check) in &mut checks {
+            if matches!(check.status, Status::Fail | Status::Warn)
+                && expect.findings.contains(&check.id)
+            {
+                // A finding the scenario sets out to provoke: reported, not held against the target.
+                check.expected_failure = true;
+            }
+        }
+        for id in &expect.findings {
+            if !checks.iter().any(|(_, c)| &c.id == id && c.expected_failure) {
+                let connector = reviewed.first().cloned().unwrap_or_default();
+                let mut missing = CheckResult::fail(
+                    id,
+                    format!("the review was expected to flag {id} and did not"),
+                    format!("a {id} finding"),
+                    "no such finding",
+                );
+                // The scenario's own expectation failed, whatever the check's usual severity.
+                missing.status = Status::Fail;
+                checks.push((connector, missing));
+            }
+        }
+        for (connector, check) in checks {
+            self.push(check, &connector, usize::MAX);
+        }
+    }
+
     fn annotations(&self, connector: &str, tool: &str) -> String {
         self.connectors
             .get(connector)
@@ -1055,6 +1419,60 @@ impl Trial<'_> {
                 format!("calling {tool} ended in {actual}"),
                 expected_name,
                 format!("{actual}: {}", truncate(&text, 300)),
+            ));
+        }
+        if let Some(expected) = expect.poll_interval {
+            checks.push(CheckResult::judge(
+                "host.call.task",
+                call.poll_interval_ms.is_some() == expected,
+                format!("the task of {tool} was polled after {} polls", call.polls),
+                "a pollInterval from the server, which the host follows",
+                match call.poll_interval_ms {
+                    Some(ms) => format!("pollInterval {ms} ms"),
+                    None if call.task_id.is_none() => "no task was created".to_owned(),
+                    None => "no pollInterval: the host paced itself (1000 ms)".to_owned(),
+                },
+            ));
+        }
+        if let Some(expected) = expect.related_task {
+            let seen = call.related_task_meta == Some(true);
+            checks.push(CheckResult::judge(
+                "host.call.task",
+                seen == expected,
+                format!("the result of {tool}'s task"),
+                "tasks/result with _meta io.modelcontextprotocol/related-task naming the task",
+                match call.related_task_meta {
+                    Some(true) => "the related-task _meta names the task".to_owned(),
+                    Some(false) => "no related-task _meta naming the task".to_owned(),
+                    None => "no tasks/result was fetched".to_owned(),
+                },
+            ));
+        }
+        if let Some(expected) = expect.refreshed {
+            checks.push(CheckResult::judge(
+                "host.session.refreshed",
+                call.refreshed == expected,
+                format!(
+                    "calling {tool} {} the access token",
+                    if call.refreshed {
+                        "refreshed"
+                    } else {
+                        "did not refresh"
+                    }
+                ),
+                if expected {
+                    "a silent refresh, then the call"
+                } else {
+                    "no refresh"
+                },
+                format!(
+                    "{}; the call ended in {actual}",
+                    if call.refreshed {
+                        "refreshed"
+                    } else {
+                        "no refresh"
+                    }
+                ),
             ));
         }
         if let Some(words) = &expect.reason_contains {

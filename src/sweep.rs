@@ -147,6 +147,15 @@ pub async fn run(instance: &Instance, popup: &Popup, timeout: Duration) -> Sweep
     );
     sweep.ui(&credential, listed.as_deref(), &mut ui).await;
     results.push(ui.into_result());
+    let mut review = Section::new(
+        "review",
+        "Tool choice: descriptions, overlap, instructions",
+        "connector guide: troubleshooting \"Host doesn't pick the right tool\"",
+    );
+    sweep
+        .review(&credential, listed.as_deref(), &mut review)
+        .await;
+    results.push(review.into_result());
     sweep.grant_ending_probes(&mut as_section, signed_in).await;
     results.push(as_section.into_result());
     let exchanges = sweep.wire.transcript.snapshot();
@@ -384,6 +393,7 @@ impl Sweep<'_> {
             selectors: &selectors,
             from_click: true,
             timeout: POPUP_TIMEOUT,
+            session: None,
         };
         match self.popup.open(&self.wire, &request).await {
             Ok(report) => {
@@ -1540,6 +1550,48 @@ impl Sweep<'_> {
     }
 
     // ---------------------------------------------------------------- UI resources
+
+    /// The tool-choice review of the target's tools and instructions (`crate::review`).
+    async fn review(&self, credential: &Credential, tools: Option<&[Value]>, s: &mut Section) {
+        const IDS: [&str; 3] = [
+            "review.tool.description",
+            "review.tools.distinguishable",
+            "review.instructions.guidance",
+        ];
+        let Some(tools) = tools else {
+            for id in IDS {
+                s.checks
+                    .push(CheckResult::not_testable(id, "tools/list failed"));
+            }
+            return;
+        };
+        let instructions = match self.initialized(credential.bearer.as_deref()).await {
+            Ok((mut client, reply)) => {
+                let _ = client.close().await;
+                reply
+                    .result()
+                    .and_then(|r| r["instructions"].as_str())
+                    .map(String::from)
+            }
+            Err(why) => {
+                s.checks.push(CheckResult::not_testable(
+                    "review.instructions.guidance",
+                    format!("initialize failed: {why}"),
+                ));
+                None
+            }
+        };
+        let label = "the endpoint";
+        s.checks.push(crate::review::descriptions(label, tools));
+        s.checks.push(crate::review::tools_read_apart(label, tools));
+        if !s.checks.iter().any(|c| c.id == "review.instructions.guidance") {
+            s.checks.push(crate::review::instructions(
+                label,
+                instructions.as_deref(),
+                tools,
+            ));
+        }
+    }
 
     async fn ui(&self, credential: &Credential, tools: Option<&[Value]>, s: &mut Section) {
         let Some(tools) = tools else {

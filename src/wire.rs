@@ -222,6 +222,30 @@ impl Wire {
         })
     }
 
+    /// A wire sharing this one's transcript whose cookies live in `jar` (a browser profile that
+    /// outlives one popup).
+    pub fn sharing_transcript_with_jar(
+        &self,
+        jar: std::sync::Arc<reqwest::cookie::Jar>,
+    ) -> Result<Wire, Error> {
+        let http = reqwest::Client::builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_provider(jar)
+            .build()
+            .map_err(|e| Error::Transport {
+                method: "-".into(),
+                url: "-".into(),
+                message: e.to_string(),
+            })?;
+        Ok(Wire {
+            http,
+            transcript: self.transcript.clone(),
+            timeout: self.timeout,
+        })
+    }
+
     /// A wire sharing this one's transcript but with its own connection settings.
     pub fn sharing_transcript(&self, cookies: bool) -> Result<Wire, Error> {
         let mut wire = Wire::with_client(self.timeout, cookies)?;

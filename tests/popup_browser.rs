@@ -151,6 +151,7 @@ async fn an_error_page_and_a_timeout_are_reported_as_the_user_saw_them() {
         selectors: &selectors,
         from_click: true,
         timeout: Duration::from_secs(20),
+        session: None,
     };
     let report = popup.open(&wire, &request).await.unwrap();
     match report.outcome {

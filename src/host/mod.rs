@@ -47,6 +47,10 @@ pub struct MockHost {
     pub request_timeout: Duration,
     /// A client the host was given up front (pre-registered), used when the profile prefers it.
     pub pre_registered: Option<ClientCredentials>,
+    /// Keys this host's users' browser sessions (`<key>:<email>`): a user's popups then share the
+    /// authorization server's login cookie, as one person's browser does. `None`: every popup is a
+    /// fresh private window.
+    pub browser_session: Option<String>,
 }
 
 /// The connector's status, as the host shows it.
@@ -111,6 +115,73 @@ pub struct ToolCall {
     pub task_statuses: Vec<String>,
     /// The result's size in characters exceeds the host's limit.
     pub over_size_limit: bool,
+    /// The task the call created.
+    pub task_id: Option<String>,
+    /// The `pollInterval` the server asked for (the host falls back to its own when absent).
+    pub poll_interval_ms: Option<u64>,
+    /// Whether `tasks/result` carried the related-task `_meta` naming the task.
+    pub related_task_meta: Option<bool>,
+    /// The connector refreshed its access token silently to make the call.
+    pub refreshed: bool,
+}
+
+impl ToolCall {
+    fn new(tool: &str, decision: CallDecision) -> ToolCall {
+        ToolCall {
+            tool: tool.to_owned(),
+            decision,
+            outcome: CallOutcome::GaveUp {
+                after: Duration::ZERO,
+            },
+            polls: 0,
+            task_statuses: Vec::new(),
+            over_size_limit: false,
+            task_id: None,
+            poll_interval_ms: None,
+            related_task_meta: None,
+            refreshed: false,
+        }
+    }
+}
+
+/// Where a host would show a tool's UI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UiLink {
+    pub path: UiPath,
+    pub uri: String,
+}
+
+impl UiLink {
+    /// The mime type this path's resources must have.
+    pub fn mime_type(&self) -> &'static str {
+        match self.path {
+            UiPath::McpApps => "text/html;profile=mcp-app",
+            UiPath::OpenaiSkybridge => "text/html+skybridge",
+        }
+    }
+}
+
+/// Every UI a tool declares, on either path.
+pub fn ui_links(tool: &Value) -> Vec<UiLink> {
+    let meta = &tool["_meta"];
+    let mut links = Vec::new();
+    // `_meta["ui/resourceUri"]` is the deprecated flat form of `_meta.ui.resourceUri`.
+    if let Some(uri) = meta["ui"]["resourceUri"]
+        .as_str()
+        .or(meta["ui/resourceUri"].as_str())
+    {
+        links.push(UiLink {
+            path: UiPath::McpApps,
+            uri: uri.to_owned(),
+        });
+    }
+    if let Some(uri) = meta["openai/outputTemplate"].as_str() {
+        links.push(UiLink {
+            path: UiPath::OpenaiSkybridge,
+            uri: uri.to_owned(),
+        });
+    }
+    links
 }
 
 impl MockHost {
@@ -122,6 +193,7 @@ impl MockHost {
             metadata_site: None,
             request_timeout: Duration::from_secs(30),
             pre_registered: None,
+            browser_session: None,
         }
     }
 
@@ -164,6 +236,10 @@ impl MockHost {
         login: Login,
     ) -> Result<HostConnector, wire::Error> {
         let wire = Wire::new(self.request_timeout)?;
+        let session = match (&login, &self.browser_session) {
+            (Login::User(c), Some(key)) => Some(format!("{key}:{}", c.email)),
+            _ => None,
+        };
         let (credentials, bearer) = match login {
             Login::User(c) => (Some(c), None),
             Login::Bearer(token) => (None, Some(token)),
@@ -177,6 +253,7 @@ impl MockHost {
             self.popup.clone(),
         );
         config.popup_from_click = self.profile.auth.popup_from_click;
+        config.browser_session = session;
         config.authorize_on_401 = oauth;
         let mut connector = Connector::new(wire, url, config);
         connector.mcp.bearer = bearer;
@@ -188,6 +265,7 @@ impl MockHost {
             tools: Vec::new(),
             instructions: None,
             calls: Vec::new(),
+            last_task: None,
         };
         host_connector.connect().await;
         Ok(host_connector)
@@ -204,6 +282,8 @@ pub struct HostConnector {
     pub tools: Vec<Value>,
     pub instructions: Option<String>,
     pub calls: Vec<ToolCall>,
+    /// The last task a call created.
+    pub last_task: Option<String>,
 }
 
 fn failure_reason(error: &connector::Error) -> String {
@@ -349,6 +429,16 @@ impl HostConnector {
         name: &str,
         arguments: Value,
     ) -> Result<PendingCall, ToolCall> {
+        self.start_call_as(name, arguments, None).await
+    }
+
+    /// `start_call`, with task augmentation forced on or off as a non-conforming client would.
+    pub async fn start_call_as(
+        &mut self,
+        name: &str,
+        arguments: Value,
+        force_task: Option<bool>,
+    ) -> Result<PendingCall, ToolCall> {
         let decision = self
             .tool(name)
             .map(|t| self.decide(t))
@@ -357,27 +447,27 @@ impl HostConnector {
                 open_world_badge: self.host.profile.annotations.open_world_badge,
                 as_task: false,
             });
-        let call = ToolCall {
-            tool: name.to_owned(),
-            decision,
-            outcome: CallOutcome::GaveUp {
-                after: Duration::ZERO,
-            },
-            polls: 0,
-            task_statuses: Vec::new(),
-            over_size_limit: false,
-        };
+        let mut decision = decision;
+        if let Some(forced) = force_task {
+            decision.as_task = forced;
+        }
+        let mut call = ToolCall::new(name, decision);
         let timeout = self.host.tool_timeout();
         let started = Instant::now();
+        let refreshes = self.connector.refreshes;
         let mut params = json!({ "name": name, "arguments": arguments });
         if decision.as_task {
             params["task"] = json!({ "ttl": timeout.as_millis() as u64 });
         }
-        let outcome = match tokio::time::timeout(timeout, self.request("tools/call", &params)).await
-        {
+        let answer = tokio::time::timeout(timeout, self.request("tools/call", &params)).await;
+        call.refreshed = self.connector.refreshes > refreshes;
+        let outcome = match answer {
             Err(_) => CallOutcome::GaveUp { after: timeout },
             Ok(Err(outcome)) => outcome,
             Ok(Ok(result)) if result.get("task").is_some() => {
+                call.task_id = result["task"]["taskId"].as_str().map(String::from);
+                call.poll_interval_ms = result["task"]["pollInterval"].as_u64();
+                self.last_task = call.task_id.clone();
                 return Ok(PendingCall {
                     call,
                     task: result["task"].clone(),
@@ -453,6 +543,7 @@ impl HostConnector {
         };
         let mut status = task["status"].as_str().unwrap_or_default().to_owned();
         call.task_statuses.push(status.clone());
+        // Without a server pollInterval the host paces itself.
         let mut interval = task["pollInterval"].as_u64().unwrap_or(1000);
         while !matches!(
             status.as_str(),
@@ -463,10 +554,15 @@ impl HostConnector {
             if wait >= remaining {
                 // The host gives up at its timeout and tells the server it stopped waiting.
                 tokio::time::sleep(remaining).await;
-                let _ = self
+                if let Ok(reply) = self
                     .connector
                     .call("tasks/cancel", &json!({ "taskId": task_id }))
-                    .await;
+                    .await
+                {
+                    if let Some(status) = reply.result().and_then(|r| r["status"].as_str()) {
+                        call.task_statuses.push(status.to_owned());
+                    }
+                }
                 return CallOutcome::GaveUp { after: timeout };
             }
             // The server's pollInterval is the protocol's pacing, not a wait for test state.
@@ -481,15 +577,119 @@ impl HostConnector {
             };
             status = polled["status"].as_str().unwrap_or_default().to_owned();
             call.task_statuses.push(status.clone());
-            interval = polled["pollInterval"].as_u64().unwrap_or(interval);
+            match polled["pollInterval"].as_u64() {
+                Some(ms) => interval = ms,
+                None => call.poll_interval_ms = None,
+            }
         }
         match self
             .request("tasks/result", &json!({ "taskId": task_id }))
             .await
         {
-            Ok(result) => CallOutcome::Result(result),
+            Ok(result) => {
+                call.related_task_meta = Some(
+                    result["_meta"]["io.modelcontextprotocol/related-task"]["taskId"]
+                        == task_id.as_str(),
+                );
+                CallOutcome::Result(result)
+            }
             Err(outcome) => outcome,
         }
+    }
+
+    /// `tasks/cancel` on a task: its answer, as a call on `tasks/cancel`.
+    pub async fn cancel_task(&mut self, task_id: &str) -> ToolCall {
+        self.task_request("tasks/cancel", task_id).await
+    }
+
+    /// `tasks/get` on a task (possibly another user's).
+    pub async fn read_task(&mut self, task_id: &str) -> ToolCall {
+        self.task_request("tasks/get", task_id).await
+    }
+
+    async fn task_request(&mut self, method: &str, task_id: &str) -> ToolCall {
+        let mut call = ToolCall::new(
+            method,
+            CallDecision {
+                confirmation: false,
+                open_world_badge: false,
+                as_task: false,
+            },
+        );
+        call.task_id = Some(task_id.to_owned());
+        let outcome = match self.request(method, &json!({ "taskId": task_id })).await {
+            Ok(task) => {
+                if let Some(status) = task["status"].as_str() {
+                    call.task_statuses.push(status.to_owned());
+                }
+                CallOutcome::Result(task)
+            }
+            Err(outcome) => outcome,
+        };
+        call.outcome = outcome;
+        call
+    }
+
+    /// Calls a tool with a foreign bearer on a new session, with no refresh and no popup: only the
+    /// server decides whether the token is good here.
+    pub async fn call_with_bearer(&self, name: &str, arguments: Value, bearer: &str) -> ToolCall {
+        let decision = self.tool(name).map(|t| self.decide(t)).unwrap_or(CallDecision {
+            confirmation: true,
+            open_world_badge: false,
+            as_task: false,
+        });
+        let mut call = ToolCall::new(name, decision);
+        let mut mcp = wire::McpClient::new(self.connector.mcp.wire.clone(), &self.url);
+        mcp.bearer = Some(bearer.to_owned());
+        mcp.offered_version = self.connector.mcp.offered_version.clone();
+        let profile = &self.host.profile;
+        let sorted = |method: &str, reply: Result<Reply, wire::Error>| match reply {
+            Err(e) => Err(CallOutcome::Refused {
+                status: 0,
+                reason: e.to_string(),
+            }),
+            Ok(reply) => match (reply.result(), reply.error()) {
+                (Some(r), _) => Ok(r.clone()),
+                (None, Some(e)) => Err(CallOutcome::ProtocolError(e.clone())),
+                (None, None) => Err(CallOutcome::Refused {
+                    status: reply.status(),
+                    reason: http_failure(method, &reply),
+                }),
+            },
+        };
+        let hello = mcp
+            .initialize(profile.protocol.client_info.clone(), profile.capabilities())
+            .await;
+        call.outcome = match sorted("initialize", hello) {
+            Err(outcome) => outcome,
+            Ok(_) => {
+                let reply = mcp
+                    .call("tools/call", json!({ "name": name, "arguments": arguments }))
+                    .await;
+                match sorted("tools/call", reply) {
+                    Ok(result) => CallOutcome::Result(result),
+                    Err(outcome) => outcome,
+                }
+            }
+        };
+        let _ = mcp.close().await;
+        call
+    }
+
+    /// The UI this host would show for `tool`: the first of its paths the tool declares.
+    pub fn ui_link(&self, tool: &Value) -> Option<UiLink> {
+        let links = ui_links(tool);
+        self.host
+            .profile
+            .ui
+            .paths
+            .iter()
+            .find_map(|path| links.iter().find(|l| l.path == *path).cloned())
+    }
+
+    /// `resources/read` on the connector.
+    pub async fn read_resource(&mut self, uri: &str) -> Result<Value, CallOutcome> {
+        self.request("resources/read", &json!({ "uri": uri })).await
     }
 
     /// The user removes the connector: the local token and session are dropped.

@@ -59,6 +59,8 @@
       if (!cfg.credentials) return report("needs_credentials");
       // Our own sign-in page coming back means the credentials were refused.
       if (count("__metabind_login") >= 1) return report("login_failed");
+      // Progress, not an outcome: the driver notes that the sign-in page was shown and filled in.
+      report("signing_in");
       if (user) setValue(user, cfg.email);
       setValue(password, cfg.password);
       submit(password.form, password);

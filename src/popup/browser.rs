@@ -100,6 +100,8 @@ pub struct BrowserPopups {
     pub launch_time: Duration,
     /// Chromium's popup blocker is on (the browsers' default).
     pub popup_blocker: bool,
+    /// Contexts that outlive a popup: one user's browser session, by key.
+    sessions: std::sync::Mutex<std::collections::HashMap<String, BrowserContextId>>,
 }
 
 impl Drop for BrowserPopups {
@@ -219,16 +221,40 @@ impl BrowserPopups {
             profile_dir,
             launch_time: started.elapsed(),
             popup_blocker,
+            sessions: Default::default(),
         })
     }
 
-    /// Opens the host page in a fresh incognito context: a host window ready for its Connect click.
-    async fn host_window(self: &Arc<Self>) -> Result<(BrowserContextId, Page), Error> {
-        let context = self
-            .browser
-            .create_browser_context(CreateBrowserContextParams::default())
-            .await
-            .map_err(|e| browser_error("cannot create an incognito context", e))?;
+    /// Opens the host page in the session's context (a fresh incognito one without a session): a
+    /// host window ready for its Connect click.
+    async fn host_window(
+        self: &Arc<Self>,
+        session: Option<&str>,
+    ) -> Result<(BrowserContextId, Page), Error> {
+        let existing = session.and_then(|key| {
+            self.sessions
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(key)
+                .cloned()
+        });
+        let context = match existing {
+            Some(context) => context,
+            None => {
+                let context = self
+                    .browser
+                    .create_browser_context(CreateBrowserContextParams::default())
+                    .await
+                    .map_err(|e| browser_error("cannot create an incognito context", e))?;
+                if let Some(key) = session {
+                    self.sessions
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(key.to_owned(), context.clone());
+                }
+                context
+            }
+        };
         let target = CreateTargetParams::builder()
             .url(&self.host_url)
             .browser_context_id(context.clone())
@@ -256,8 +282,24 @@ impl BrowserPopups {
         });
     }
 
+    /// Closes the sessions whose keys start with `prefix`.
+    pub fn end_sessions(self: &Arc<Self>, prefix: &str) {
+        let ended: Vec<BrowserContextId> = {
+            let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+            let keys: Vec<String> = sessions
+                .keys()
+                .filter(|k| k.starts_with(prefix))
+                .cloned()
+                .collect();
+            keys.iter().filter_map(|k| sessions.remove(k)).collect()
+        };
+        for context in ended {
+            self.dispose(context);
+        }
+    }
+
     pub async fn open(self: &Arc<Self>, request: &PopupRequest<'_>) -> Result<PopupReport, Error> {
-        let (context, host) = self.host_window().await?;
+        let (context, host) = self.host_window(request.session).await?;
         let result = tokio::time::timeout(request.timeout, self.drive(&host, request)).await;
         let report = match result {
             Ok(Ok(report)) => Ok(report),
@@ -269,9 +311,15 @@ impl BrowserPopups {
                 },
                 driver: "browser",
                 elapsed: request.timeout,
+                signed_in: false,
             }),
         };
-        self.dispose(context);
+        if request.session.is_some() {
+            // The session lives on; its windows do not.
+            let _ = host.close().await;
+        } else {
+            self.dispose(context);
+        }
         report
     }
 
@@ -298,6 +346,7 @@ impl BrowserPopups {
                 outcome: PopupOutcome::Blocked,
                 driver: "browser",
                 elapsed: started.elapsed(),
+                signed_in: false,
             });
         }
         let popup_id: TargetId = loop {
@@ -351,22 +400,35 @@ impl BrowserPopups {
         host.evaluate_expression(navigate)
             .await
             .map_err(|e| browser_error("cannot navigate the popup", e))?;
-        let outcome = tokio::select! {
-            Some(event) = paused.next() => {
-                // Abort the navigation: the host's real page is not ours to load.
-                let _ = popup
-                    .execute(FailRequestParams::new(event.request_id.clone(), ErrorReason::Aborted))
-                    .await;
-                PopupOutcome::Callback(event.request.url.clone())
+        let mut signed_in = false;
+        let outcome = loop {
+            tokio::select! {
+                Some(event) = paused.next() => {
+                    // Abort the navigation: the host's real page is not ours to load.
+                    let _ = popup
+                        .execute(FailRequestParams::new(event.request_id.clone(), ErrorReason::Aborted))
+                        .await;
+                    break PopupOutcome::Callback(event.request.url.clone());
+                }
+                Some(event) = next_report(&mut reports) => {
+                    if is_progress(&event.payload) {
+                        signed_in = true;
+                        continue;
+                    }
+                    break report_outcome(&event.payload);
+                }
+                else => return Err(Error::Browser("the popup closed its event streams".into())),
             }
-            Some(event) = next_report(&mut reports) => report_outcome(&event.payload),
-            else => return Err(Error::Browser("the popup closed its event streams".into())),
         };
+        if request.session.is_some() {
+            let _ = popup.close().await;
+        }
         Ok(PopupReport {
             authorization_url: request.authorization_url.to_owned(),
             outcome,
             driver: "browser",
             elapsed: started.elapsed(),
+            signed_in,
         })
     }
 
@@ -391,6 +453,11 @@ async fn next_report(
         }
     }
     None
+}
+
+/// The autopilot's note that it is filling in the sign-in page (not an outcome).
+fn is_progress(payload: &str) -> bool {
+    serde_json::from_str::<Value>(payload).is_ok_and(|r| r["kind"] == "signing_in")
 }
 
 fn report_outcome(payload: &str) -> PopupOutcome {

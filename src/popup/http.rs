@@ -113,11 +113,15 @@ fn visible_text(html: &Html) -> String {
 }
 
 /// Drives one popup from `authorization_url` until it reaches `redirect_uri`.
-pub async fn run_http(wire: &Wire, popup: &PopupRequest<'_>) -> Result<PopupOutcome, wire::Error> {
+/// `signed_in` tells whether a sign-in page was filled in (also when the popup then failed).
+pub async fn run_http(
+    wire: &Wire,
+    popup: &PopupRequest<'_>,
+    signed_in: &mut bool,
+) -> Result<PopupOutcome, wire::Error> {
     let redirect_uri = popup.redirect_uri;
     let credentials = popup.credentials;
     let mut request = Request::get(popup.authorization_url).header("accept", "text/html");
-    let mut signed_in = false;
     for _ in 0..MAX_STEPS {
         let current = request.url.clone();
         let received = wire.send(request).await?;
@@ -150,7 +154,7 @@ pub async fn run_http(wire: &Wire, popup: &PopupRequest<'_>) -> Result<PopupOutc
                 .unwrap_or_else(|| current.clone())
         };
         if let Some(login) = forms.iter().find(|f| f.password_field.is_some()) {
-            if signed_in {
+            if *signed_in {
                 return Ok(PopupOutcome::LoginFailed(visible_text(&html)));
             }
             let Some(creds) = credentials else {
@@ -166,7 +170,7 @@ pub async fn run_http(wire: &Wire, popup: &PopupRequest<'_>) -> Result<PopupOutc
             if let Some((Some(name), value, _)) = login.buttons.first() {
                 fields.push((name.clone(), value.clone()));
             }
-            signed_in = true;
+            *signed_in = true;
             request = submit(&absolute(&login.action), &login.method, &fields);
             continue;
         }

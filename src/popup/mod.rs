@@ -95,6 +95,9 @@ pub struct PopupRequest<'a> {
     /// first awaits something loses the gesture, and a popup blocker then stops the window.
     pub from_click: bool,
     pub timeout: Duration,
+    /// The user's browser session: popups with the same key share cookies (the authorization
+    /// server's login session), as one person's browser does. `None`: a fresh private window.
+    pub session: Option<&'a str>,
 }
 
 /// What a popup did, for the report.
@@ -106,6 +109,8 @@ pub struct PopupReport {
     pub driver: &'static str,
     /// From `window.open` (or the first request) to the outcome.
     pub elapsed: Duration,
+    /// The popup showed a sign-in page and filled it in.
+    pub signed_in: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -121,6 +126,8 @@ enum Driver {
     /// `popup_blocker`: apply the browsers' rule (no window without a user gesture).
     Http {
         popup_blocker: bool,
+        /// Cookie jars of browser sessions, by key.
+        sessions: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<reqwest::cookie::Jar>>>>,
     },
     Browser(Arc<BrowserPopups>),
 }
@@ -148,7 +155,10 @@ impl Popup {
 
     pub fn http_with_popup_blocker(popup_blocker: bool) -> Popup {
         Popup {
-            driver: Driver::Http { popup_blocker },
+            driver: Driver::Http {
+                popup_blocker,
+                sessions: Arc::default(),
+            },
         }
     }
 
@@ -160,7 +170,7 @@ impl Popup {
 
     pub fn popup_blocker(&self) -> bool {
         match &self.driver {
-            Driver::Http { popup_blocker } => *popup_blocker,
+            Driver::Http { popup_blocker, .. } => *popup_blocker,
             Driver::Browser(b) => b.popup_blocker,
         }
     }
@@ -188,6 +198,17 @@ impl Popup {
         }
     }
 
+    /// Closes the browser sessions whose keys start with `prefix` (a trial that ended).
+    pub fn end_sessions(&self, prefix: &str) {
+        match &self.driver {
+            Driver::Browser(b) => b.end_sessions(prefix),
+            Driver::Http { sessions, .. } => sessions
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .retain(|key, _| !key.starts_with(prefix)),
+        }
+    }
+
     pub fn driver_name(&self) -> &'static str {
         match self.driver {
             Driver::Http { .. } => "http",
@@ -211,12 +232,32 @@ impl Popup {
         let started = Instant::now();
         match &self.driver {
             Driver::Browser(browser) => browser.open(request).await,
-            Driver::Http { popup_blocker } => {
+            Driver::Http {
+                popup_blocker,
+                sessions,
+            } => {
+                let mut signed_in = false;
                 let outcome = if *popup_blocker && !request.from_click {
                     PopupOutcome::Blocked
                 } else {
-                    let jar = wire.sharing_transcript(true)?;
-                    match tokio::time::timeout(request.timeout, http::run_http(&jar, request)).await
+                    let browser = match request.session {
+                        Some(key) => {
+                            let jar = Arc::clone(
+                                sessions
+                                    .lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .entry(key.to_owned())
+                                    .or_default(),
+                            );
+                            wire.sharing_transcript_with_jar(jar)?
+                        }
+                        None => wire.sharing_transcript(true)?,
+                    };
+                    match tokio::time::timeout(
+                        request.timeout,
+                        http::run_http(&browser, request, &mut signed_in),
+                    )
+                    .await
                     {
                         Ok(outcome) => outcome?,
                         Err(_) => PopupOutcome::TimedOut {
@@ -229,6 +270,7 @@ impl Popup {
                     outcome,
                     driver: "http",
                     elapsed: started.elapsed(),
+                    signed_in,
                 })
             }
         }

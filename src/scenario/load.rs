@@ -52,9 +52,17 @@ impl Scenario {
                 Step::ListTools { .. }
                 | Step::CallTool { .. }
                 | Step::WaitTask { .. }
+                | Step::CancelTask { .. }
+                | Step::ReadTask { .. }
+                | Step::ReviewTools { .. }
+                | Step::ReplayRefresh { .. }
                 | Step::ExpectConnector { .. }
                 | Step::RemoveConnector { .. }
                 | Step::Reconnect { .. } => {}
+                Step::ExpireTasks { .. } | Step::SetToolBehaviour { .. } => {
+                    needs.insert(Need::ServerControl);
+                    needs.insert(Need::Fixture);
+                }
                 Step::RevokeGrant { .. }
                 | Step::RevokeApiKey { .. }
                 | Step::RemoveMember { .. }
@@ -210,6 +218,8 @@ pub fn parse(path: &Path, id: &str, text: &str) -> Result<Scenario, LoadError> {
                 ));
             }
         }
+        // Connectors a step refers to besides its own.
+        let mut others: Vec<&String> = Vec::new();
         let used = match step.get_ref() {
             Step::AddConnector {
                 connector,
@@ -222,9 +232,40 @@ pub fn parse(path: &Path, id: &str, text: &str) -> Result<Scenario, LoadError> {
                 added.insert(connector.clone());
                 None
             }
+            Step::CallTool {
+                connector,
+                token_from,
+                ..
+            } => {
+                others.extend(token_from);
+                Some(connector)
+            }
+            Step::ReadTask {
+                connector, task_of, ..
+            } => {
+                others.push(task_of);
+                Some(connector)
+            }
+            Step::ReviewTools {
+                connectors, expect, ..
+            } => {
+                others.extend(connectors.iter().flatten());
+                for id in &expect.findings {
+                    if crate::checks::catalogue::get(id).is_none() {
+                        return Err(error(
+                            offset,
+                            format!("unknown check {id:?} in expect.findings"),
+                            closest(id, crate::checks::CHECKS.iter().map(|c| c.id))
+                                .map(|s| format!("did you mean {s:?}?")),
+                        ));
+                    }
+                }
+                None
+            }
             Step::ListTools { connector, .. }
-            | Step::CallTool { connector, .. }
             | Step::WaitTask { connector, .. }
+            | Step::CancelTask { connector, .. }
+            | Step::ReplayRefresh { connector, .. }
             | Step::ExpectConnector { connector, .. }
             | Step::RemoveConnector { connector }
             | Step::Reconnect { connector, .. }
@@ -233,13 +274,15 @@ pub fn parse(path: &Path, id: &str, text: &str) -> Result<Scenario, LoadError> {
             | Step::SetVisibility { project, .. }
             | Step::Publish { project }
             | Step::SetInstructions { project, .. }
-            | Step::EditTool { project, .. } => {
+            | Step::EditTool { project, .. }
+            | Step::ExpireTasks { project }
+            | Step::SetToolBehaviour { project, .. } => {
                 check_endpoint(project).map_err(|(m, h)| error(offset, m, h))?;
                 None
             }
             Step::RemoveMember { .. } | Step::SetRole { .. } | Step::ExpireTokens { .. } => None,
         };
-        if let Some(connector) = used {
+        for connector in used.into_iter().chain(others) {
             if !added.contains(connector) {
                 return Err(error(
                     offset,
@@ -266,9 +309,10 @@ fn expectation_hosts(step: &Step) -> Vec<String> {
         | Step::ListTools { expect, .. }
         | Step::ExpectConnector { expect, .. }
         | Step::Reconnect { expect, .. } => expect.host.keys().cloned().collect(),
-        Step::CallTool { expect, .. } | Step::WaitTask { expect, .. } => {
-            expect.host.keys().cloned().collect()
-        }
+        Step::CallTool { expect, .. }
+        | Step::WaitTask { expect, .. }
+        | Step::CancelTask { expect, .. }
+        | Step::ReadTask { expect, .. } => expect.host.keys().cloned().collect(),
         _ => Vec::new(),
     }
 }

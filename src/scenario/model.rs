@@ -134,6 +134,13 @@ pub enum Step {
         /// Wait for a task to finish (polling); `false` leaves it running for `wait-task`.
         #[serde(default = "yes")]
         wait: bool,
+        /// Force task augmentation on or off, as a client that ignores `execution.taskSupport` would.
+        #[serde(default)]
+        task: Option<bool>,
+        /// Send this other connector's access token instead (a leaked or confused token), on a new
+        /// session and without refreshing: the server alone decides.
+        #[serde(default)]
+        token_from: Option<String>,
         #[serde(default)]
         expect: CallExpect,
     },
@@ -143,6 +150,39 @@ pub enum Step {
         connector: String,
         #[serde(default)]
         expect: CallExpect,
+    },
+    /// `tasks/cancel` on the connector's last task (running or finished).
+    CancelTask {
+        #[serde(default = "main_connector")]
+        connector: String,
+        #[serde(default)]
+        expect: CallExpect,
+    },
+    /// `tasks/get` from `connector` on the last task `task_of` started (another user's task).
+    ReadTask {
+        #[serde(default = "main_connector")]
+        connector: String,
+        task_of: String,
+        #[serde(default)]
+        expect: CallExpect,
+    },
+    /// Review the tool surface of every connected connector (or those named) the way a model meets
+    /// it: descriptions, how well `requests` pick their tool, instructions, annotations, and tool
+    /// names shared between connectors.
+    ReviewTools {
+        #[serde(default)]
+        connectors: Option<Vec<String>>,
+        #[serde(default)]
+        requests: Vec<SampleRequest>,
+        #[serde(default)]
+        expect: ReviewExpect,
+    },
+    /// Present the refresh token the connector's last silent refresh replaced.
+    ReplayRefresh {
+        #[serde(default = "main_connector")]
+        connector: String,
+        /// The server must refuse it (rotation with reuse detection).
+        refused: bool,
     },
     /// Only judge the connector's current state.
     ExpectConnector {
@@ -198,11 +238,43 @@ pub enum Step {
         #[serde(default)]
         annotations: Option<toml::Table>,
     },
-    /// Server side: end the life of access tokens now (all, or one user's).
+    /// Server side: end the life of access tokens now (all, or one user's), and with
+    /// `refresh_tokens` of their refresh tokens too (the session expired).
     ExpireTokens {
         #[serde(default)]
         user: Option<String>,
+        #[serde(default)]
+        refresh_tokens: bool,
     },
+    /// Server side: age the project's tasks past their `ttl`.
+    ExpireTasks { project: String },
+    /// Server side (simulation): make a tool slow or failing from now on.
+    SetToolBehaviour {
+        project: String,
+        tool: String,
+        #[serde(default)]
+        duration_ms: Option<u64>,
+        #[serde(default)]
+        fail: Option<bool>,
+    },
+}
+
+/// A request a user might make, and the tool that should answer it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SampleRequest {
+    pub ask: String,
+    pub tool: String,
+}
+
+/// What a review must find. Every finding is reported; those named here are expected, and one that
+/// does not appear fails.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewExpect {
+    /// Check ids the review must flag (e.g. `review.connectors.distinct-names`).
+    #[serde(default)]
+    pub findings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -240,6 +312,9 @@ pub struct ConnectorExpect {
     pub tools_exclude: Vec<String>,
     /// Words the instructions must contain; `""` means "any non-empty instructions".
     pub instructions_contain: Option<String>,
+    /// Whether the popup showed the sign-in page (`false`: the login session took the user straight
+    /// to consent).
+    pub signed_in: Option<bool>,
     /// Further expectations for one host only, where hosts differ (`[step.expect.host.chatgpt]`).
     #[serde(default)]
     pub host: std::collections::BTreeMap<String, ConnectorExpect>,
@@ -275,6 +350,15 @@ pub struct CallExpect {
     pub outcome: Option<OutcomeExpect>,
     /// Words the refusal reason, error or result text must contain (case-insensitive).
     pub reason_contains: Option<String>,
+    /// The server set a `pollInterval` and the host polled at it.
+    pub poll_interval: Option<bool>,
+    /// `tasks/result` carried the related-task `_meta` naming the task.
+    pub related_task: Option<bool>,
+    /// The host shows the tool's UI: it has one on a path this host renders, the resource resolves
+    /// with that path's mime type, and the result still has meaningful `content` for the model.
+    pub ui: Option<bool>,
+    /// The access token expired and the host refreshed it without the user noticing.
+    pub refreshed: Option<bool>,
     /// Further expectations for one host only, where hosts differ (`[step.expect.host.chatgpt]`).
     #[serde(default)]
     pub host: std::collections::BTreeMap<String, CallExpect>,
