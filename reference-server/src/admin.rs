@@ -888,11 +888,15 @@ async fn expire_access_tokens(
     if !refresh_tokens {
         return Ok(Json(json!({ "expired": count })).into_response());
     }
+    // Counted: the refresh tokens that were still usable (rotated-away ones end too, uncounted).
+    let now = std::time::SystemTime::now();
     let mut refresh_count = 0;
     for token in data.refresh_tokens.values_mut() {
         if grants.contains(&token.grant_id) {
+            if !token.rotated && token.expires_at > now {
+                refresh_count += 1;
+            }
             token.expires_at = past;
-            refresh_count += 1;
         }
     }
     Ok(Json(json!({ "expired": count, "expired_refresh_tokens": refresh_count })).into_response())
