@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::fault::Fault;
 use crate::fixture::{BehaviourDef, Environment, TaskSupport, Visibility};
 use crate::state::{lock, ApiKey, ApiKeyStatus, AppState, Project, Tool, User, WorldEvent};
 
@@ -47,6 +48,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/_admin/orgs/{org}/projects/{project}/draft/tools/{tool}",
             put(save_draft_tool).delete(delete_draft_tool),
+        )
+        .route(
+            "/_admin/orgs/{org}/projects/{project}/tasks/expire",
+            post(expire_tasks),
         )
         .route(
             "/_admin/orgs/{org}/projects/{project}/api-keys",
@@ -310,14 +315,18 @@ async fn remove_member(
         )));
     };
     // Their authorizations in this organization end with the membership (taken after the world lock
-    // is released: the two locks are never held together).
+    // is released: the two locks are never held together). With `membership-checked-only-at-consent`
+    // membership is only looked at during consent, so nothing links the removal to the grants.
     let mut data = lock(&state.oauth);
-    let grants: Vec<String> = data
-        .grants
-        .values()
-        .filter(|g| g.org == org && g.email == email && !g.revoked)
-        .map(|g| g.id.clone())
-        .collect();
+    let grants: Vec<String> = if state.faults().has(Fault::MembershipCheckedOnlyAtConsent) {
+        Vec::new()
+    } else {
+        data.grants
+            .values()
+            .filter(|g| g.org == org && g.email == email && !g.revoked)
+            .map(|g| g.id.clone())
+            .collect()
+    };
     for g in &grants {
         crate::oauth::token::revoke_unless_faulty(&state, &mut data, g);
     }
@@ -336,6 +345,7 @@ async fn publish(
     authorize(&state, &headers)?;
     let (names, count) = with_project(&state, &org, &project, |p| {
         p.production = p.draft.clone();
+        p.production_instructions = p.instructions.clone();
         p.publish_count += 1;
         Ok((
             p.production
@@ -399,8 +409,16 @@ struct LiveToolEdit {
     title: Option<String>,
     #[serde(default)]
     description: Option<String>,
-    #[serde(default)]
-    annotations: Option<Value>,
+    /// Absent: unchanged; `null`: removed (the tool is listed without annotations); an object: replaced.
+    #[serde(default, deserialize_with = "present_or_null")]
+    annotations: Option<Option<Value>>,
+}
+
+/// Tells an explicit `null` (`Some(None)`) from an absent field (`None`, through `#[serde(default)]`).
+fn present_or_null<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<Value>>, D::Error> {
+    Option::<Value>::deserialize(deserializer).map(Some)
 }
 
 async fn edit_tool_live(
@@ -411,16 +429,23 @@ async fn edit_tool_live(
 ) -> AdminResult {
     authorize(&state, &headers)?;
     let edit = body(payload)?;
-    if let Some(a) = &edit.annotations {
+    if let Some(Some(a)) = &edit.annotations {
         if !a.is_object() {
             return Err(AdminError::BadRequest(
-                "annotations must be an object".into(),
+                "annotations must be an object or null".into(),
             ));
         }
     }
+    // Live in both environments; the fault treats these edits like any other draft change.
+    let environments: &[Environment] = if state.faults().has(Fault::AnnotationEditsNeedPublish) {
+        &[Environment::Draft]
+    } else {
+        &[Environment::Draft, Environment::Production]
+    };
     let environments = with_project(&state, &org, &project, |p| {
+        let exists = p.draft.iter().chain(&p.production).any(|t| t.name == tool);
         let mut touched = Vec::new();
-        for env in [Environment::Draft, Environment::Production] {
+        for &env in environments {
             if let Some(t) = p.tools_mut(env).iter_mut().find(|t| t.name == tool) {
                 if let Some(title) = &edit.title {
                     t.title = Some(title.clone());
@@ -429,12 +454,12 @@ async fn edit_tool_live(
                     t.description = Some(d.clone());
                 }
                 if let Some(a) = &edit.annotations {
-                    t.annotations = Some(a.clone());
+                    t.annotations = a.clone();
                 }
                 touched.push(env.as_str());
             }
         }
-        if touched.is_empty() {
+        if !exists {
             return Err(AdminError::NotFound(format!(
                 "no tool {tool} in {org}/{project}"
             )));
@@ -730,7 +755,21 @@ async fn revoke_grant(
             )))
         }
     }
-    crate::oauth::token::revoke_unless_faulty(&state, &mut data, &grant);
+    let mut revoked = vec![grant.clone()];
+    if state.faults().has(Fault::RevocationRevokesAllGrants) {
+        // The fault: the grant is looked up by client instead of by id.
+        let client_id = data.grants.get(&grant).map(|g| g.client_id.clone());
+        revoked.extend(
+            data.grants
+                .values()
+                .filter(|g| g.org == org && !g.revoked && g.id != grant)
+                .filter(|g| Some(&g.client_id) == client_id.as_ref())
+                .map(|g| g.id.clone()),
+        );
+    }
+    for g in &revoked {
+        crate::oauth::token::revoke_unless_faulty(&state, &mut data, g);
+    }
     Ok(Json(json!({ "grant": grant, "revoked": true })).into_response())
 }
 
@@ -815,6 +854,9 @@ async fn oauth_settings(
 struct ExpireTokens {
     #[serde(default)]
     user: Option<String>,
+    /// Also expire the refresh tokens of those grants ("the session expired"): a refresh then fails.
+    #[serde(default)]
+    refresh_tokens: bool,
 }
 
 /// Ends the life of access tokens now (all, or one user's), so expiry is testable without waiting.
@@ -824,7 +866,10 @@ async fn expire_access_tokens(
     payload: Result<Json<ExpireTokens>, JsonRejection>,
 ) -> AdminResult {
     authorize(&state, &headers)?;
-    let ExpireTokens { user } = body(payload)?;
+    let ExpireTokens {
+        user,
+        refresh_tokens,
+    } = body(payload)?;
     let mut data = lock(&state.oauth);
     let grants: std::collections::BTreeSet<String> = data
         .grants
@@ -840,5 +885,33 @@ async fn expire_access_tokens(
             count += 1;
         }
     }
-    Ok(Json(json!({ "expired": count })).into_response())
+    if !refresh_tokens {
+        return Ok(Json(json!({ "expired": count })).into_response());
+    }
+    // Counted: the refresh tokens that were still usable (rotated-away ones end too, uncounted).
+    let now = std::time::SystemTime::now();
+    let mut refresh_count = 0;
+    for token in data.refresh_tokens.values_mut() {
+        if grants.contains(&token.grant_id) {
+            if !token.rotated && token.expires_at > now {
+                refresh_count += 1;
+            }
+            token.expires_at = past;
+        }
+    }
+    Ok(Json(json!({ "expired": count, "expired_refresh_tokens": refresh_count })).into_response())
+}
+
+/// Ages every task of a project (both environments) past its ttl, so expiry is testable without waiting.
+async fn expire_tasks(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((org, project)): Path<(String, String)>,
+) -> AdminResult {
+    authorize(&state, &headers)?;
+    if state.read().project(&org, &project).is_none() {
+        return Err(project_not_found(&org, &project));
+    }
+    let expired = state.tasks.expire_project(&org, &project);
+    Ok(Json(json!({ "expired": expired })).into_response())
 }

@@ -67,6 +67,11 @@ pub fn public_scopes(with_offline: bool) -> BTreeSet<String> {
     scopes
 }
 
+/// Whether a project's public flag applies (the `public-project-members-only` fault ignores it).
+pub fn is_public(state: &AppState, project: &crate::state::Project) -> bool {
+    project.visibility == Visibility::Public && !state.faults().has(Fault::PublicProjectMembersOnly)
+}
+
 impl Principal {
     pub fn is_anonymous(&self) -> bool {
         self.kind == PrincipalKind::Anonymous
@@ -211,15 +216,25 @@ pub fn authenticate(
         },
     };
     let Some(token) = token else {
+        let faults = state.faults();
         let public = state
             .read()
             .project(&endpoint.org, &endpoint.project)
-            .is_some_and(|p| p.visibility == Visibility::Public);
-        if endpoint.env == Environment::Production && public {
+            .is_some_and(|p| is_public(state, p));
+        let anonymous_allowed = match endpoint.env {
+            Environment::Production => public,
+            Environment::Draft => public && faults.has(Fault::PublicDraftOpen),
+        } || (!public && faults.has(Fault::PrivateEndpointOpen));
+        if anonymous_allowed {
+            let mut scopes = public_scopes(false);
+            if endpoint.env == Environment::Draft {
+                // Only reachable through a fault: the draft served as if it were a public production.
+                scopes.insert(SCOPE_EXECUTE_DRAFT.to_owned());
+            }
             return Ok(Principal {
                 subject: "anonymous".to_owned(),
                 kind: PrincipalKind::Anonymous,
-                scopes: public_scopes(false),
+                scopes,
             });
         }
         return Err(unauthorized(state, endpoint, None));
@@ -227,6 +242,7 @@ pub fn authenticate(
     if let Some(result) = oauth_principal(state, endpoint, &token) {
         return result;
     }
+    let faults = state.faults();
     let mut world = state.write();
     let world = &mut *world;
     let Some(project) = world.project(&endpoint.org, &endpoint.project) else {
@@ -235,10 +251,25 @@ pub fn authenticate(
     };
 
     // Project API keys: valid only on their own project and the environments they were minted for.
-    let found = project.api_keys.iter().position(|k| k.key == token);
-    if let Some(index) = found {
+    let found = match project.api_keys.iter().position(|k| k.key == token) {
+        Some(index) => Some((endpoint.org.clone(), endpoint.project.clone(), index)),
+        // The fault: keys are looked up across every project, not only the endpoint's.
+        None if faults.has(Fault::ApiKeyProjectNotChecked) => {
+            world.projects.values().find_map(|p| {
+                p.api_keys
+                    .iter()
+                    .position(|k| k.key == token)
+                    .map(|index| (p.org.clone(), p.id.clone(), index))
+            })
+        }
+        None => None,
+    };
+    if let Some((key_org, key_project, index)) = found {
+        let Some(project) = world.project(&key_org, &key_project) else {
+            return Err(unauthorized(state, endpoint, Some("unknown project")));
+        };
         let key = &project.api_keys[index];
-        if key.status == ApiKeyStatus::Revoked {
+        if key.status == ApiKeyStatus::Revoked && !faults.has(Fault::ApiKeyRevocationIgnored) {
             return Err(unauthorized(
                 state,
                 endpoint,
@@ -253,19 +284,19 @@ pub fn authenticate(
             ));
         }
         let (name, created_by) = (key.name.clone(), key.created_by.clone());
-        if world.role_of(&endpoint.org, &created_by).is_none() {
+        if world.role_of(&key_org, &created_by).is_none() {
             return Err(unauthorized(
                 state,
                 endpoint,
                 Some("the member who created the API key left the organization"),
             ));
         }
-        let scopes = world.scopes_of(&endpoint.org, &created_by);
-        if let Some(project) = world.project_mut(&endpoint.org, &endpoint.project) {
+        let scopes = world.scopes_of(&key_org, &created_by);
+        if let Some(project) = world.project_mut(&key_org, &key_project) {
             project.api_keys[index].last_used = Some(crate::mcp::tasks::now_rfc3339());
         }
         return Ok(Principal {
-            subject: format!("apikey:{}/{}/{name}", endpoint.org, endpoint.project),
+            subject: format!("apikey:{key_org}/{key_project}/{name}"),
             kind: PrincipalKind::ApiKey { name, created_by },
             scopes,
         });
@@ -294,16 +325,21 @@ fn oauth_principal(
     let Some(grant) = grant.filter(|g| !g.revoked || faults.has(Fault::RevocationIgnored)) else {
         return refuse("the authorization was revoked");
     };
-    if access.expires_at <= SystemTime::now() {
+    if access.expires_at <= SystemTime::now() && !faults.has(Fault::ExpiredTokensAccepted) {
         return refuse("the access token expired");
     }
     // MCP §7.7: a token is valid only for the resource it was issued for (RFC 8707 audience).
     if grant.endpoint != endpoint.key() && !faults.has(Fault::AudienceNotChecked) {
         return refuse("the access token was issued for another MCP endpoint");
     }
-    let Some(allowance) = crate::oauth::token::current_allowance(state, &grant.email, &grant)
-    else {
-        return refuse("the user is no longer a member of the project's organization");
+    let allowance = if faults.has(Fault::MembershipCheckedOnlyAtConsent) {
+        // The fault: what consent granted is trusted; membership and role are not looked at again.
+        access.scopes.clone()
+    } else {
+        match crate::oauth::token::current_allowance(state, &grant.email, &grant) {
+            Some(allowance) => allowance,
+            None => return refuse("the user is no longer a member of the project's organization"),
+        }
     };
     let scopes = if faults.has(Fault::ScopeNotEnforced) {
         crate::oauth::metadata::ALL_SCOPES

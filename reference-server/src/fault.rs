@@ -110,6 +110,72 @@ faults! {
     PrmResourceWrong = "prm-resource-wrong",
     /// The authorization server metadata does not advertise `code_challenge_methods_supported`.
     S256NotAdvertised = "s256-not-advertised",
+    // Scenario catalogue faults
+    /// A private project's MCP endpoints (production and draft) serve requests without any token, as if the
+    /// project were public.
+    PrivateEndpointOpen = "private-endpoint-open",
+    /// The public flag is ignored: public projects are treated as private (anonymous requests get 401 and
+    /// non-members are refused at consent).
+    PublicProjectMembersOnly = "public-project-members-only",
+    /// The draft endpoint of a public project answers anonymous requests (it must stay private).
+    PublicDraftOpen = "public-draft-open",
+    /// Tokens keep the scopes granted at consent: the resource server no longer re-checks the user's current
+    /// membership and role, so a member demoted or removed from the organization keeps calling tools.
+    MembershipCheckedOnlyAtConsent = "membership-checked-only-at-consent",
+    /// Access tokens past their expiry are still accepted by MCP endpoints.
+    ExpiredTokensAccepted = "expired-tokens-accepted",
+    /// `product_card` is served with a description nearly identical to `search_products`'s, so a model cannot
+    /// tell them apart.
+    DescriptionsOverlap = "descriptions-overlap",
+    /// `check_shipping` is served with the one-word description "Shipping.".
+    DescriptionTooShort = "description-too-short",
+    /// `initialize`'s instructions are a mere restatement of the tool schemas, generated from the tool list,
+    /// with no guidance on when to use which tool.
+    InstructionsRestateSchema = "instructions-restate-schema",
+    /// `product_card` advertises only `_meta["openai/outputTemplate"]` (no `_meta.ui.resourceUri`), so hosts that
+    /// only render MCP Apps have no UI for it.
+    UiSkybridgeOnly = "ui-skybridge-only",
+    /// A tool with a UI (`product_card`) returns an empty `content` array: the model gets nothing.
+    UiContentEmpty = "ui-content-empty",
+    /// Tools whose annotations lack `readOnlyHint` are listed with `readOnlyHint: true`, a "helpful" default
+    /// that makes hosts skip confirmation.
+    AbsentHintsDefaulted = "absent-hints-defaulted",
+    /// Live studio edits of a tool's title, description or annotations reach only the draft; production keeps
+    /// the old values until a publish.
+    AnnotationEditsNeedPublish = "annotation-edits-need-publish",
+    /// `CreateTaskResult` and `tasks/get` omit `pollInterval`.
+    PollIntervalMissing = "poll-interval-missing",
+    /// A `task` param on a tool with `taskSupport: "optional"` is ignored: the call runs synchronously and
+    /// returns a plain `CallToolResult`.
+    OptionalTaskNotCreated = "optional-task-not-created",
+    /// A `task` param on a tool without task support creates a task instead of the JSON-RPC error -32601.
+    ForbiddenTaskAccepted = "forbidden-task-accepted",
+    /// A task whose tool fails ends `completed` (its result `isError: true`) instead of `failed`.
+    FailedTaskReportedCompleted = "failed-task-reported-completed",
+    /// `tasks/cancel` on a working task answers with the task unchanged (still `working`) and the task runs on
+    /// to completion.
+    CancelIgnored = "cancel-ignored",
+    /// Tasks past their ttl are still served by `tasks/get`, `tasks/result` and `tasks/list` (never expire).
+    TaskTtlIgnored = "task-ttl-ignored",
+    /// An MCP session keeps the tool list it first listed: publishes and live edits do not show in its later
+    /// `tools/list` (a new session sees them).
+    ToolsListCachedPerSession = "tools-list-cached-per-session",
+    /// Production's `initialize` returns the instructions as of the last publish; live instruction edits
+    /// reach only the draft.
+    InstructionsFrozenAtPublish = "instructions-frozen-at-publish",
+    /// The consent for a draft endpoint issues tokens without `execute:mcp-draft` (a scope-mapping bug), so
+    /// the draft answers 403 insufficient_scope even to Developers.
+    DraftScopeNotGranted = "draft-scope-not-granted",
+    /// Revoking one grant in Authorized apps revokes every grant of the same client in that organization,
+    /// other users' included.
+    RevocationRevokesAllGrants = "revocation-revokes-all-grants",
+    /// The login session cookie is not honoured on later `/authorize` requests: every popup shows the login
+    /// page again.
+    LoginSessionNotKept = "login-session-not-kept",
+    /// Revoked project API keys keep working.
+    ApiKeyRevocationIgnored = "api-key-revocation-ignored",
+    /// A project API key is accepted on other projects' endpoints, even another organization's.
+    ApiKeyProjectNotChecked = "api-key-project-not-checked",
 }
 
 impl fmt::Display for Fault {

@@ -42,8 +42,9 @@ struct Args {
 async fn main() -> ExitCode {
     let args = Args::parse();
     if args.list_faults {
+        let width = Fault::ALL.iter().map(|f| f.name().len()).max().unwrap_or(0);
         for fault in Fault::ALL {
-            println!("{:<30} {}", fault.name(), fault.description());
+            println!("{:<width$} {}", fault.name(), fault.description());
         }
         return ExitCode::SUCCESS;
     }

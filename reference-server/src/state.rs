@@ -116,7 +116,10 @@ pub struct Project {
     pub id: String,
     pub name: String,
     pub visibility: Visibility,
+    /// The working copy's instructions, live on both environments.
     pub instructions: Option<String>,
+    /// The instructions as of the last publish (served only with `instructions-frozen-at-publish`).
+    pub production_instructions: Option<String>,
     pub api_keys: Vec<ApiKey>,
     pub data: BTreeMap<String, Vec<Value>>,
     pub resources: Vec<Resource>,
@@ -204,6 +207,7 @@ impl World {
                     name: p.name.clone(),
                     visibility: p.visibility,
                     instructions: p.instructions.clone(),
+                    production_instructions: p.instructions.clone(),
                     api_keys: p
                         .api_keys
                         .iter()

@@ -372,3 +372,193 @@ async fn a_new_user_can_join_an_organization() {
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(body["previous_role"], Value::Null);
 }
+
+/// `expire-access-tokens` ends access tokens only; with `"refresh_tokens": true` the refresh tokens of
+/// those grants end too ("the session expired"), so a refresh fails with `invalid_grant`.
+#[tokio::test]
+async fn expiring_tokens_can_end_the_refresh_tokens_too() {
+    let t = start().await;
+    let (flow, tokens) = t.connect("mia@acme.test", STOREFRONT).await;
+    let (_, dev) = t.connect("dev@acme.test", STOREFRONT).await;
+    let (status, body) = t
+        .admin(
+            Method::POST,
+            "/_admin/oauth/expire-access-tokens",
+            Some(json!({"user": "mia@acme.test"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({"expired": 1}));
+    let access = tokens["access_token"].as_str();
+    assert_eq!(
+        t.initialize(STOREFRONT, access, "2025-11-25").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Without the flag a refresh still works.
+    let (status, refreshed) = t
+        .refresh(&flow, tokens["refresh_token"].as_str().unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{refreshed}");
+
+    let (status, body) = t
+        .admin(
+            Method::POST,
+            "/_admin/oauth/expire-access-tokens",
+            Some(json!({"user": "mia@acme.test", "refresh_tokens": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["expired_refresh_tokens"], 1, "{body}");
+    assert_eq!(
+        t.initialize(STOREFRONT, refreshed["access_token"].as_str(), "2025-11-25")
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, error) = t
+        .refresh(&flow, refreshed["refresh_token"].as_str().unwrap())
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["error"], "invalid_grant");
+    // Another user's session is untouched.
+    assert_eq!(
+        t.initialize(STOREFRONT, dev["access_token"].as_str(), "2025-11-25")
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let (status, body) = t
+        .admin(
+            Method::POST,
+            "/_admin/oauth/expire-access-tokens",
+            Some(json!({"refresh_tokens": "yes"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "BAD_REQUEST");
+}
+
+/// `tasks/expire` ages every task of one project past its ttl: reads then answer "expired" at once.
+#[tokio::test]
+async fn expiring_a_projects_tasks_needs_no_waiting() {
+    let t = start().await;
+    let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+    let created = s
+        .result(
+            "tools/call",
+            json!({"name": "export_catalog", "arguments": {}, "task": {}}),
+        )
+        .await;
+    let id = created["task"]["taskId"].clone();
+    s.result("tasks/result", json!({"taskId": id})).await;
+
+    let (status, body) = t
+        .admin(Method::POST, "/_admin/orgs/acme/catalog/tasks/expire", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, body) = t
+        .admin(
+            Method::POST,
+            "/_admin/orgs/acme/projects/catalog/tasks/expire",
+            None,
+        )
+        .await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"expired": 0})));
+    assert_eq!(
+        s.result("tasks/get", json!({"taskId": id})).await["status"],
+        "completed"
+    );
+
+    let (status, body) = t
+        .admin(
+            Method::POST,
+            "/_admin/orgs/acme/projects/storefront/tasks/expire",
+            None,
+        )
+        .await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"expired": 1})));
+    let error = s.error("tasks/get", json!({"taskId": id})).await;
+    assert_eq!(error["code"], -32602);
+    assert!(
+        error["message"].as_str().unwrap().contains("expired"),
+        "{error}"
+    );
+    let listed = s.result("tasks/list", json!({})).await;
+    assert_eq!(listed["tasks"], json!([]));
+
+    let (status, body) = t
+        .admin(
+            Method::POST,
+            "/_admin/orgs/acme/projects/nope/tasks/expire",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"], "NOT_FOUND");
+    let reply = t
+        .send(
+            Method::POST,
+            "/_admin/orgs/acme/projects/storefront/tasks/expire",
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+}
+
+/// A live edit can leave a tool without hints: `{}` lists an empty annotations object, `null` removes it.
+#[tokio::test]
+async fn annotations_can_be_cleared_by_a_live_edit() {
+    let t = start().await;
+    let edit = |tool: &str| format!("/_admin/orgs/acme/projects/storefront/tools/{tool}");
+    let (status, body) = t
+        .admin(
+            Method::PATCH,
+            &edit("place_order"),
+            Some(json!({"annotations": {}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["environments"], json!(["draft", "production"]));
+    let (status, _) = t
+        .admin(
+            Method::PATCH,
+            &edit("check_shipping"),
+            Some(json!({"annotations": null})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // A body without `annotations` leaves them as they are.
+    let (status, _) = t
+        .admin(
+            Method::PATCH,
+            &edit("search_products"),
+            Some(json!({"title": "Search"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for path in [STOREFRONT, "/acme/storefront/draft"] {
+        let s = t.session(path, Some(STOREFRONT_CI_KEY)).await;
+        let tools = s.all_tools().await;
+        let tool = |name: &str| tools.iter().find(|t| t["name"] == name).unwrap().clone();
+        assert_eq!(tool("place_order")["annotations"], json!({}), "{path}");
+        assert!(
+            tool("check_shipping").get("annotations").is_none(),
+            "{path}"
+        );
+        assert_eq!(
+            tool("search_products")["annotations"]["readOnlyHint"],
+            true,
+            "{path}"
+        );
+        assert_eq!(tool("search_products")["title"], "Search", "{path}");
+    }
+    for bad in [json!({"annotations": "x"}), json!({"annotations": [1]})] {
+        let (status, body) = t
+            .admin(Method::PATCH, &edit("place_order"), Some(bad))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["error"], "BAD_REQUEST");
+    }
+}

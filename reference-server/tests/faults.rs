@@ -14,8 +14,73 @@ use serde_json::{json, Value};
 const STOREFRONT: &str = "/acme/storefront";
 const CATALOG: &str = "/acme/catalog";
 
+const STOREFRONT_DRAFT: &str = "/acme/storefront/draft";
+const CATALOG_DRAFT: &str = "/acme/catalog/draft";
+const V: &str = "2025-11-25";
+
 fn find_tool<'a>(tools: &'a [Value], name: &str) -> Option<&'a Value> {
     tools.iter().find(|t| t["name"] == name)
+}
+
+/// Jaccard similarity of the lower-cased word sets of two texts.
+fn word_overlap(a: &str, b: &str) -> f64 {
+    let words = |s: &str| -> std::collections::BTreeSet<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let (a, b) = (words(a), words(b));
+    let union = a.union(&b).count();
+    if union == 0 {
+        return 0.0;
+    }
+    a.intersection(&b).count() as f64 / union as f64
+}
+
+/// A tool's description as listed on `path` with `key`.
+async fn description(t: &TestServer, path: &str, key: &str, tool: &str) -> String {
+    let s = t.session(path, Some(key)).await;
+    let tools = s.all_tools().await;
+    find_tool(&tools, tool).unwrap()["description"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Starts a task on export_catalog and returns its id.
+async fn start_export(s: &Session<'_>) -> Value {
+    let created = s
+        .result(
+            "tools/call",
+            json!({"name": "export_catalog", "arguments": {}, "task": {}}),
+        )
+        .await;
+    created["task"]["taskId"].clone()
+}
+
+/// The whole OAuth flow for `email` with an existing flow's client (a fresh PKCE pair and state).
+async fn connect_with_client(t: &TestServer, client: &Flow, email: &str) -> Value {
+    let (verifier, challenge) = pkce_pair();
+    let flow = Flow {
+        verifier,
+        challenge,
+        state: format!("st-{email}"),
+        ..client.clone()
+    };
+    let password = format!("{}-pass", email.split('@').next().unwrap());
+    let end = t
+        .popup(
+            &browser(),
+            &t.authorize_url(&flow, None),
+            email,
+            &password,
+            "authorize",
+        )
+        .await;
+    let (status, tokens) = t.exchange_code(&flow, &end.query("code").unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    tokens
 }
 
 /// True when the server shows the bug `fault` describes.
@@ -285,14 +350,208 @@ async fn misbehaves(fault: Fault, t: &TestServer) -> bool {
             let r = s.result("resources/read", json!({"uri": "ui://storefront/product-card.html"})).await;
             r["contents"][0]["mimeType"] != "text/html;profile=mcp-app"
         }
+        Fault::PrivateEndpointOpen => {
+            if t.initialize(STOREFRONT, None, V).await.status != StatusCode::OK
+                || t.initialize(STOREFRONT_DRAFT, None, V).await.status != StatusCode::OK
+            {
+                return false;
+            }
+            let s = t.session(STOREFRONT, None).await;
+            s.request("tools/call", json!({"name": "search_products", "arguments": {"query": "tea"}}))
+                .await
+                .json()
+                .get("result")
+                .is_some()
+        }
+        Fault::PublicProjectMembersOnly => {
+            let anonymous_refused = t.initialize(CATALOG, None, V).await.status == StatusCode::UNAUTHORIZED;
+            let flow = t.new_flow(CATALOG).await;
+            let end = t.popup(&browser(), &t.authorize_url(&flow, None), "gus@globex.test", "gus-pass", "authorize").await;
+            let non_member_refused =
+                matches!(&end, PopupEnd::Page { html, .. } if html.contains("not a member") && html.contains("access_denied"));
+            anonymous_refused && non_member_refused
+        }
+        Fault::PublicDraftOpen => t.initialize(CATALOG_DRAFT, None, V).await.status == StatusCode::OK,
+        Fault::MembershipCheckedOnlyAtConsent => {
+            // A member demoted to Viewer (no execute:mcp) still calls tools…
+            let (_, mia) = t.connect("mia@acme.test", STOREFRONT).await;
+            t.admin(Method::PUT, "/_admin/orgs/acme/members/mia@acme.test", Some(json!({"role": "Viewer"}))).await;
+            let s = t.session(STOREFRONT, mia["access_token"].as_str()).await;
+            let demoted_calls = s
+                .request("tools/call", json!({"name": "search_products", "arguments": {"query": "tea"}}))
+                .await
+                .status
+                == StatusCode::OK;
+            // …and a removed one is still served.
+            let (_, dev) = t.connect("dev@acme.test", STOREFRONT).await;
+            t.admin(Method::DELETE, "/_admin/orgs/acme/members/dev@acme.test", None).await;
+            let removed_served = t.initialize(STOREFRONT, dev["access_token"].as_str(), V).await.status == StatusCode::OK;
+            demoted_calls && removed_served
+        }
+        Fault::ExpiredTokensAccepted => {
+            let (_, tokens) = t.connect("mia@acme.test", STOREFRONT).await;
+            t.admin(Method::POST, "/_admin/oauth/expire-access-tokens", Some(json!({"user": "mia@acme.test"}))).await;
+            t.initialize(STOREFRONT, tokens["access_token"].as_str(), V).await.status == StatusCode::OK
+        }
+        Fault::DescriptionsOverlap => {
+            let mut overlapping = true;
+            for path in [STOREFRONT, STOREFRONT_DRAFT] {
+                let card = description(t, path, STOREFRONT_CI_KEY, "product_card").await;
+                let search = description(t, path, STOREFRONT_CI_KEY, "search_products").await;
+                overlapping &= word_overlap(&card, &search) > 0.6;
+            }
+            overlapping
+        }
+        Fault::DescriptionTooShort => {
+            description(t, STOREFRONT, STOREFRONT_CI_KEY, "check_shipping").await.split_whitespace().count() < 3
+        }
+        Fault::InstructionsRestateSchema => {
+            let result = t.initialize(STOREFRONT, Some(STOREFRONT_CI_KEY), V).await.result();
+            let instructions = result["instructions"].as_str().unwrap_or_default();
+            instructions.contains("query (string, required)") && !instructions.contains("Never call place_order")
+        }
+        Fault::UiSkybridgeOnly => {
+            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let tools = s.all_tools().await;
+            let meta = &find_tool(&tools, "product_card").unwrap()["_meta"];
+            meta["ui"]["resourceUri"].is_null() && meta["openai/outputTemplate"].is_string()
+        }
+        Fault::UiContentEmpty => {
+            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let r = s.call("product_card", json!({"sku": "TEA-001"})).await;
+            r["content"].as_array().is_some_and(Vec::is_empty)
+        }
+        Fault::AbsentHintsDefaulted => {
+            let (status, _) = t
+                .admin(Method::PATCH, "/_admin/orgs/acme/projects/storefront/tools/place_order", Some(json!({"annotations": {}})))
+                .await;
+            assert_eq!(status, StatusCode::OK);
+            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let tools = s.all_tools().await;
+            find_tool(&tools, "place_order").unwrap()["annotations"]["readOnlyHint"] == true
+        }
+        Fault::AnnotationEditsNeedPublish => {
+            t.admin(
+                Method::PATCH,
+                "/_admin/orgs/acme/projects/storefront/tools/search_products",
+                Some(json!({"description": "Edited live in the studio.", "annotations": {"readOnlyHint": true, "openWorldHint": true}})),
+            )
+            .await;
+            description(t, STOREFRONT, STOREFRONT_CI_KEY, "search_products").await != "Edited live in the studio."
+        }
+        Fault::PollIntervalMissing => {
+            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let created = s.result("tools/call", json!({"name": "export_catalog", "arguments": {}, "task": {}})).await;
+            let got = s.result("tasks/get", json!({"taskId": created["task"]["taskId"]})).await;
+            created["task"].get("pollInterval").is_none() && got.get("pollInterval").is_none()
+        }
+        Fault::OptionalTaskNotCreated => {
+            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let r = s.result("tools/call", json!({"name": "export_catalog", "arguments": {}, "task": {}})).await;
+            r.get("task").is_none() && r.get("content").is_some()
+        }
+        Fault::ForbiddenTaskAccepted => {
+            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let reply = s
+                .request("tools/call", json!({"name": "search_products", "arguments": {"query": "tea"}, "task": {}}))
+                .await
+                .json();
+            reply["result"]["task"]["taskId"].is_string()
+        }
+        Fault::FailedTaskReportedCompleted => {
+            t.admin(Method::PATCH, "/_admin/orgs/acme/projects/storefront/tools/export_catalog/behaviour", Some(json!({"fail": true})))
+                .await;
+            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let id = start_export(&s).await;
+            let result = s.result("tasks/result", json!({"taskId": id})).await;
+            assert_eq!(result["isError"], true);
+            s.result("tasks/get", json!({"taskId": id})).await["status"] == "completed"
+        }
+        Fault::CancelIgnored => {
+            t.admin(
+                Method::PATCH,
+                "/_admin/orgs/acme/projects/storefront/tools/export_catalog/behaviour",
+                Some(json!({"duration_ms": 1500})),
+            )
+            .await;
+            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let id = start_export(&s).await;
+            let cancelled = s.result("tasks/cancel", json!({"taskId": id})).await;
+            let later = s.result("tasks/get", json!({"taskId": id})).await;
+            cancelled["status"] == "working" && later["status"] != "cancelled"
+        }
+        Fault::TaskTtlIgnored => {
+            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let id = start_export(&s).await;
+            s.result("tasks/result", json!({"taskId": id})).await;
+            let (status, body) = t.admin(Method::POST, "/_admin/orgs/acme/projects/storefront/tasks/expire", None).await;
+            assert_eq!((status, body["expired"].as_u64()), (StatusCode::OK, Some(1)));
+            s.request("tasks/get", json!({"taskId": id})).await.json().get("result").is_some()
+        }
+        Fault::ToolsListCachedPerSession => {
+            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            s.all_tools().await;
+            t.admin(
+                Method::PATCH,
+                "/_admin/orgs/acme/projects/storefront/tools/search_products",
+                Some(json!({"description": "Edited live in the studio."})),
+            )
+            .await;
+            let tools = s.all_tools().await;
+            find_tool(&tools, "search_products").unwrap()["description"] != "Edited live in the studio."
+        }
+        Fault::InstructionsFrozenAtPublish => {
+            t.admin(
+                Method::PUT,
+                "/_admin/orgs/acme/projects/storefront/instructions",
+                Some(json!({"instructions": "Edited instructions."})),
+            )
+            .await;
+            let result = t.initialize(STOREFRONT, Some(STOREFRONT_CI_KEY), V).await.result();
+            result["instructions"] != "Edited instructions."
+        }
+        Fault::DraftScopeNotGranted => {
+            let (_, tokens) = t.connect("dev@acme.test", STOREFRONT_DRAFT).await;
+            let s = t.session(STOREFRONT_DRAFT, tokens["access_token"].as_str()).await;
+            s.request("tools/call", json!({"name": "search_products", "arguments": {"query": "tea"}}))
+                .await
+                .status
+                == StatusCode::FORBIDDEN
+        }
+        Fault::RevocationRevokesAllGrants => {
+            let client = t.new_flow(STOREFRONT).await;
+            connect_with_client(t, &client, "mia@acme.test").await;
+            let dev = connect_with_client(t, &client, "dev@acme.test").await;
+            let (_, grants) = t.admin(Method::GET, "/_admin/orgs/acme/authorized-apps?user=mia@acme.test", None).await;
+            let id = grants["grants"][0]["id"].as_str().unwrap().to_owned();
+            t.admin(Method::DELETE, &format!("/_admin/orgs/acme/authorized-apps/{id}"), None).await;
+            t.initialize(STOREFRONT, dev["access_token"].as_str(), V).await.status == StatusCode::UNAUTHORIZED
+        }
+        Fault::LoginSessionNotKept => {
+            let b = browser();
+            let first = t.new_flow(STOREFRONT).await;
+            t.popup(&b, &t.authorize_url(&first, None), "mia@acme.test", "mia-pass", "authorize").await.redirect();
+            let second = t.new_flow(STOREFRONT).await;
+            let response = b.get(t.authorize_url(&second, None)).send().await.unwrap();
+            let location = response.headers()["location"].to_str().unwrap().to_owned();
+            location.starts_with("/oauth/login")
+        }
+        Fault::ApiKeyRevocationIgnored => {
+            let (status, _) =
+                t.admin(Method::DELETE, "/_admin/orgs/acme/projects/storefront/api-keys/storefront-kiosk", None).await;
+            assert_eq!(status, StatusCode::OK);
+            t.initialize(STOREFRONT, Some(STOREFRONT_KIOSK_KEY), V).await.status == StatusCode::OK
+        }
+        Fault::ApiKeyProjectNotChecked => t.initialize(STOREFRONT, Some(LEDGER_KEY), V).await.status == StatusCode::OK,
     }
 }
 
 #[tokio::test]
 async fn every_fault_is_observable_and_absent_from_a_clean_server() {
-    let clean = start().await;
     let mut problems = Vec::new();
     for fault in Fault::ALL.iter().copied() {
+        // A fresh clean server per probe: some probes change the world (roles, keys, tool edits).
+        let clean = start().await;
         if misbehaves(fault, &clean).await {
             problems.push(format!("{fault}: the clean server already shows this bug"));
         }

@@ -23,6 +23,8 @@ pub struct Call<'a> {
     pub state: &'a AppState,
     pub endpoint: &'a Endpoint,
     pub protocol_version: &'a str,
+    /// The request's session (absent only when a fault lets requests without one through).
+    pub session_id: Option<&'a str>,
     pub task_caller: TaskCaller,
 }
 
@@ -61,12 +63,59 @@ pub fn initialize_result(state: &AppState, endpoint: &Endpoint, version: &str) -
             "version": env!("CARGO_PKG_VERSION"),
         },
     });
-    if !state.faults().has(Fault::InstructionsMissing) {
-        if let Some(instructions) = project.and_then(|p| p.instructions.clone()) {
+    let faults = state.faults();
+    if !faults.has(Fault::InstructionsMissing) {
+        let instructions = project.and_then(|p| {
+            if faults.has(Fault::InstructionsRestateSchema) && !p.tools(endpoint.env).is_empty() {
+                Some(restate_schemas(p.tools(endpoint.env)))
+            } else if faults.has(Fault::InstructionsFrozenAtPublish)
+                && endpoint.env == Environment::Production
+            {
+                p.production_instructions.clone()
+            } else {
+                p.instructions.clone()
+            }
+        });
+        if let Some(instructions) = instructions {
             result["instructions"] = json!(instructions);
         }
     }
     result
+}
+
+/// What `instructions-restate-schema` serves: each tool's arguments, and nothing about when to use it.
+fn restate_schemas(tools: &[Tool]) -> String {
+    tools
+        .iter()
+        .map(|tool| {
+            let required: Vec<&str> = tool.input_schema["required"]
+                .as_array()
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let arguments: Vec<String> = tool.input_schema["properties"]
+                .as_object()
+                .map(|props| {
+                    props
+                        .iter()
+                        .map(|(name, schema)| {
+                            let kind = schema["type"].as_str().unwrap_or("any");
+                            if required.contains(&name.as_str()) {
+                                format!("{name} ({kind}, required)")
+                            } else {
+                                format!("{name} ({kind})")
+                            }
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            if arguments.is_empty() {
+                format!("{}: no arguments.", tool.name)
+            } else {
+                format!("{}: {}.", tool.name, arguments.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Dispatches a request other than `initialize`.
@@ -157,7 +206,27 @@ fn current_tools(call: &Call<'_>) -> Vec<Tool> {
     }
     let faults = call.state.faults();
     for tool in tools.iter_mut() {
+        if faults.has(Fault::AbsentHintsDefaulted) {
+            // A "helpful" default: MCP's default for an absent readOnlyHint is false, not true.
+            let annotations = tool.annotations.get_or_insert_with(|| json!({}));
+            if let Some(a) = annotations.as_object_mut() {
+                a.entry("readOnlyHint").or_insert(json!(true));
+            }
+        }
+        if faults.has(Fault::UiSkybridgeOnly) {
+            let meta = tool.meta.as_mut().and_then(Value::as_object_mut);
+            if let Some(meta) = meta.filter(|m| m.contains_key("openai/outputTemplate")) {
+                meta.remove("ui");
+                meta.remove("ui/resourceUri");
+            }
+        }
         match tool.name.as_str() {
+            "product_card" if faults.has(Fault::DescriptionsOverlap) => {
+                tool.description = Some(OVERLAPPING_DESCRIPTION.to_owned());
+            }
+            "check_shipping" if faults.has(Fault::DescriptionTooShort) => {
+                tool.description = Some("Shipping.".to_owned());
+            }
             "check_shipping" if faults.has(Fault::OpenWorldHintWrong) => {
                 tool.annotations.get_or_insert_with(|| json!({}))["openWorldHint"] = json!(false);
             }
@@ -176,6 +245,9 @@ fn current_tools(call: &Call<'_>) -> Vec<Tool> {
     }
     tools
 }
+
+/// What `descriptions-overlap` gives `product_card`: nearly `search_products`'s description.
+const OVERLAPPING_DESCRIPTION: &str = "Search the Acme catalogue by product name or category and return the matching products with price and stock.";
 
 const CURSOR_PREFIX: &str = "mb1:";
 
@@ -225,8 +297,27 @@ fn paginate<T: Clone>(
     Ok((items[offset..end].to_vec(), next))
 }
 
-fn tools_list(call: &Call<'_>, params: &Map<String, Value>) -> Result<Value, RpcError> {
+/// The tools `tools/list` pages through: the current ones, or with `tools-list-cached-per-session` the
+/// ones this session saw first.
+fn listed_tools(call: &Call<'_>) -> Vec<Tool> {
+    let sessions = &call.state.sessions;
+    let cached_session = call
+        .session_id
+        .filter(|_| call.state.faults().has(Fault::ToolsListCachedPerSession));
+    let Some(id) = cached_session else {
+        return current_tools(call);
+    };
+    if let Some(cached) = sessions.get(id).and_then(|s| s.listed_tools) {
+        return cached.as_ref().clone();
+    }
     let tools = current_tools(call);
+    let snapshot = std::sync::Arc::new(tools.clone());
+    sessions.update(id, |s| s.listed_tools = Some(snapshot));
+    tools
+}
+
+fn tools_list(call: &Call<'_>, params: &Map<String, Value>) -> Result<Value, RpcError> {
+    let tools = listed_tools(call);
     let (page, next) = paginate(call, &tools, params)?;
     let listed: Vec<Value> = page
         .iter()
@@ -279,8 +370,14 @@ async fn tools_call(call: &Call<'_>, params: &Map<String, Value>) -> Result<Valu
         .get("task")
         .filter(|t| !t.is_null())
         .filter(|_| tasks_enabled);
+    let faults = call.state.faults();
+    let task = match (task, tool.task_support()) {
+        // The fault: `optional` is read as "the server decides", and it always runs inline.
+        (Some(_), TaskSupport::Optional) if faults.has(Fault::OptionalTaskNotCreated) => None,
+        (task, _) => task,
+    };
     match (task, tool.task_support()) {
-        (Some(_), TaskSupport::Forbidden) => Err(RpcError::new(
+        (Some(_), TaskSupport::Forbidden) if !faults.has(Fault::ForbiddenTaskAccepted) => Err(RpcError::new(
             METHOD_NOT_FOUND,
             format!("Tool {name} does not support task-augmented execution (taskSupport is forbidden)"),
         )),

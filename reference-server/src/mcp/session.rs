@@ -2,13 +2,13 @@
 //! credential subject, ended by DELETE. A bounded table: the oldest sessions go first.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde_json::Value;
 
 use crate::mcp::endpoint::EndpointKey;
-use crate::state::lock;
+use crate::state::{lock, Tool};
 
 /// Most sessions kept at once; beyond it the oldest is dropped (its next request gets 404 and the
 /// client re-initializes, as the spec expects).
@@ -24,6 +24,8 @@ pub struct Session {
     pub client_capabilities: Value,
     pub initialized: bool,
     pub get_stream_open: bool,
+    /// The tools this session first listed (kept only with `tools-list-cached-per-session`).
+    pub listed_tools: Option<Arc<Vec<Tool>>>,
     created: Instant,
 }
 
@@ -50,6 +52,7 @@ impl SessionStore {
             client_capabilities,
             initialized: false,
             get_stream_open: false,
+            listed_tools: None,
             created: Instant::now(),
         };
         let mut sessions = lock(&self.sessions);

@@ -54,7 +54,8 @@ struct TaskRecord {
     created_at: SystemTime,
     last_updated_at: SystemTime,
     ttl_ms: u64,
-    poll_interval_ms: u64,
+    /// `None` only with `poll-interval-missing`.
+    poll_interval_ms: Option<u64>,
     /// The original request's outcome: a `CallToolResult` or a JSON-RPC error.
     outcome: Option<Result<Value, RpcError>>,
     abort: Option<AbortHandle>,
@@ -73,8 +74,10 @@ impl TaskRecord {
             "createdAt": rfc3339(self.created_at),
             "lastUpdatedAt": rfc3339(self.last_updated_at),
             "ttl": self.ttl_ms,
-            "pollInterval": self.poll_interval_ms,
         });
+        if let Some(interval) = self.poll_interval_ms {
+            task["pollInterval"] = json!(interval);
+        }
         if let Some(message) = &self.status_message {
             task["statusMessage"] = json!(message);
         }
@@ -131,7 +134,8 @@ impl TaskStore {
             created_at: now,
             last_updated_at: now,
             ttl_ms,
-            poll_interval_ms: settings.task_poll_interval_ms,
+            poll_interval_ms: (!state.faults().has(Fault::PollIntervalMissing))
+                .then_some(settings.task_poll_interval_ms),
             outcome: None,
             abort: None,
             changed,
@@ -140,7 +144,9 @@ impl TaskStore {
         {
             let mut tasks = lock(&self.tasks);
             if tasks.len() >= MAX_TASKS {
-                tasks.retain(|_, t| !t.expired(now));
+                if !state.faults().has(Fault::TaskTtlIgnored) {
+                    tasks.retain(|_, t| !t.expired(now));
+                }
                 if tasks.len() >= MAX_TASKS {
                     if let Some(oldest) = tasks
                         .values()
@@ -156,9 +162,10 @@ impl TaskStore {
         if !state.faults().has(Fault::TaskNeverCompletes) {
             let store = state.tasks.clone();
             let task_id = id.clone();
+            let errors_fail = !state.faults().has(Fault::FailedTaskReportedCompleted);
             let handle = tokio::spawn(async move {
                 let result = tools::run(invocation).await;
-                store.finish(&task_id, result);
+                store.finish(&task_id, result, errors_fail);
             });
             if let Some(t) = lock(&self.tasks).get_mut(&id) {
                 t.abort = Some(handle.abort_handle());
@@ -167,7 +174,9 @@ impl TaskStore {
         json!({ "task": created })
     }
 
-    fn finish(&self, id: &str, result: Value) {
+    /// Records the tool's result; an `isError` result fails the task when `errors_fail` (always, unless
+    /// the `failed-task-reported-completed` fault is on).
+    fn finish(&self, id: &str, result: Value, errors_fail: bool) {
         let mut tasks = lock(&self.tasks);
         let Some(task) = tasks.get_mut(id) else {
             return;
@@ -175,7 +184,7 @@ impl TaskStore {
         if task.status.is_terminal() {
             return; // cancelled meanwhile: stays cancelled
         }
-        let failed = result.get("isError").and_then(Value::as_bool) == Some(true);
+        let failed = errors_fail && result.get("isError").and_then(Value::as_bool) == Some(true);
         task.status = if failed {
             TaskStatus::Failed
         } else {
@@ -214,7 +223,7 @@ impl TaskStore {
             // Another caller's task is indistinguishable from a missing one.
             return Err(not_found(id));
         }
-        if task.expired(now) {
+        if task.expired(now) && !state.faults().has(Fault::TaskTtlIgnored) {
             if let Some(abort) = task.abort.take() {
                 abort.abort();
             }
@@ -294,6 +303,10 @@ impl TaskStore {
                     t.status.as_str()
                 )));
             }
+            if state.faults().has(Fault::CancelIgnored) {
+                // The fault: the request is acknowledged and nothing is done.
+                return Ok(t.to_json());
+            }
             if let Some(abort) = t.abort.take() {
                 abort.abort();
             }
@@ -305,13 +318,31 @@ impl TaskStore {
         })?
     }
 
+    /// Ages every task of a project (both environments) just past its ttl; returns how many.
+    pub fn expire_project(&self, org: &str, project: &str) -> usize {
+        let now = SystemTime::now();
+        let mut tasks = lock(&self.tasks);
+        let mut count = 0;
+        for task in tasks
+            .values_mut()
+            .filter(|t| t.endpoint.org == org && t.endpoint.project == project)
+        {
+            let age = Duration::from_millis(task.ttl_ms) + Duration::from_secs(1);
+            task.created_at = now.checked_sub(age).unwrap_or(SystemTime::UNIX_EPOCH);
+            // Wake `tasks/result` waiters so they see the expiry.
+            task.changed.send_replace(());
+            count += 1;
+        }
+        count
+    }
+
     /// The caller's tasks (all tasks with `tasks-not-bound`), oldest first.
     pub fn list(&self, state: &AppState, caller: &TaskCaller) -> Vec<Value> {
         let now = SystemTime::now();
         let tasks = lock(&self.tasks);
         let mut mine: Vec<&TaskRecord> = tasks
             .values()
-            .filter(|t| !t.expired(now))
+            .filter(|t| !t.expired(now) || state.faults().has(Fault::TaskTtlIgnored))
             .filter(|t| {
                 state.faults().has(Fault::TasksNotBound)
                     || (t.owner == caller.owner && t.endpoint == caller.endpoint)

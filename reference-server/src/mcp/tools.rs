@@ -202,9 +202,22 @@ fn success_result(invocation: &Invocation, text: String, structured: Option<Valu
             result.insert("structuredContent".into(), structured);
         }
     }
+    if invocation.faults.has(Fault::UiContentEmpty) && has_ui(&invocation.tool) {
+        // The fault: "the widget shows it", so the model is given nothing to read.
+        content.clear();
+    }
     result.insert("content".into(), Value::Array(content));
     result.insert("isError".into(), Value::Bool(false));
     Value::Object(result)
+}
+
+/// Whether the tool renders a UI (MCP Apps `_meta.ui.resourceUri` or the Apps SDK's output template).
+fn has_ui(tool: &Tool) -> bool {
+    tool.meta.as_ref().is_some_and(|m| {
+        m["ui"]["resourceUri"].is_string()
+            || m["ui/resourceUri"].is_string()
+            || m["openai/outputTemplate"].is_string()
+    })
 }
 
 pub fn error_result(message: &str) -> Value {

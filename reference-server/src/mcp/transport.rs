@@ -493,6 +493,7 @@ async fn post_message(
         state,
         endpoint,
         protocol_version: &protocol_version,
+        session_id: session.as_ref().map(|s| s.id.as_str()),
         task_caller: task_caller(endpoint, principal, session.as_ref()),
     };
     let outcome = methods::dispatch(&call, &method, params.as_ref()).await;

@@ -24,7 +24,7 @@ use url::Url;
 
 use crate::auth::{self, SCOPE_EXECUTE_DRAFT, SCOPE_OFFLINE};
 use crate::fault::Fault;
-use crate::fixture::{Environment, Visibility};
+use crate::fixture::Environment;
 use crate::mcp::endpoint::Endpoint;
 use crate::oauth::metadata::ALL_SCOPES;
 use crate::oauth::store::{
@@ -126,6 +126,12 @@ fn browser_session(state: &AppState, headers: &HeaderMap) -> Option<(String, Bro
     let id = read_cookie(headers, &cookie_name(state, SESSION_COOKIE))?;
     let session = lock(&state.oauth).browser_sessions.get(&id).cloned()?;
     Some((id, session))
+}
+
+/// Whether this browser's login session lets a new authorization request skip the sign-in page.
+fn signed_in(state: &AppState, headers: &HeaderMap) -> bool {
+    // The fault: the login cookie is set but never honoured, so every popup asks to sign in again.
+    browser_session(state, headers).is_some() && !state.faults().has(Fault::LoginSessionNotKept)
 }
 
 fn see_other(location: &str) -> Response {
@@ -336,7 +342,7 @@ async fn authorize(
         data.pending.insert(id.clone(), pending);
     }
     // A Metabind session in this browser goes straight to consent.
-    if browser_session(&state, &headers).is_some() {
+    if signed_in(&state, &headers) {
         see_other(&format!("/oauth/consent?request={id}"))
     } else {
         see_other(&format!("/oauth/login?request={id}"))
@@ -368,7 +374,7 @@ async fn login_page(
     let Some(pending) = pending_request(&state, param(&params, "request")) else {
         return expired_request_page();
     };
-    if browser_session(&state, &headers).is_some() {
+    if signed_in(&state, &headers) {
         return see_other(&format!("/oauth/consent?request={}", pending.id));
     }
     let csrf = random_token();
@@ -460,7 +466,7 @@ fn decide(state: &AppState, pending: &PendingRequest, email: &str) -> Decision {
         .unwrap_or_else(|| endpoint.org.clone());
     let role = world.role_of(&endpoint.org, email).map(String::from);
     let public_production =
-        endpoint.env == Environment::Production && project.visibility == Visibility::Public;
+        endpoint.env == Environment::Production && auth::is_public(state, project);
     let allowed: BTreeSet<String> = match &role {
         Some(_) if public_production => world
             .scopes_of(&endpoint.org, email)
@@ -500,6 +506,11 @@ fn decide(state: &AppState, pending: &PendingRequest, email: &str) -> Decision {
             title: "Nothing to authorize".into(),
             message: "Your role allows none of the permissions this application asked for.".into(),
         };
+    }
+    let mut granted = granted;
+    if endpoint.env == Environment::Draft && state.faults().has(Fault::DraftScopeNotGranted) {
+        // The fault: the draft's scope is checked above but dropped when mapping scopes to the grant.
+        granted.remove(SCOPE_EXECUTE_DRAFT);
     }
     Decision::Grant(granted)
 }

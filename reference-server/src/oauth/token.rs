@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::fault::Fault;
-use crate::fixture::{Environment, TokenEndpointAuth, Visibility};
+use crate::fixture::{Environment, TokenEndpointAuth};
 use crate::oauth::error::OAuthError;
 use crate::oauth::metadata::ALL_SCOPES;
 use crate::oauth::store::{expired, random_token, ClientKind, Grant, OAuthClient, OAuthData};
@@ -293,7 +293,7 @@ pub fn current_allowance(state: &AppState, email: &str, grant: &Grant) -> Option
     let world = state.read();
     let project = world.project(&grant.endpoint.org, &grant.endpoint.project)?;
     let public_production =
-        grant.endpoint.env == Environment::Production && project.visibility == Visibility::Public;
+        grant.endpoint.env == Environment::Production && crate::auth::is_public(state, project);
     if world.role_of(&grant.endpoint.org, email).is_some() {
         let mut scopes = world.scopes_of(&grant.endpoint.org, email);
         if public_production {
