@@ -1310,12 +1310,13 @@ impl Trial<'_> {
                 .iter()
                 .map(|r| (r.ask.clone(), r.tool.clone()))
                 .collect();
-            let distinguishable = if pairs.is_empty() {
-                review::tools_read_apart(&label, &tools)
-            } else {
-                review::requests_pick_their_tool(&label, &tools, &pairs)
-            };
-            checks.push((name.clone(), distinguishable));
+            checks.push((name.clone(), review::tools_read_apart(&label, &tools)));
+            if !pairs.is_empty() {
+                checks.push((
+                    name.clone(),
+                    review::requests_pick_their_tool(&label, &tools, &pairs),
+                ));
+            }
             checks.push((
                 name.clone(),
                 review::instructions(&label, c.instructions.as_deref(), &tools),

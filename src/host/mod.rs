@@ -457,7 +457,8 @@ impl HostConnector {
         let refreshes = self.connector.refreshes;
         let mut params = json!({ "name": name, "arguments": arguments });
         if decision.as_task {
-            params["task"] = json!({ "ttl": timeout.as_millis() as u64 });
+            // Kept past the host's timeout, so the host can still cancel it when it gives up.
+            params["task"] = json!({ "ttl": 2 * timeout.as_millis() as u64 });
         }
         let answer = tokio::time::timeout(timeout, self.request("tools/call", &params)).await;
         call.refreshed = self.connector.refreshes > refreshes;
