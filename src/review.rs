@@ -21,18 +21,39 @@ pub const MAX_SIMILARITY: f64 = 0.5;
 pub const MAX_SCHEMA_SHARE: f64 = 0.7;
 
 const STOPWORDS: &[&str] = &[
-    "a", "about", "after", "all", "an", "and", "any", "are", "as", "at", "be", "before", "by", "can",
-    "do", "does", "for", "from", "given", "has", "have", "i", "if", "in", "into", "is", "it", "its",
-    "me", "my", "of", "on", "one", "only", "or", "our", "please", "so", "some", "than", "that",
-    "the", "their", "them", "then", "there", "these", "this", "to", "up", "us", "was", "we", "what",
-    "when", "whenever", "which", "who", "will", "with", "you", "your",
+    "a", "about", "after", "all", "an", "and", "any", "are", "as", "at", "be", "before", "by",
+    "can", "do", "does", "for", "from", "given", "has", "have", "i", "if", "in", "into", "is",
+    "it", "its", "me", "my", "of", "on", "one", "only", "or", "our", "please", "so", "some",
+    "than", "that", "the", "their", "them", "then", "there", "these", "this", "to", "up", "us",
+    "was", "we", "what", "when", "whenever", "which", "who", "will", "with", "you", "your",
 ];
 
 /// Words that describe a schema rather than say when to use a tool.
 const SCHEMA_WORDS: &[&str] = &[
-    "string", "integer", "number", "boolean", "object", "array", "required", "optional", "type",
-    "param", "parameter", "argument", "default", "enum", "null", "field", "property", "input",
-    "output", "schema", "min", "max", "minimum", "maximum",
+    "string",
+    "integer",
+    "number",
+    "boolean",
+    "object",
+    "array",
+    "required",
+    "optional",
+    "type",
+    "param",
+    "parameter",
+    "argument",
+    "default",
+    "enum",
+    "null",
+    "field",
+    "property",
+    "input",
+    "output",
+    "schema",
+    "min",
+    "max",
+    "minimum",
+    "maximum",
 ];
 
 /// Lowercased content words, snake_case and camelCase split, crude plurals folded.
@@ -231,7 +252,11 @@ pub fn descriptions(label: &str, tools: &[Value]) -> CheckResult {
             format!("{label}: {}", problems.join("; "))
         },
         format!("a description of {MIN_DESCRIPTION_WORDS}+ words per tool, beyond its name"),
-        format!("{} tools, {} without a usable description", tools.len(), problems.len()),
+        format!(
+            "{} tools, {} without a usable description",
+            tools.len(),
+            problems.len()
+        ),
     )
 }
 
@@ -284,7 +309,11 @@ pub fn requests_pick_their_tool(
             "each request's tool ranks first, the runner-up below {:.0}% of its score",
             RANK_MARGIN * 100.0
         ),
-        format!("{} of {} requests ambiguous", problems.len(), requests.len()),
+        format!(
+            "{} of {} requests ambiguous",
+            problems.len(),
+            requests.len()
+        ),
     );
     check.evidence = evidence;
     check
@@ -454,8 +483,14 @@ mod tests {
     #[test]
     fn the_ranker_picks_the_tool_sharing_the_rare_words() {
         let tools = vec![
-            tool("search_products", "Search the catalogue by free text and return products with price and stock."),
-            tool("check_shipping", "Ask the carrier for the delivery estimate and cost of shipping to a ZIP code."),
+            tool(
+                "search_products",
+                "Search the catalogue by free text and return products with price and stock.",
+            ),
+            tool(
+                "check_shipping",
+                "Ask the carrier for the delivery estimate and cost of shipping to a ZIP code.",
+            ),
         ];
         let ranking = Ranker::new(&tools).rank("how long does delivery to 94110 take");
         assert_eq!(ranking[0].0, "check_shipping");
@@ -465,22 +500,41 @@ mod tests {
             &tools,
             &[("find green tea".into(), "search_products".into())],
         );
-        assert_eq!(ok.status, crate::checks::Status::Fail, "no shared word: {}", ok.message);
+        assert_eq!(
+            ok.status,
+            crate::checks::Status::Fail,
+            "no shared word: {}",
+            ok.message
+        );
     }
 
     #[test]
     fn near_duplicate_descriptions_are_flagged_and_distinct_ones_are_not() {
         let distinct = vec![
-            tool("search_products", "Search the catalogue by free text and return products with price and stock."),
-            tool("place_order", "Place a paid order for a product; charges the card on file."),
+            tool(
+                "search_products",
+                "Search the catalogue by free text and return products with price and stock.",
+            ),
+            tool(
+                "place_order",
+                "Place a paid order for a product; charges the card on file.",
+            ),
         ];
-        assert_eq!(tools_read_apart("x", &distinct).status, crate::checks::Status::Pass);
+        assert_eq!(
+            tools_read_apart("x", &distinct).status,
+            crate::checks::Status::Pass
+        );
         let twins = vec![
             distinct[0].clone(),
             tool("product_card", "Search the catalogue by product name and return the matching product with price and stock."),
         ];
         let check = tools_read_apart("x", &twins);
-        assert_eq!(check.status, crate::checks::Status::Fail, "{}", check.message);
+        assert_eq!(
+            check.status,
+            crate::checks::Status::Fail,
+            "{}",
+            check.message
+        );
         assert!(check.message.contains("search_products and product_card"));
     }
 
@@ -498,12 +552,22 @@ mod tests {
             Some("place_order: sku (string, required), quantity (integer, required). check_shipping: none."),
             &tools,
         );
-        assert_eq!(restated.status, crate::checks::Status::Warn, "{}", restated.message);
+        assert_eq!(
+            restated.status,
+            crate::checks::Status::Warn,
+            "{}",
+            restated.message
+        );
         let guidance = instructions(
             "x",
             Some("Never call place_order before the user confirmed the product, the quantity and the price."),
             &tools,
         );
-        assert_eq!(guidance.status, crate::checks::Status::Pass, "{}", guidance.message);
+        assert_eq!(
+            guidance.status,
+            crate::checks::Status::Pass,
+            "{}",
+            guidance.message
+        );
     }
 }

@@ -647,7 +647,11 @@ impl Trial<'_> {
                     answer.is_err() == *refused,
                     format!(
                         "the refresh token a refresh replaced was {}",
-                        if answer.is_err() { "refused" } else { "accepted again" }
+                        if answer.is_err() {
+                            "refused"
+                        } else {
+                            "accepted again"
+                        }
                     ),
                     if *refused {
                         "refused (invalid_grant): rotation makes the old one unusable"
@@ -715,7 +719,12 @@ impl Trial<'_> {
                     .map(|c| c.client_id.clone())
                     .ok_or("the connector has no OAuth client: nothing to revoke")?;
                 let url = c.url.clone();
-                let email = c.connector.config.credentials.as_ref().map(|c| c.email.clone());
+                let email = c
+                    .connector
+                    .config
+                    .credentials
+                    .as_ref()
+                    .map(|c| c.email.clone());
                 let org = url::Url::parse(&url)
                     .ok()
                     .and_then(|u| {
@@ -1190,7 +1199,10 @@ impl Trial<'_> {
                 ),
             },
             if expected {
-                format!("a UI on a path {host_name} renders: {}", rendered.join(", "))
+                format!(
+                    "a UI on a path {host_name} renders: {}",
+                    rendered.join(", ")
+                )
             } else {
                 format!("no UI {host_name} would show")
             },
@@ -1256,10 +1268,7 @@ impl Trial<'_> {
                 format!("what the model reads of {tool}'s result"),
                 "a text block in content beside the UI's structuredContent",
                 if texts.is_empty() {
-                    format!(
-                        "content {}",
-                        truncate(&result["content"].to_string(), 120)
-                    )
+                    format!("content {}", truncate(&result["content"].to_string(), 120))
                 } else {
                     truncate(texts[0], 120)
                 },
@@ -1337,7 +1346,10 @@ impl Trial<'_> {
             }
         }
         for id in &expect.findings {
-            if !checks.iter().any(|(_, c)| &c.id == id && c.expected_failure) {
+            if !checks
+                .iter()
+                .any(|(_, c)| &c.id == id && c.expected_failure)
+            {
                 let connector = reviewed.first().cloned().unwrap_or_default();
                 let mut missing = CheckResult::fail(
                     id,

@@ -1584,7 +1584,11 @@ impl Sweep<'_> {
         let label = "the endpoint";
         s.checks.push(crate::review::descriptions(label, tools));
         s.checks.push(crate::review::tools_read_apart(label, tools));
-        if !s.checks.iter().any(|c| c.id == "review.instructions.guidance") {
+        if !s
+            .checks
+            .iter()
+            .any(|c| c.id == "review.instructions.guidance")
+        {
             s.checks.push(crate::review::instructions(
                 label,
                 instructions.as_deref(),

@@ -8,7 +8,9 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use metabind_conformance::checks::Status;
 
 fn main() {
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
+    // Trials mostly wait (popups, task polling): more of them at once than cores keeps this short.
+    args.test_threads = args.test_threads.or(Some(4));
     let mut trials = vec![Trial::test("sweep", || {
         let report = support::run(Vec::new(), &[], true, &[]);
         let failing: Vec<String> = report

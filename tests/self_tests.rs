@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use libtest_mimic::{Arguments, Trial};
 use metabind_conformance::checks::{Status, CHECKS};
+use metabind_conformance::report::text::describe_check;
 use metabind_reference_server::Fault;
 
 /// Where a fault is looked for: the sweep, or a scenario on one host.
@@ -175,10 +176,239 @@ const TABLE: &[(&str, Probe, &[&str])] = &[
     ),
     ("prm-resource-wrong", Sweep, &["auth.prm.resource-matches"]),
     ("s256-not-advertised", Sweep, &["auth.as.s256-advertised"]),
+    // The scenario catalogue: every scenario fails for a named fault, its finding naming the row or rule.
+    (
+        "private-endpoint-open",
+        Scenario("connect/popup-blocked", "chatgpt"),
+        &["host.connector.state"],
+    ),
+    (
+        "private-endpoint-open",
+        Scenario("sharing/public-to-private", "claude-desktop"),
+        &["host.call.outcome"],
+    ),
+    (
+        "public-project-members-only",
+        Scenario("sharing/public-project", "chatgpt"),
+        &["host.connector.state"],
+    ),
+    (
+        "public-project-members-only",
+        Scenario("sharing/public-anonymous", "claude-desktop"),
+        &["host.connector.state"],
+    ),
+    (
+        "public-draft-open",
+        Scenario("sharing/public-anonymous", "chatgpt"),
+        &["host.connector.state"],
+    ),
+    (
+        "membership-checked-only-at-consent",
+        Scenario("roles/role-reduced", "chatgpt"),
+        &["host.call.outcome"],
+    ),
+    (
+        "membership-checked-only-at-consent",
+        Scenario("roles/member-removed", "claude-desktop"),
+        &["host.call.outcome"],
+    ),
+    (
+        "expired-tokens-accepted",
+        Scenario("grants/session-expired", "claude-desktop"),
+        &["host.call.outcome"],
+    ),
+    (
+        "expired-tokens-accepted",
+        Scenario("sharing/silent-refresh", "chatgpt"),
+        &["host.session.refreshed"],
+    ),
+    (
+        "descriptions-overlap",
+        Scenario("tool-choice/review", "chatgpt"),
+        &["review.tools.distinguishable"],
+    ),
+    (
+        "descriptions-overlap",
+        Sweep,
+        &["review.tools.distinguishable"],
+    ),
+    (
+        "description-too-short",
+        Scenario("tool-choice/review", "claude-desktop"),
+        &["review.tool.description"],
+    ),
+    ("description-too-short", Sweep, &["review.tool.description"]),
+    (
+        "instructions-restate-schema",
+        Scenario("tool-choice/review", "chatgpt"),
+        &["review.instructions.guidance"],
+    ),
+    (
+        "instructions-restate-schema",
+        Sweep,
+        &["review.instructions.guidance"],
+    ),
+    (
+        "ui-skybridge-only",
+        Scenario("ui/product-card", "claude-desktop"),
+        &["host.ui.path-supported"],
+    ),
+    (
+        "ui-content-empty",
+        Scenario("ui/product-card", "chatgpt"),
+        &["tools.call.content-with-ui"],
+    ),
+    (
+        "ui-resource-missing",
+        Scenario("ui/product-card", "claude-desktop"),
+        &["ui.resource.resolves"],
+    ),
+    (
+        "ui-wrong-mime-type",
+        Scenario("ui/product-card", "chatgpt"),
+        &["ui.resource.mime-type"],
+    ),
+    (
+        "absent-hints-defaulted",
+        Scenario("annotations/no-annotations", "chatgpt"),
+        &["host.call.confirmation"],
+    ),
+    (
+        "annotation-edits-need-publish",
+        Scenario("annotations/contradictory", "claude-desktop"),
+        &["tools.annotations.consistent", "host.call.confirmation"],
+    ),
+    (
+        "annotation-edits-need-publish",
+        Scenario("annotations/live-edit", "chatgpt"),
+        &["host.call.confirmation"],
+    ),
+    (
+        "tools-list-cached-per-session",
+        Scenario("annotations/live-edit", "claude-desktop"),
+        &["host.call.confirmation"],
+    ),
+    (
+        "tools-list-cached-per-session",
+        Scenario("environments/draft-only-tool", "chatgpt"),
+        &["host.tools.listed"],
+    ),
+    (
+        "poll-interval-missing",
+        Scenario("tasks/required-polled", "claude-desktop"),
+        &["host.call.task"],
+    ),
+    (
+        "related-task-meta-missing",
+        Scenario("tasks/required-polled", "chatgpt"),
+        &["host.call.task"],
+    ),
+    (
+        "optional-task-not-created",
+        Scenario("tasks/optional", "chatgpt"),
+        &["host.call.task"],
+    ),
+    (
+        "forbidden-task-accepted",
+        Scenario("tasks/wrong-mode", "chatgpt"),
+        &["host.call.outcome"],
+    ),
+    (
+        "task-support-ignored",
+        Scenario("tasks/wrong-mode", "claude-desktop"),
+        &["host.call.outcome"],
+    ),
+    (
+        "failed-task-reported-completed",
+        Scenario("tasks/failing", "chatgpt"),
+        &["host.call.task"],
+    ),
+    (
+        "cancel-ignored",
+        Scenario("tasks/cancel", "chatgpt"),
+        &["host.call.task"],
+    ),
+    (
+        "cancel-ignored",
+        Scenario("tasks/host-gives-up", "chatgpt"),
+        &["host.call.task"],
+    ),
+    (
+        "cancel-terminal-accepted",
+        Scenario("tasks/cancel", "claude-desktop"),
+        &["host.call.outcome"],
+    ),
+    (
+        "tasks-not-bound",
+        Scenario("tasks/other-user", "chatgpt"),
+        &["host.call.outcome"],
+    ),
+    (
+        "task-ttl-ignored",
+        Scenario("tasks/ttl-expired", "claude-desktop"),
+        &["host.call.outcome"],
+    ),
+    (
+        "instructions-frozen-at-publish",
+        Scenario("instructions/live-edit", "chatgpt"),
+        &["host.connector.instructions"],
+    ),
+    (
+        "draft-scope-not-granted",
+        Scenario("environments/both-enabled", "chatgpt"),
+        &["host.call.outcome"],
+    ),
+    (
+        "scope-not-enforced",
+        Scenario("environments/mcp-user-no-draft", "claude-desktop"),
+        &["host.connector.state"],
+    ),
+    (
+        "environment-not-checked",
+        Scenario("environments/tokens-isolated", "chatgpt"),
+        &["host.call.outcome"],
+    ),
+    (
+        "audience-not-checked",
+        Scenario("isolation/foreign-token", "claude-desktop"),
+        &["host.call.outcome"],
+    ),
+    (
+        "draft-tool-leaks",
+        Scenario("connect/no-published-tools", "chatgpt"),
+        &["host.connector.state"],
+    ),
+    (
+        "revocation-revokes-all-grants",
+        Scenario("sharing/second-member", "chatgpt"),
+        &["host.call.outcome"],
+    ),
+    (
+        "login-session-not-kept",
+        Scenario("sharing/remove-and-readd", "claude-desktop"),
+        &["host.connector.login-session"],
+    ),
+    (
+        "refresh-not-rotated",
+        Scenario("sharing/silent-refresh", "claude-desktop"),
+        &["auth.as.refresh-rotated"],
+    ),
+    (
+        "api-key-revocation-ignored",
+        Scenario("custom-hosts/api-key", "generic"),
+        &["host.call.outcome"],
+    ),
+    (
+        "api-key-project-not-checked",
+        Scenario("isolation/foreign-api-key", "generic"),
+        &["host.connector.state"],
+    ),
 ];
 
 fn main() {
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
+    // Trials mostly wait (popups, task polling): more of them at once than cores keeps this short.
+    args.test_threads = args.test_threads.or(Some(4));
     let mut trials = vec![
         Trial::test("table::every_fault_makes_some_check_fail", || {
             let covered: BTreeSet<&str> = TABLE.iter().map(|(f, _, _)| *f).collect();
@@ -214,6 +444,25 @@ fn main() {
                 Err(format!("checks without a self-test: {missing:?}; ids not in the catalogue: {unknown:?}").into())
             }
         }),
+        Trial::test("table::every_scenario_has_a_fault_that_fails_it", || {
+            let covered: BTreeSet<&str> = TABLE
+                .iter()
+                .filter_map(|(_, probe, _)| match probe {
+                    Scenario(id, _) => Some(*id),
+                    Sweep => None,
+                })
+                .collect();
+            let missing: Vec<String> = support::scenarios()
+                .into_iter()
+                .map(|s| s.id)
+                .filter(|id| !covered.contains(id.as_str()))
+                .collect();
+            if missing.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("scenarios without a self-test: {missing:?}").into())
+            }
+        }),
     ];
     for &(fault, probe, ids) in TABLE {
         let name = match probe {
@@ -244,6 +493,28 @@ fn main() {
                     matches!(c.status, Status::Fail | Status::Warn)
                         && !c.message.starts_with("not testable")
                 });
+                // What a user reads must point at the rule: the scenario's troubleshooting row, or
+                // its source when it has none.
+                for (result, check) in report.results.iter().flat_map(|r| {
+                    r.checks
+                        .iter()
+                        .filter(|c| c.id == *id && matches!(c.status, Status::Fail | Status::Warn))
+                        .map(move |c| (r, c))
+                }) {
+                    if let Scenario(..) = probe {
+                        let named = result
+                            .source
+                            .troubleshooting
+                            .as_deref()
+                            .unwrap_or(&result.source.reference);
+                        let described = describe_check(result, check);
+                        if !described.contains(named) {
+                            problems.push(format!(
+                                "{id}'s finding does not name the rule {named:?}:\n{described}"
+                            ));
+                        }
+                    }
+                }
                 if !failed {
                     problems.push(format!(
                         "{id} did not fail with {fault} (saw {})",

@@ -329,7 +329,14 @@ fn oauth_principal(
         return refuse("the access token expired");
     }
     // MCP §7.7: a token is valid only for the resource it was issued for (RFC 8707 audience).
-    if grant.endpoint != endpoint.key() && !faults.has(Fault::AudienceNotChecked) {
+    let other_environment = grant.endpoint.org == endpoint.org
+        && grant.endpoint.project == endpoint.project
+        && grant.endpoint.env != endpoint.env;
+    let environment_ignored = other_environment && faults.has(Fault::EnvironmentNotChecked);
+    if grant.endpoint != endpoint.key()
+        && !faults.has(Fault::AudienceNotChecked)
+        && !environment_ignored
+    {
         return refuse("the access token was issued for another MCP endpoint");
     }
     let allowance = if faults.has(Fault::MembershipCheckedOnlyAtConsent) {
@@ -341,6 +348,18 @@ fn oauth_principal(
             None => return refuse("the user is no longer a member of the project's organization"),
         }
     };
+    let mut access = access;
+    if environment_ignored {
+        // The fault: one environment's execute scope is taken to cover the project's other one.
+        if access
+            .scopes
+            .iter()
+            .any(|s| s == SCOPE_EXECUTE || s == SCOPE_EXECUTE_DRAFT)
+        {
+            access.scopes.insert(SCOPE_EXECUTE.to_owned());
+            access.scopes.insert(SCOPE_EXECUTE_DRAFT.to_owned());
+        }
+    }
     let scopes = if faults.has(Fault::ScopeNotEnforced) {
         crate::oauth::metadata::ALL_SCOPES
             .iter()

@@ -176,6 +176,9 @@ faults! {
     ApiKeyRevocationIgnored = "api-key-revocation-ignored",
     /// A project API key is accepted on other projects' endpoints, even another organization's.
     ApiKeyProjectNotChecked = "api-key-project-not-checked",
+    /// The resource server checks OAuth tokens against the project, not the environment: a draft token
+    /// works on production and a production token on the draft (its execute scope counting for both).
+    EnvironmentNotChecked = "environment-not-checked",
 }
 
 impl fmt::Display for Fault {

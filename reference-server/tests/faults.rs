@@ -543,6 +543,19 @@ async fn misbehaves(fault: Fault, t: &TestServer) -> bool {
             t.initialize(STOREFRONT, Some(STOREFRONT_KIOSK_KEY), V).await.status == StatusCode::OK
         }
         Fault::ApiKeyProjectNotChecked => t.initialize(STOREFRONT, Some(LEDGER_KEY), V).await.status == StatusCode::OK,
+        Fault::EnvironmentNotChecked => {
+            // A production token on the draft of the same project.
+            let (_, tokens) = t.connect("dev@acme.test", STOREFRONT).await;
+            let token = tokens["access_token"].as_str().unwrap();
+            if t.initialize("/acme/storefront/draft", Some(token), V).await.status != StatusCode::OK {
+                return false;
+            }
+            let s = t.session("/acme/storefront/draft", Some(token)).await;
+            let reply = s
+                .request("tools/call", json!({"name": "compare_products", "arguments": {"sku_a": "TEA-001", "sku_b": "MUG-010"}}))
+                .await;
+            reply.status == StatusCode::OK && reply.json().get("result").is_some()
+        }
     }
 }
 

@@ -634,11 +634,14 @@ impl HostConnector {
     /// Calls a tool with a foreign bearer on a new session, with no refresh and no popup: only the
     /// server decides whether the token is good here.
     pub async fn call_with_bearer(&self, name: &str, arguments: Value, bearer: &str) -> ToolCall {
-        let decision = self.tool(name).map(|t| self.decide(t)).unwrap_or(CallDecision {
-            confirmation: true,
-            open_world_badge: false,
-            as_task: false,
-        });
+        let decision = self
+            .tool(name)
+            .map(|t| self.decide(t))
+            .unwrap_or(CallDecision {
+                confirmation: true,
+                open_world_badge: false,
+                as_task: false,
+            });
         let mut call = ToolCall::new(name, decision);
         let mut mcp = wire::McpClient::new(self.connector.mcp.wire.clone(), &self.url);
         mcp.bearer = Some(bearer.to_owned());
@@ -665,7 +668,10 @@ impl HostConnector {
             Err(outcome) => outcome,
             Ok(_) => {
                 let reply = mcp
-                    .call("tools/call", json!({ "name": name, "arguments": arguments }))
+                    .call(
+                        "tools/call",
+                        json!({ "name": name, "arguments": arguments }),
+                    )
                     .await;
                 match sorted("tools/call", reply) {
                     Ok(result) => CallOutcome::Result(result),

@@ -127,7 +127,8 @@ enum Driver {
     Http {
         popup_blocker: bool,
         /// Cookie jars of browser sessions, by key.
-        sessions: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<reqwest::cookie::Jar>>>>,
+        sessions:
+            Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<reqwest::cookie::Jar>>>>,
     },
     Browser(Arc<BrowserPopups>),
 }
