@@ -100,6 +100,8 @@ pub struct BrowserPopups {
     pub launch_time: Duration,
     /// Chromium's popup blocker is on (the browsers' default).
     pub popup_blocker: bool,
+    /// The loopback origins UI views are rendered on, started with the first render.
+    pub(crate) render_site: tokio::sync::OnceCell<crate::render::RenderSite>,
 }
 
 impl Drop for BrowserPopups {
@@ -219,6 +221,7 @@ impl BrowserPopups {
             profile_dir,
             launch_time: started.elapsed(),
             popup_blocker,
+            render_site: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -248,8 +251,12 @@ impl BrowserPopups {
         Ok((context, host))
     }
 
+    pub(crate) fn browser(&self) -> &Browser {
+        &self.browser
+    }
+
     /// Closes a context and its windows in the background: the next popup need not wait.
-    fn dispose(self: &Arc<Self>, context: BrowserContextId) {
+    pub(crate) fn dispose(self: &Arc<Self>, context: BrowserContextId) {
         let this = Arc::clone(self);
         tokio::spawn(async move {
             let _ = this.browser.dispose_browser_context(context).await;
