@@ -1339,7 +1339,7 @@ fn judge_render(
                 let mut check = CheckResult::judge(
                     "host.ui.handshake",
                     h.initialize && h.initialized && h.delivered,
-                    format!("the {tool} view's handshake with {host}"),
+                    format!("the {tool} view's handshake with {host} ({path})"),
                     "ui/initialize answered, then ui/notifications/initialized, then tool-input and tool-result sent",
                     format!(
                         "ui/initialize: {}, initialized: {}, input and result sent: {}{}",
@@ -1360,7 +1360,7 @@ fn judge_render(
                 "host.ui.csp-respected",
                 record.csp_violations.is_empty(),
                 format!(
-                    "the {tool} view made {} request(s) its CSP blocks",
+                    "the {tool} view on {host} ({path}) made {} request(s) its CSP blocks",
                     record.csp_violations.len()
                 ),
                 "no request outside the declared domains",

@@ -557,7 +557,7 @@ pub struct UiRender {
 
 #[derive(Debug, Clone)]
 pub enum UiRenderOutcome {
-    Rendered(crate::render::RenderRecord),
+    Rendered(Box<crate::render::RenderRecord>),
     /// The host does not render it: the resource is unreadable or not served with the path's mime type.
     Refused {
         uri: String,
@@ -658,7 +658,7 @@ impl HostConnector {
             timeout: RENDER_TIMEOUT,
         };
         match browser.render(&request).await {
-            Ok(record) => UiRenderOutcome::Rendered(record),
+            Ok(record) => UiRenderOutcome::Rendered(Box::new(record)),
             Err(e) => UiRenderOutcome::Unavailable {
                 reason: e.to_string(),
                 browser_failed: true,
