@@ -1314,7 +1314,10 @@ fn judge_render(
                 format!("{host} renders {tool} through {path}{default_note}"),
                 "the view loads in its sandboxed frame, shows content and raises no uncaught error",
                 if problems.is_empty() {
-                    format!("loaded and showed {:?}", truncate(&record.text, 120))
+                    format!(
+                        "loaded and showed \"{}\"",
+                        truncate(&record.text.replace('\n', " / "), 120)
+                    )
                 } else {
                     problems.join("; ")
                 },

@@ -43,7 +43,7 @@ pub const MCP_APP_MIME: &str = "text/html;profile=mcp-app";
 pub const SKYBRIDGE_MIME: &str = "text/html+skybridge";
 
 /// The host window's size (CSS pixels): a chat column's card.
-const WINDOW: (i64, i64) = (480, 340);
+const WINDOW: (i64, i64) = (480, 280);
 
 impl UiPath {
     pub fn as_str(self) -> &'static str {
@@ -57,7 +57,7 @@ impl UiPath {
     pub fn describe(self) -> &'static str {
         match self {
             UiPath::McpApps => "MCP Apps",
-            UiPath::OpenaiSkybridge => "the Apps SDK (skybridge)",
+            UiPath::OpenaiSkybridge => "Apps SDK skybridge",
         }
     }
 
@@ -329,7 +329,7 @@ impl BrowserPopups {
                 "theme": "light",
                 "displayMode": "inline",
                 "availableDisplayModes": ["inline"],
-                "containerDimensions": {"maxHeight": 280},
+                "containerDimensions": {"maxHeight": 220},
                 "locale": "en-US",
                 "timeZone": "UTC",
                 "platform": "web"
@@ -354,7 +354,7 @@ impl BrowserPopups {
                 "theme": "light",
                 "locale": "en-US",
                 "displayMode": "inline",
-                "maxHeight": 280,
+                "maxHeight": 220,
                 "userAgent": {"device": {"type": "desktop"}, "capabilities": {"hover": true, "touch": false}}
             })
         });

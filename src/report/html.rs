@@ -290,7 +290,7 @@ fn render_views(out: &mut String, report: &RunReport) {
     if shots.is_empty() {
         return;
     }
-    out.push_str("<h2>UI views as rendered</h2>");
+    out.push_str("<h2 id=\"ui-views\">UI views as rendered</h2>");
     for host in &report.hosts {
         let mine: Vec<_> = shots.iter().filter(|(r, _)| &r.host == host).collect();
         if mine.is_empty() {
