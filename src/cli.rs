@@ -373,6 +373,26 @@ pub fn write_reports(dir: &Path, report: &RunReport) -> Result<(), CliError> {
         })?;
     write("junit.xml", junit)?;
     write("report.html", report::html::render(report))?;
+    // Screenshots of rendered views, next to the reports (report.html embeds them as well).
+    for shot in report
+        .results
+        .iter()
+        .flat_map(|r| &r.checks)
+        .filter_map(|c| c.screenshot.as_ref())
+        .filter(|s| !s.png.is_empty())
+    {
+        let path = dir.join(&shot.file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| CliError::Write {
+                path: parent.to_owned(),
+                message: e.to_string(),
+            })?;
+        }
+        std::fs::write(&path, &shot.png).map_err(|e| CliError::Write {
+            path,
+            message: e.to_string(),
+        })?;
+    }
     Ok(())
 }
 

@@ -14,6 +14,7 @@ pub mod connector;
 pub mod host;
 pub mod oauth;
 pub mod popup;
+pub mod render;
 pub mod report;
 pub mod review;
 pub mod run;

@@ -876,6 +876,14 @@ impl Trial<'_> {
                 .await?;
                 self.state_changed = true;
             }
+            Step::RenderUi {
+                connector,
+                tool,
+                arguments,
+            } => {
+                self.render_ui(connector, tool.as_deref(), arguments.as_ref())
+                    .await?
+            }
         }
         Ok(())
     }
@@ -1524,4 +1532,297 @@ fn describe_outcome(outcome: &CallOutcome) -> (&'static str, String) {
 
 fn contains(haystack: &str, needle: &str) -> bool {
     haystack.to_lowercase().contains(&needle.to_lowercase())
+}
+
+// ---------------------------------------------------------------- UI rendering
+
+const UI_CHECKS: [&str; 3] = [
+    "host.ui.renders",
+    "host.ui.handshake",
+    "host.ui.csp-respected",
+];
+
+/// A file-name-safe form of `s`.
+fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+impl Trial<'_> {
+    /// The model calls each tool with a UI; the host renders every result on each path it renders.
+    async fn render_ui(
+        &mut self,
+        name: &str,
+        tool: Option<&str>,
+        arguments: Option<&toml::Table>,
+    ) -> Result<(), String> {
+        let scenario = self.scenario.id.clone();
+        let c = self.connector(name)?;
+        let profile = Arc::clone(&c.host.profile);
+        let mut checks = Vec::new();
+        if profile.ui.paths.is_empty() {
+            for id in UI_CHECKS {
+                checks.push(CheckResult::not_applicable(
+                    id,
+                    format!(
+                        "{} renders no UI (its profile lists no UI path)",
+                        profile.name
+                    ),
+                ));
+            }
+            self.checks.extend(checks);
+            return Ok(());
+        }
+        let made_up = |t: &Value| {
+            crate::sweep::sample_arguments(&t["inputSchema"]).unwrap_or_else(|| json!({}))
+        };
+        let targets: Vec<(String, Value)> = match tool {
+            Some(t) => {
+                let given = arguments.map(|a| serde_json::to_value(a).unwrap_or(Value::Null));
+                let args = given.unwrap_or_else(|| c.tool(t).map(made_up).unwrap_or(json!({})));
+                vec![(t.to_owned(), args)]
+            }
+            // Only tools the host may call without asking: a render must not change anything.
+            None => c
+                .tools
+                .iter()
+                .filter(|t| t["annotations"]["readOnlyHint"] == true && !c.ui_paths(t).is_empty())
+                .map(|t| {
+                    (
+                        t["name"].as_str().unwrap_or_default().to_owned(),
+                        made_up(t),
+                    )
+                })
+                .collect(),
+        };
+        if targets.is_empty() {
+            for id in UI_CHECKS {
+                checks.push(CheckResult::not_applicable(
+                    id,
+                    format!("no read-only tool offers a UI {} renders", profile.name),
+                ));
+            }
+        }
+        for (tool, args) in targets {
+            let Some(listed) = c.tool(&tool).cloned() else {
+                checks.push(CheckResult::not_testable(
+                    "host.ui.renders",
+                    format!("{tool} is not listed"),
+                ));
+                continue;
+            };
+            if c.ui_paths(&listed).is_empty() {
+                for id in UI_CHECKS {
+                    checks.push(CheckResult::not_applicable(
+                        id,
+                        format!("{tool} offers no UI path {} renders", profile.name),
+                    ));
+                }
+                continue;
+            }
+            let call = c.call_tool(&tool, args.clone()).await;
+            let result = match &call.outcome {
+                CallOutcome::Result(r) => r.clone(),
+                other => {
+                    let (actual, text) = describe_outcome(other);
+                    checks.push(CheckResult::not_testable(
+                        "host.ui.renders",
+                        format!("calling {tool} ended in {actual}: {}", truncate(&text, 200)),
+                    ));
+                    continue;
+                }
+            };
+            for render in c.render_ui(&tool, &args, &result).await {
+                checks.extend(judge_render(&profile, &scenario, &render));
+            }
+        }
+        self.checks.extend(checks);
+        Ok(())
+    }
+}
+
+/// The verdicts of one render: it rendered, its handshake (MCP Apps), its CSP.
+fn judge_render(
+    profile: &HostProfile,
+    scenario: &str,
+    render: &crate::host::UiRender,
+) -> Vec<CheckResult> {
+    use crate::host::{UiPath, UiRenderOutcome};
+    let host = &profile.name;
+    let tool = &render.tool;
+    let path = render.path.describe();
+    let default_note = if render.preferred && profile.ui.paths.len() > 1 {
+        format!(" (the path {host} shows by default)")
+    } else {
+        String::new()
+    };
+    let mut checks = Vec::new();
+    match &render.outcome {
+        UiRenderOutcome::Unavailable {
+            reason,
+            browser_failed,
+        } => {
+            for id in UI_CHECKS {
+                checks.push(if *browser_failed {
+                    CheckResult::error(id, reason.clone())
+                } else {
+                    CheckResult::skip(id, reason.clone())
+                });
+            }
+        }
+        UiRenderOutcome::Refused { uri, reason } => {
+            checks.push(CheckResult::fail(
+                "host.ui.renders",
+                format!("{host} does not render {tool} through {path}{default_note}: {reason}"),
+                format!("{uri} served as {}", render.path.mime_type()),
+                reason.clone(),
+            ));
+            for id in &UI_CHECKS[1..] {
+                if *id == "host.ui.handshake" && render.path != UiPath::McpApps {
+                    continue;
+                }
+                checks.push(CheckResult::not_testable(
+                    id,
+                    format!("{host} did not render {tool} through {path}"),
+                ));
+            }
+        }
+        UiRenderOutcome::Rendered(record) => {
+            let mut problems = Vec::new();
+            if !record.loaded {
+                problems.push("the view never finished loading in its frame".to_owned());
+            }
+            if record.text.is_empty() {
+                problems.push("the view showed no text".to_owned());
+            }
+            for e in &record.uncaught_errors {
+                problems.push(format!("uncaught error: {e}"));
+            }
+            let mut evidence = vec![format!(
+                "{} ({}), rendered in {} ms{}; visible text: {}",
+                record.uri,
+                record.mime_type,
+                record.elapsed_ms,
+                if record.timed_out {
+                    ", still changing at the deadline"
+                } else {
+                    ""
+                },
+                if record.text.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    format!("{:?}", truncate(&record.text, 300))
+                }
+            )];
+            evidence.extend(
+                record
+                    .uncaught_errors
+                    .iter()
+                    .map(|e| format!("uncaught error: {e}")),
+            );
+            evidence.extend(
+                record
+                    .console_errors
+                    .iter()
+                    .map(|e| format!("console.error: {e}")),
+            );
+            evidence.extend(
+                record
+                    .csp_violations
+                    .iter()
+                    .map(|v| format!("CSP blocked {} ({})", v.blocked_uri, v.directive)),
+            );
+            let mut renders = CheckResult::judge(
+                "host.ui.renders",
+                problems.is_empty(),
+                format!("{host} renders {tool} through {path}{default_note}"),
+                "the view loads in its sandboxed frame, shows content and raises no uncaught error",
+                if problems.is_empty() {
+                    format!(
+                        "loaded and showed \"{}\"",
+                        truncate(&record.text.replace('\n', " / "), 120)
+                    )
+                } else {
+                    problems.join("; ")
+                },
+            );
+            renders.evidence = evidence;
+            if !record.png.is_empty() {
+                renders.screenshot = Some(crate::checks::verdict::Screenshot {
+                    file: format!(
+                        "screenshots/{}-{}-{}-{}.png",
+                        slug(&profile.id),
+                        slug(scenario),
+                        slug(tool),
+                        render.path.as_str()
+                    ),
+                    caption: format!("{host} · {tool} · {path}"),
+                    png: record.png.clone(),
+                });
+            }
+            checks.push(renders);
+            if let Some(h) = &record.handshake {
+                let mark = |b: bool| if b { "yes" } else { "no" };
+                let mut check = CheckResult::judge(
+                    "host.ui.handshake",
+                    h.initialize && h.initialized && h.delivered,
+                    format!("the {tool} view's handshake with {host} ({path})"),
+                    "ui/initialize answered, then ui/notifications/initialized, then tool-input and tool-result sent",
+                    format!(
+                        "ui/initialize: {}, initialized: {}, input and result sent: {}{}",
+                        mark(h.initialize),
+                        mark(h.initialized),
+                        mark(h.delivered),
+                        if record.loaded { "" } else { " (the view never loaded)" }
+                    ),
+                );
+                check.evidence.push(if h.methods.is_empty() {
+                    "the view sent the host no message".to_owned()
+                } else {
+                    format!("the view sent: {}", h.methods.join(", "))
+                });
+                checks.push(check);
+            }
+            let mut csp = CheckResult::judge(
+                "host.ui.csp-respected",
+                record.csp_violations.is_empty(),
+                format!(
+                    "the {tool} view on {host} ({path}) made {} request(s) its CSP blocks",
+                    record.csp_violations.len()
+                ),
+                "no request outside the declared domains",
+                if record.csp_violations.is_empty() {
+                    "none blocked".to_owned()
+                } else {
+                    record
+                        .csp_violations
+                        .iter()
+                        .map(|v| format!("{} ({})", v.blocked_uri, v.directive))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+            );
+            csp.evidence = record
+                .csp_violations
+                .iter()
+                .map(|v| format!("CSP blocked {} ({})", v.blocked_uri, v.directive))
+                .collect();
+            csp.evidence.push(format!("policy: {}", record.csp));
+            if !record.csp_rejected.is_empty() {
+                csp.evidence.push(format!(
+                    "declared entries that are not CSP sources, left out: {}",
+                    record.csp_rejected.join(", ")
+                ));
+            }
+            checks.push(csp);
+        }
+    }
+    checks
 }

@@ -403,6 +403,27 @@ const TABLE: &[(&str, Probe, &[&str])] = &[
         Scenario("isolation/foreign-api-key", "generic"),
         &["host.connector.state"],
     ),
+    // UI rendering
+    (
+        "ui-script-error",
+        Scenario("ui/product-card-renders", "chatgpt"),
+        &["host.ui.renders"],
+    ),
+    (
+        "ui-wrong-mime-type",
+        Scenario("ui/product-card-renders", "claude-desktop"),
+        &["host.ui.renders"],
+    ),
+    (
+        "ui-csp-blocks-own-asset",
+        Scenario("ui/product-card-renders", "claude-desktop"),
+        &["host.ui.csp-respected"],
+    ),
+    (
+        "ui-handshake-silent",
+        Scenario("ui/product-card-renders", "chatgpt"),
+        &["host.ui.handshake"],
+    ),
 ];
 
 fn main() {

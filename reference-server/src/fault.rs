@@ -179,6 +179,15 @@ faults! {
     /// The resource server checks OAuth tokens against the project, not the environment: a draft token
     /// works on production and a production token on the draft (its execute scope counting for both).
     EnvironmentNotChecked = "environment-not-checked",
+    // UI views as hosts render them (the harness's browser render checks)
+    /// Every UI view runs a script that reads an undefined global: an uncaught `TypeError` on load.
+    UiScriptError = "ui-script-error",
+    /// The product card loads its photo from the app's asset host `https://assets.acme.test`, which
+    /// its `_meta.ui.csp.resourceDomains` does not declare: the host's CSP blocks it.
+    UiCspBlocksOwnAsset = "ui-csp-blocks-own-asset",
+    /// The MCP Apps view is the Apps SDK template: it waits for `window.openai` and never starts the
+    /// `ui/initialize` handshake, so the host never sends it the tool input or result.
+    UiHandshakeSilent = "ui-handshake-silent",
 }
 
 impl fmt::Display for Fault {

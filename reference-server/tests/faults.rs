@@ -556,7 +556,30 @@ async fn misbehaves(fault: Fault, t: &TestServer) -> bool {
                 .await;
             reply.status == StatusCode::OK && reply.json().get("result").is_some()
         }
+        Fault::UiScriptError => {
+            // The view reads a global nothing defines: a TypeError on load, in a browser.
+            let view = read_view(t, "ui://storefront/product-card.html").await;
+            view["text"].as_str().unwrap_or_default().contains("window.productRating.toFixed")
+        }
+        Fault::UiCspBlocksOwnAsset => {
+            // The view loads from an origin its declared CSP does not list.
+            let view = read_view(t, "ui://storefront/product-card.html").await;
+            let declared = view["_meta"]["ui"]["csp"]["resourceDomains"].to_string();
+            view["text"].as_str().unwrap_or_default().contains("https://assets.acme.test/")
+                && !declared.contains("https://assets.acme.test")
+        }
+        Fault::UiHandshakeSilent => {
+            // The MCP Apps view never posts ui/initialize.
+            let view = read_view(t, "ui://storefront/product-card.html").await;
+            !view["text"].as_str().unwrap_or_default().contains("ui/initialize")
+        }
     }
+}
+
+/// The first content entry of `resources/read` for `uri` on the storefront.
+async fn read_view(t: &TestServer, uri: &str) -> Value {
+    let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+    s.result("resources/read", json!({"uri": uri})).await["contents"][0].clone()
 }
 
 #[tokio::test]

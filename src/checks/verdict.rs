@@ -66,6 +66,21 @@ pub struct CheckResult {
     /// A failure the baseline expects.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub expected_failure: bool,
+    /// What the check looked at, as the user would have seen it (a rendered UI view).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screenshot: Option<Screenshot>,
+}
+
+/// A PNG kept with a verdict. Reports write it to `file` (relative to the report directory) and the
+/// HTML report embeds it; `report.json` keeps only the file name and caption.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Screenshot {
+    /// `screenshots/<host>-<scenario>-<tool>-<path>.png`.
+    pub file: String,
+    /// What it shows, in one line.
+    pub caption: String,
+    #[serde(skip)]
+    pub png: Vec<u8>,
 }
 
 impl CheckResult {
@@ -82,6 +97,7 @@ impl CheckResult {
             step: None,
             line: None,
             expected_failure: false,
+            screenshot: None,
         }
     }
 

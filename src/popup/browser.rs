@@ -102,6 +102,8 @@ pub struct BrowserPopups {
     pub popup_blocker: bool,
     /// Contexts that outlive a popup: one user's browser session, by key.
     sessions: std::sync::Mutex<std::collections::HashMap<String, BrowserContextId>>,
+    /// The loopback origins UI views are rendered on, started with the first render.
+    pub(crate) render_site: tokio::sync::OnceCell<crate::render::RenderSite>,
 }
 
 impl Drop for BrowserPopups {
@@ -222,6 +224,7 @@ impl BrowserPopups {
             launch_time: started.elapsed(),
             popup_blocker,
             sessions: Default::default(),
+            render_site: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -274,8 +277,12 @@ impl BrowserPopups {
         Ok((context, host))
     }
 
+    pub(crate) fn browser(&self) -> &Browser {
+        &self.browser
+    }
+
     /// Closes a context and its windows in the background: the next popup need not wait.
-    fn dispose(self: &Arc<Self>, context: BrowserContextId) {
+    pub(crate) fn dispose(self: &Arc<Self>, context: BrowserContextId) {
         let this = Arc::clone(self);
         tokio::spawn(async move {
             let _ = this.browser.dispose_browser_context(context).await;

@@ -42,7 +42,9 @@ th{font-weight:600;color:#5a6572;font-size:.85rem}td.n{text-align:right;font-var
 .finding{border:1px solid #e7eaee;border-left:4px solid #c93c3c;border-radius:4px;padding:.6rem .9rem;margin:.8rem 0}
 .finding.warn{border-left-color:#d9a400}.finding h3{margin:0 0 .3rem;font-size:1rem}.finding dl{display:grid;grid-template-columns:9rem 1fr;gap:.15rem .8rem;margin:.3rem 0}
 .finding dt{color:#5a6572}.finding dd{margin:0}pre{background:#f6f8fa;padding:.5rem .7rem;border-radius:4px;overflow-x:auto;font-size:.8rem;white-space:pre-wrap;word-break:break-all}
-code{font-size:.85rem}.small{font-size:.85rem;color:#5a6572}";
+code{font-size:.85rem}.small{font-size:.85rem;color:#5a6572}
+.views{display:flex;flex-wrap:wrap;gap:1rem}.views figure{margin:0;border:1px solid #e7eaee;border-radius:6px;padding:.5rem;max-width:500px}
+.views img{display:block;max-width:100%;border-radius:4px}.views figcaption{font-size:.85rem;margin-top:.3rem}";
 
 pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
@@ -194,6 +196,7 @@ pub fn render(report: &RunReport) -> String {
         }
         out.push_str("</table>");
     }
+    render_views(&mut out, report);
     // Findings.
     let findings: Vec<_> = report
         .results
@@ -271,4 +274,50 @@ pub fn render(report: &RunReport) -> String {
 
 fn anchor(r: &ScenarioResult) -> String {
     format!("{}--{}", r.host, r.scenario.replace('/', "-"))
+}
+
+/// "UI views as rendered": per host, the screenshot of every view a render check looked at, with its
+/// verdict. Images are data URIs (the page stays self-contained); a report read back from JSON has
+/// only the file names, which are linked instead.
+fn render_views(out: &mut String, report: &RunReport) {
+    use base64::Engine;
+    let shots: Vec<(&ScenarioResult, &crate::checks::CheckResult)> = report
+        .results
+        .iter()
+        .flat_map(|r| r.checks.iter().map(move |c| (r, c)))
+        .filter(|(_, c)| c.screenshot.is_some())
+        .collect();
+    if shots.is_empty() {
+        return;
+    }
+    out.push_str("<h2 id=\"ui-views\">UI views as rendered</h2>");
+    for host in &report.hosts {
+        let mine: Vec<_> = shots.iter().filter(|(r, _)| &r.host == host).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let _ = write!(out, "<h3>{}</h3><div class=\"views\">", esc(host));
+        for (r, c) in mine {
+            let Some(shot) = &c.screenshot else { continue };
+            let image = if shot.png.is_empty() {
+                format!("<a href=\"{0}\">{0}</a>", esc(&shot.file))
+            } else {
+                format!(
+                    "<img alt=\"{}\" src=\"data:image/png;base64,{}\">",
+                    esc(&shot.caption),
+                    base64::engine::general_purpose::STANDARD.encode(&shot.png)
+                )
+            };
+            let _ = write!(
+                out,
+                "<figure>{image}<figcaption>{} {} · <a href=\"#{}\">{}</a><div class=small>{}</div></figcaption></figure>",
+                badge(c.status),
+                esc(&shot.caption),
+                esc(&anchor(r)),
+                esc(&r.scenario),
+                esc(c.actual.as_deref().unwrap_or(&c.message)),
+            );
+        }
+        out.push_str("</div>");
+    }
 }

@@ -74,6 +74,7 @@ impl Scenario {
                 | Step::ExpireTokens { .. } => {
                     needs.insert(Need::ServerControl);
                 }
+                Step::RenderUi { .. } => {}
             }
         }
         needs
@@ -270,6 +271,7 @@ pub fn parse(path: &Path, id: &str, text: &str) -> Result<Scenario, LoadError> {
             | Step::RemoveConnector { connector }
             | Step::Reconnect { connector, .. }
             | Step::RevokeGrant { connector } => Some(connector),
+            Step::RenderUi { connector, .. } => Some(connector),
             Step::RevokeApiKey { project, .. }
             | Step::SetVisibility { project, .. }
             | Step::Publish { project }

@@ -257,6 +257,17 @@ pub enum Step {
         #[serde(default)]
         fail: Option<bool>,
     },
+    /// The model calls a tool that has a UI and the host renders the result on every UI path its
+    /// profile renders (`host.ui.*` checks, with a screenshot each). Without `tool`: every listed
+    /// read-only tool with a UI, with arguments made up from its inputSchema (`examples` first).
+    RenderUi {
+        #[serde(default = "main_connector")]
+        connector: String,
+        #[serde(default)]
+        tool: Option<String>,
+        #[serde(default)]
+        arguments: Option<toml::Table>,
+    },
 }
 
 /// A request a user might make, and the tool that should answer it.

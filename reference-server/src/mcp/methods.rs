@@ -445,6 +445,48 @@ fn served_mime_type(call: &Call<'_>, mime: &str) -> String {
     }
 }
 
+/// A UI resource's HTML as served, with the view bugs of the active faults.
+fn served_view(
+    call: &Call<'_>,
+    project: &crate::state::Project,
+    resource: &crate::state::Resource,
+) -> String {
+    let faults = call.state.faults();
+    let mut text = resource.text.clone();
+    if !resource.uri.starts_with("ui://") {
+        return text;
+    }
+    let mcp_app = resource.mime_type == "text/html;profile=mcp-app";
+    if mcp_app && faults.has(Fault::UiHandshakeSilent) {
+        if let Some(template) = project
+            .resources
+            .iter()
+            .find(|r| r.mime_type == "text/html+skybridge")
+            .map(|r| r.text.clone())
+        {
+            text = template;
+        }
+    }
+    let mut injected = String::new();
+    if faults.has(Fault::UiCspBlocksOwnAsset) {
+        injected.push_str(
+            "<img class=\"photo\" alt=\"Product photo\" src=\"https://assets.acme.test/products/photo.png\">\n",
+        );
+    }
+    if faults.has(Fault::UiScriptError) {
+        injected.push_str(
+            "<script>document.getElementById(\"card\").dataset.rating = window.productRating.toFixed(1);</script>\n",
+        );
+    }
+    if !injected.is_empty() {
+        match text.rfind("</body>") {
+            Some(at) => text.insert_str(at, &injected),
+            None => text.push_str(&injected),
+        }
+    }
+    text
+}
+
 fn resources_read(call: &Call<'_>, params: &Map<String, Value>) -> Result<Value, RpcError> {
     let uri = params
         .get("uri")
@@ -469,7 +511,7 @@ fn resources_read(call: &Call<'_>, params: &Map<String, Value>) -> Result<Value,
     let mut content = json!({
         "uri": resource.uri,
         "mimeType": served_mime_type(call, &resource.mime_type),
-        "text": resource.text,
+        "text": served_view(call, project, resource),
     });
     if let Some(meta) = &resource.meta {
         content["_meta"] = meta.clone();
