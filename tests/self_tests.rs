@@ -20,6 +20,11 @@ enum Probe {
 
 use Probe::{Scenario, Sweep};
 
+/// The fault column of a row whose scenario provokes the finding on a clean server (a host-side
+/// configuration such as two connectors enabled together): the finding must then be reported as the
+/// scenario's expected one.
+const PROVOKED: &str = "none";
+
 /// fault → where → check ids that must fail (or warn, for warning-severity checks).
 const TABLE: &[(&str, Probe, &[&str])] = &[
     (
@@ -403,6 +408,11 @@ const TABLE: &[(&str, Probe, &[&str])] = &[
         Scenario("isolation/foreign-api-key", "generic"),
         &["host.connector.state"],
     ),
+    (
+        PROVOKED,
+        Scenario("environments/both-enabled", "claude-desktop"),
+        &["review.connectors.distinct-names"],
+    ),
     // UI rendering
     (
         "ui-script-error",
@@ -491,15 +501,19 @@ fn main() {
             Scenario(id, host) => format!("{fault}::{id}::{host}"),
         };
         trials.push(Trial::test(name, move || {
-            let fault: Fault = fault.parse().map_err(|e| format!("{e}"))?;
+            let faults: Vec<Fault> = if fault == PROVOKED {
+                Vec::new()
+            } else {
+                vec![fault.parse().map_err(|e| format!("{e}"))?]
+            };
             let report = match probe {
-                Sweep => support::run(Vec::new(), &[], true, &[fault]),
+                Sweep => support::run(Vec::new(), &[], true, &faults),
                 Scenario(id, host) => {
                     let scenario = support::scenarios()
                         .into_iter()
                         .find(|s| s.id == id)
                         .ok_or(format!("no scenario {id}"))?;
-                    support::run(vec![scenario], &[host], false, &[fault])
+                    support::run(vec![scenario], &[host], false, &faults)
                 }
             };
             let mut problems = Vec::new();
@@ -510,9 +524,11 @@ fn main() {
                     .flat_map(|r| &r.checks)
                     .filter(|c| c.id == *id)
                     .collect();
+                // A fault's finding is a real failure; a provoked one is the scenario's expected finding.
                 let failed = seen.iter().any(|c| {
                     matches!(c.status, Status::Fail | Status::Warn)
                         && !c.message.starts_with("not testable")
+                        && c.expected_failure == (fault == PROVOKED)
                 });
                 // What a user reads must point at the rule: the scenario's troubleshooting row, or
                 // its source when it has none.
