@@ -125,6 +125,7 @@ pub fn render(report: &RunReport) -> String {
             }
         }
     }
+    out.push_str(&by_row(report));
     let failures: Vec<(&ScenarioResult, &CheckResult)> = report
         .results
         .iter()
@@ -144,6 +145,61 @@ pub fn render(report: &RunReport) -> String {
         let _ = writeln!(out, "\nstale baseline entry: {stale}");
     }
     out.push_str(&summary(report));
+    out
+}
+
+/// Scenario runs grouped by the troubleshooting row they exercise, per host: where to look first.
+fn by_row(report: &RunReport) -> String {
+    let mut out = String::new();
+    let hosts: Vec<&String> = report
+        .hosts
+        .iter()
+        .filter(|h| h.as_str() != super::model::SWEEP_HOST)
+        .collect();
+    let mut rows: Vec<String> = Vec::new();
+    for r in &report.results {
+        if let Some(row) = &r.source.troubleshooting {
+            if !rows.contains(row) {
+                rows.push(row.clone());
+            }
+        }
+    }
+    if rows.is_empty() || hosts.is_empty() {
+        return out;
+    }
+    let _ = writeln!(out, "
+by troubleshooting row");
+    let mut header = format!("  {:<36}", "row");
+    for h in &hosts {
+        let _ = write!(header, " {h:>15}");
+    }
+    let _ = writeln!(out, "{header}");
+    for row in &rows {
+        let mut line = format!("  {row:<36}");
+        for h in &hosts {
+            let runs: Vec<&ScenarioResult> = report
+                .results
+                .iter()
+                .filter(|r| &r.host == *h && r.source.troubleshooting.as_ref() == Some(row))
+                .collect();
+            let cell = if runs.is_empty() {
+                "-".to_owned()
+            } else {
+                let passed = runs
+                    .iter()
+                    .filter(|r| {
+                        matches!(
+                            r.effective_status(),
+                            Status::Pass | Status::Warn | Status::NotApplicable
+                        )
+                    })
+                    .count();
+                format!("{passed}/{} pass", runs.len())
+            };
+            let _ = write!(line, " {cell:>15}");
+        }
+        let _ = writeln!(out, "{line}");
+    }
     out
 }
 
