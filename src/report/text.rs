@@ -167,8 +167,7 @@ fn by_row(report: &RunReport) -> String {
     if rows.is_empty() || hosts.is_empty() {
         return out;
     }
-    let _ = writeln!(out, "
-by troubleshooting row");
+    let _ = writeln!(out, "\nby troubleshooting row");
     let mut header = format!("  {:<36}", "row");
     for h in &hosts {
         let _ = write!(header, " {h:>15}");
