@@ -184,6 +184,15 @@ impl Request {
     }
 }
 
+/// Where a wire keeps cookies.
+enum Cookies {
+    None,
+    /// Its own jar.
+    Own,
+    /// A jar shared with other wires (one browser session).
+    Jar(std::sync::Arc<reqwest::cookie::Jar>),
+}
+
 /// The full exchange plus the unredacted response body (the caller needs the real tokens).
 #[derive(Debug, Clone)]
 pub struct Received {
@@ -204,17 +213,24 @@ impl Wire {
     }
 
     fn with_client(timeout: Duration, cookies: bool) -> Result<Wire, Error> {
-        let http = reqwest::Client::builder()
+        Wire::build(timeout, if cookies { Cookies::Own } else { Cookies::None })
+    }
+
+    fn build(timeout: Duration, cookies: Cookies) -> Result<Wire, Error> {
+        let builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(cookies)
-            .build()
-            .map_err(|e| Error::Transport {
-                method: "-".into(),
-                url: "-".into(),
-                message: e.to_string(),
-            })?;
+            .redirect(reqwest::redirect::Policy::none());
+        let builder = match cookies {
+            Cookies::None => builder,
+            Cookies::Own => builder.cookie_store(true),
+            Cookies::Jar(jar) => builder.cookie_provider(jar),
+        };
+        let http = builder.build().map_err(|e| Error::Transport {
+            method: "-".into(),
+            url: "-".into(),
+            message: e.to_string(),
+        })?;
         Ok(Wire {
             http,
             transcript: Transcript::default(),
@@ -228,22 +244,9 @@ impl Wire {
         &self,
         jar: std::sync::Arc<reqwest::cookie::Jar>,
     ) -> Result<Wire, Error> {
-        let http = reqwest::Client::builder()
-            .timeout(self.timeout)
-            .connect_timeout(self.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_provider(jar)
-            .build()
-            .map_err(|e| Error::Transport {
-                method: "-".into(),
-                url: "-".into(),
-                message: e.to_string(),
-            })?;
-        Ok(Wire {
-            http,
-            transcript: self.transcript.clone(),
-            timeout: self.timeout,
-        })
+        let mut wire = Wire::build(self.timeout, Cookies::Jar(jar))?;
+        wire.transcript = self.transcript.clone();
+        Ok(wire)
     }
 
     /// A wire sharing this one's transcript but with its own connection settings.

@@ -417,7 +417,7 @@ impl BrowserPopups {
                         .await;
                     break PopupOutcome::Callback(event.request.url.clone());
                 }
-                Some(event) = next_report(&mut reports) => {
+                Some(event) = next_binding_call(&mut reports, BINDING) => {
                     if is_progress(&event.payload) {
                         signed_in = true;
                         continue;
@@ -451,11 +451,13 @@ impl BrowserPopups {
     }
 }
 
-async fn next_report(
+/// The next call of the page binding `name` (other bindings' calls are skipped).
+pub(crate) async fn next_binding_call(
     reports: &mut chromiumoxide::listeners::EventStream<EventBindingCalled>,
+    name: &str,
 ) -> Option<Arc<EventBindingCalled>> {
     while let Some(event) = reports.next().await {
-        if event.name == BINDING {
+        if event.name == name {
             return Some(event);
         }
     }

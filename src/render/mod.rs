@@ -27,7 +27,6 @@ use chromiumoxide::cdp::browser_protocol::page::{
 use chromiumoxide::cdp::browser_protocol::target::CreateTargetParams;
 use chromiumoxide::cdp::js_protocol::runtime::{AddBindingParams, EventBindingCalled};
 use chromiumoxide::page::ScreenshotParams;
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -466,7 +465,12 @@ async fn drive(
             (None, Some(loaded)) => HANDSHAKE.saturating_sub(loaded.elapsed()),
             (None, None) => request.timeout,
         };
-        let event = match tokio::time::timeout(wait, next_report(&mut reports)).await {
+        let event = match tokio::time::timeout(
+            wait,
+            crate::popup::browser::next_binding_call(&mut reports, BINDING),
+        )
+        .await
+        {
             Ok(Some(event)) => event,
             Ok(None) => return Err(RenderError("the render window closed".into())),
             // Quiet after ready: settled. No handshake within the allowance: done waiting for it.
@@ -518,17 +522,6 @@ async fn drive(
             _ => {}
         }
     }
-}
-
-async fn next_report(
-    reports: &mut chromiumoxide::listeners::EventStream<EventBindingCalled>,
-) -> Option<Arc<EventBindingCalled>> {
-    while let Some(event) = reports.next().await {
-        if event.name == BINDING {
-            return Some(event);
-        }
-    }
-    None
 }
 
 #[cfg(test)]
