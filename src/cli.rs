@@ -373,7 +373,15 @@ pub fn write_reports(dir: &Path, report: &RunReport) -> Result<(), CliError> {
         })?;
     write("junit.xml", junit)?;
     write("report.html", report::html::render(report))?;
-    // Screenshots of rendered views, next to the reports (report.html embeds them as well).
+    // Screenshots of rendered views, next to the reports (report.html embeds them as well). Those of an
+    // earlier run into the same folder go first, so the folder shows this report's views only.
+    if let Ok(entries) = std::fs::read_dir(dir.join("screenshots")) {
+        for entry in entries.flatten() {
+            if entry.path().extension().is_some_and(|e| e == "png") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
     for shot in report
         .results
         .iter()

@@ -1221,46 +1221,17 @@ impl Trial<'_> {
             },
         )];
         if let Some(link) = link {
-            match c.read_resource(&link.uri).await {
-                Ok(read) => {
-                    let content = &read["contents"][0];
-                    let has_body = content["text"].as_str().is_some_and(|t| !t.is_empty())
-                        || content["blob"].as_str().is_some_and(|b| !b.is_empty());
-                    checks.push(CheckResult::judge(
-                        "ui.resource.resolves",
-                        has_body,
-                        format!("resources/read {}", link.uri),
-                        "the view's HTML in contents[0]",
-                        if has_body {
-                            "an HTML document".to_owned()
-                        } else {
-                            truncate(&read.to_string(), 200)
-                        },
-                    ));
-                    let mime = content["mimeType"].as_str().unwrap_or_default().to_owned();
-                    checks.push(CheckResult::judge(
-                        "ui.resource.mime-type",
-                        mime == link.mime_type(),
-                        format!("{} is served as {mime:?}", link.uri),
-                        link.mime_type(),
-                        if mime.is_empty() {
-                            "no mimeType".to_owned()
-                        } else {
-                            mime
-                        },
-                    ));
-                }
-                Err(outcome) => {
-                    let (what, text) = describe_outcome(&outcome);
-                    checks.push(CheckResult::judge(
-                        "ui.resource.resolves",
-                        false,
-                        format!("resources/read {} ended in {what}", link.uri),
-                        "the view's HTML in contents[0]",
-                        truncate(&text, 200),
-                    ));
-                }
-            }
+            let read = c.read_resource(&link.uri).await;
+            let answer = read.as_ref().map_err(|outcome| {
+                let (what, text) = describe_outcome(outcome);
+                format!("{what}: {}", truncate(&text, 200))
+            });
+            checks.extend(crate::checks::ui::resource_read(
+                &link.uri,
+                &format!("{host_name} shows it for {tool}"),
+                link.mime_type(),
+                answer,
+            ));
         }
         if let CallOutcome::Result(result) = &call.outcome {
             let texts: Vec<&str> = result["content"]

@@ -1142,25 +1142,8 @@ impl Sweep<'_> {
                 format!("not an object: {}", bad.join(", "))
             },
         ));
-        let contradictory: Vec<&str> = tools
-            .iter()
-            .filter(|t| {
-                t["annotations"]["readOnlyHint"] == true
-                    && t["annotations"]["destructiveHint"] == true
-            })
-            .filter_map(|t| t["name"].as_str())
-            .collect();
-        s.checks.push(CheckResult::judge(
-            "tools.annotations.consistent",
-            contradictory.is_empty(),
-            "readOnlyHint and destructiveHint together",
-            "no tool both read-only and destructive",
-            if contradictory.is_empty() {
-                "consistent".to_owned()
-            } else {
-                format!("read-only and destructive: {}", contradictory.join(", "))
-            },
-        ));
+        s.checks
+            .push(crate::review::annotations("the endpoint", &tools));
         // An unknown tool.
         let unknown = client
             .call(
@@ -1565,36 +1548,21 @@ impl Sweep<'_> {
             }
             return;
         };
-        let instructions = match self.initialized(credential.bearer.as_deref()).await {
-            Ok((mut client, reply)) => {
-                let _ = client.close().await;
-                reply
-                    .result()
-                    .and_then(|r| r["instructions"].as_str())
-                    .map(String::from)
-            }
-            Err(why) => {
-                s.checks.push(CheckResult::not_testable(
-                    "review.instructions.guidance",
-                    format!("initialize failed: {why}"),
-                ));
-                None
-            }
-        };
         let label = "the endpoint";
         s.checks.push(crate::review::descriptions(label, tools));
         s.checks.push(crate::review::tools_read_apart(label, tools));
-        if !s
-            .checks
-            .iter()
-            .any(|c| c.id == "review.instructions.guidance")
-        {
-            s.checks.push(crate::review::instructions(
-                label,
-                instructions.as_deref(),
-                tools,
-            ));
-        }
+        s.checks
+            .push(match self.initialized(credential.bearer.as_deref()).await {
+                Ok((mut client, reply)) => {
+                    let _ = client.close().await;
+                    let instructions = reply.result().and_then(|r| r["instructions"].as_str());
+                    crate::review::instructions(label, instructions, tools)
+                }
+                Err(why) => CheckResult::not_testable(
+                    "review.instructions.guidance",
+                    format!("initialize failed: {why}"),
+                ),
+            });
     }
 
     async fn ui(&self, credential: &Credential, tools: Option<&[Value]>, s: &mut Section) {
@@ -1605,16 +1573,13 @@ impl Sweep<'_> {
             }
             return;
         };
-        let mut wanted: Vec<(String, String, &'static str)> = Vec::new();
-        for t in tools {
-            let name = t["name"].as_str().unwrap_or_default().to_owned();
-            if let Some(uri) = t["_meta"]["ui"]["resourceUri"].as_str() {
-                wanted.push((name.clone(), uri.to_owned(), "text/html;profile=mcp-app"));
-            }
-            if let Some(uri) = t["_meta"]["openai/outputTemplate"].as_str() {
-                wanted.push((name, uri.to_owned(), "text/html+skybridge"));
-            }
-        }
+        let wanted: Vec<(&str, crate::host::UiLink)> = tools
+            .iter()
+            .flat_map(|t| {
+                let name = t["name"].as_str().unwrap_or_default();
+                crate::host::ui_links(t).into_iter().map(move |l| (name, l))
+            })
+            .collect();
         if wanted.is_empty() {
             for id in ["ui.resource.resolves", "ui.resource.mime-type"] {
                 s.checks.push(CheckResult::not_applicable(
@@ -1636,47 +1601,31 @@ impl Sweep<'_> {
                 return;
             }
         };
-        for (tool, uri, mime) in wanted {
-            match client.call("resources/read", json!({"uri": uri})).await {
+        for (tool, link) in wanted {
+            match client
+                .call("resources/read", json!({"uri": link.uri}))
+                .await
+            {
                 Err(e) => s.checks.push(CheckResult::not_testable(
                     "ui.resource.resolves",
                     e.to_string(),
                 )),
                 Ok(r) => {
-                    let content = r
-                        .result()
-                        .and_then(|x| x["contents"].as_array())
-                        .and_then(|c| c.first())
-                        .cloned();
-                    let has_body = content.as_ref().is_some_and(|c| {
-                        c["text"].as_str().is_some_and(|t| !t.trim().is_empty())
-                            || c["blob"].is_string()
-                    });
-                    s.checks.push(
-                        CheckResult::judge(
-                            "ui.resource.resolves",
-                            has_body,
-                            format!("resources/read {uri} (the UI of {tool})"),
-                            "the resource's HTML",
-                            match (&content, r.error()) {
-                                (_, Some(e)) => format!("error {}: {}", e["code"], e["message"]),
-                                (Some(_), _) if has_body => "read".to_owned(),
-                                _ => "no contents".to_owned(),
-                            },
-                        )
-                        .with_evidence([&r.received.exchange]),
+                    let answer = match (r.result(), r.error()) {
+                        (Some(result), _) => Ok(result),
+                        (None, Some(e)) => Err(format!("error {}: {}", e["code"], e["message"])),
+                        (None, None) => Err(format!("HTTP {}", r.status())),
+                    };
+                    let mut checks = crate::checks::ui::resource_read(
+                        &link.uri,
+                        &format!("the UI of {tool}"),
+                        link.mime_type(),
+                        answer,
                     );
-                    if let Some(content) = content.filter(|_| has_body) {
-                        let actual = content["mimeType"].as_str().unwrap_or("none").to_owned();
-                        let normalized = actual.replace(' ', "").to_ascii_lowercase();
-                        s.checks.push(CheckResult::judge(
-                            "ui.resource.mime-type",
-                            normalized == mime,
-                            format!("the mime type of {uri}"),
-                            mime,
-                            actual,
-                        ));
-                    }
+                    checks[0]
+                        .evidence
+                        .push(crate::checks::verdict::excerpt(&r.received.exchange));
+                    s.checks.extend(checks);
                 }
             }
         }

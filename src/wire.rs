@@ -485,9 +485,14 @@ impl McpClient {
     /// The POST this client would send for `body` (session, version and bearer headers included), for
     /// callers that alter it on purpose.
     pub fn request(&self, body: &Value) -> Request {
-        let mut request =
+        self.with_session_headers(
             Request::post(&self.url, "application/json", body.to_string().into_bytes())
-                .header("accept", "application/json, text/event-stream");
+                .header("accept", "application/json, text/event-stream"),
+        )
+    }
+
+    /// The session id, negotiated protocol version and bearer this client has, as headers.
+    fn with_session_headers(&self, mut request: Request) -> Request {
         if let Some(s) = &self.session_id {
             request = request.header("mcp-session-id", s.clone());
         }
@@ -551,16 +556,8 @@ impl McpClient {
     /// Opens the standalone GET stream: `Ok(None)` when the server does not offer one (any answer but
     /// 200 with `text/event-stream`, typically 405).
     pub async fn open_stream(&self) -> Result<Option<ServerStream>, Error> {
-        let mut request = Request::get(&self.url).header("accept", "text/event-stream");
-        if let Some(s) = &self.session_id {
-            request = request.header("mcp-session-id", s.clone());
-        }
-        if let Some(v) = &self.protocol_version {
-            request = request.header("mcp-protocol-version", v.clone());
-        }
-        if let Some(t) = &self.bearer {
-            request = request.header("authorization", format!("Bearer {t}"));
-        }
+        let request = self
+            .with_session_headers(Request::get(&self.url).header("accept", "text/event-stream"));
         let (received, response) = self.wire.open_stream(request).await?;
         let is_sse = received
             .exchange

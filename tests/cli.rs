@@ -15,6 +15,21 @@ fn command(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// `run --target` at a loopback port with HTTP popups, a report folder of its own and `timeout` seconds.
+fn run_against(port: u16, name: &str, timeout: &str) -> Output {
+    let out_dir = tempdir(name);
+    command(&[
+        "run",
+        "--target",
+        &format!("http://127.0.0.1:{port}/acme/storefront"),
+        "--http-popups",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--timeout",
+        timeout,
+    ])
+}
+
 fn text(output: &Output) -> String {
     format!(
         "{}{}",
@@ -31,17 +46,7 @@ fn an_unreachable_target_exits_2_with_a_clear_message() {
         .local_addr()
         .unwrap()
         .port();
-    let out_dir = tempdir("unreachable");
-    let output = command(&[
-        "run",
-        "--target",
-        &format!("http://127.0.0.1:{port}/acme/storefront"),
-        "--http-popups",
-        "--out",
-        out_dir.to_str().unwrap(),
-        "--timeout",
-        "5",
-    ]);
+    let output = run_against(port, "unreachable", "5");
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(
         text(&output).contains("is unreachable"),
@@ -64,18 +69,8 @@ fn a_target_that_never_answers_exits_2_within_its_timeout() {
             });
         }
     });
-    let out_dir = tempdir("hung");
     let started = Instant::now();
-    let output = command(&[
-        "run",
-        "--target",
-        &format!("http://127.0.0.1:{port}/acme/storefront"),
-        "--http-popups",
-        "--out",
-        out_dir.to_str().unwrap(),
-        "--timeout",
-        "2",
-    ]);
+    let output = run_against(port, "hung", "2");
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(
         text(&output).contains("did not answer within 2 s"),

@@ -2,6 +2,7 @@
 //! them. Checks judge evidence; they never drive hosts or servers.
 
 pub mod catalogue;
+pub mod ui;
 pub mod verdict;
 
 pub use catalogue::{CheckDef, Severity, CHECKS};
