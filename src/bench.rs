@@ -3,13 +3,13 @@
 //! connector add — so they can be tracked. Figures are printed, never asserted.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use metabind_reference_server::{spawn, ServerOptions};
 
+use crate::browser;
 use crate::host::{HostProfile, Login, MockHost};
-use crate::popup::{browser, BrowserPopups, Credentials, Popup};
+use crate::popup::{Credentials, Popup};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
@@ -70,14 +70,15 @@ async fn connectors(
 
 /// The whole suite against the embedded server, as `metabind-conformance run` does it.
 async fn full_run(popup: Popup, out: &mut String) -> Result<(), BenchError> {
-    let scenarios = crate::scenario::load_dir(&crate::scenario::default_dir())
-        .map_err(|e| BenchError::Server(e.to_string()))?;
+    let scenarios =
+        crate::scenario::load_dir(&crate::scenario::default_dir(), &crate::run::vocabulary())
+            .map_err(|e| BenchError::Server(e.to_string()))?;
     let config = crate::run::RunConfig {
         target: crate::target::TargetSpec::Embedded { faults: Vec::new() },
         logins: Default::default(),
         hosts: HostProfile::builtin_ids().map(String::from).collect(),
         scenarios,
-        sweep: true,
+        sweep: crate::checks::Section::ALL.into_iter().collect(),
         popup,
         concurrency: 4,
         request_timeout: Duration::from_secs(20),
@@ -130,16 +131,16 @@ pub async fn run(popups: usize) -> Result<String, BenchError> {
     let url = server.url("/acme/storefront");
     match browser::find_chromium() {
         Some(path) => {
-            let browser = BrowserPopups::launch(&path, true)
+            let popup = Popup::launch(&path, true)
                 .await
                 .map_err(|e| BenchError::Popup(e.to_string()))?;
+            let launch = popup.chromium().map(|c| c.launch_time).unwrap_or_default();
             let _ = writeln!(
                 out,
                 "browser launch:      {:.0} ms ({})",
-                browser.launch_time.as_secs_f64() * 1000.0,
+                launch.as_secs_f64() * 1000.0,
                 path.display()
             );
-            let popup = Popup::browser(Arc::new(browser));
             full_run(popup.clone(), &mut out).await?;
             let (popup_times, adds) = connectors(popup, &url, popups).await?;
             let _ = writeln!(out, "browser popup:       {}", summary(popup_times));

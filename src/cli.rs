@@ -11,7 +11,9 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use metabind_reference_server::Fault;
 
-use crate::checks::catalogue;
+use std::collections::BTreeSet;
+
+use crate::checks::catalogue::{self, Section};
 use crate::host::HostProfile;
 use crate::popup::{Credentials, Popup};
 use crate::report::{self, model::RunReport};
@@ -182,13 +184,17 @@ pub async fn main() -> ExitCode {
     }
 }
 
-fn load_scenarios(dir: Option<&Path>, globs: &[String]) -> Result<(Vec<Scenario>, bool), CliError> {
+/// The scenarios and sweep sections `globs` choose (all without globs).
+fn load_scenarios(
+    dir: Option<&Path>,
+    globs: &[String],
+) -> Result<(Vec<Scenario>, BTreeSet<Section>), CliError> {
     let dir = dir
         .map(Path::to_path_buf)
         .unwrap_or_else(scenario::default_dir);
-    let all = scenario::load_dir(&dir)?;
+    let all = scenario::load_dir(&dir, &run::vocabulary())?;
     if globs.is_empty() {
-        return Ok((all, true));
+        return Ok((all, Section::ALL.into_iter().collect()));
     }
     let mut builder = globset::GlobSetBuilder::new();
     for g in globs {
@@ -200,10 +206,11 @@ fn load_scenarios(dir: Option<&Path>, globs: &[String]) -> Result<(Vec<Scenario>
         .build()
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let chosen: Vec<Scenario> = all.into_iter().filter(|s| set.is_match(&s.id)).collect();
-    let sweep = ["sweep/discovery", "sweep/transport", "sweep/tools"]
-        .iter()
-        .any(|id| set.is_match(id));
-    if chosen.is_empty() && !sweep {
+    let sweep: BTreeSet<Section> = Section::ALL
+        .into_iter()
+        .filter(|s| set.is_match(s.scenario_id()))
+        .collect();
+    if chosen.is_empty() && sweep.is_empty() {
         return Err(CliError::Usage(format!(
             "no scenario matches {}; `metabind-conformance list` shows them",
             globs.join(", ")
@@ -407,20 +414,23 @@ pub fn write_reports(dir: &Path, report: &RunReport) -> Result<(), CliError> {
 fn list(globs: &[String], dir: Option<&Path>, checks: bool) -> Result<bool, CliError> {
     if checks {
         println!(
-            "{:<38} {:<8} troubleshooting row / clause",
-            "check", "severity"
+            "{:<38} {:<6} {:<22} troubleshooting row",
+            "check", "level", "judged in"
         );
-        for c in catalogue::CHECKS {
+        for c in catalogue::all() {
+            let judged = match c.judge.section() {
+                Some(section) => section.scenario_id(),
+                None => "scenario expectations".to_owned(),
+            };
             println!(
-                "{:<38} {:<8} {}",
+                "{:<38} {:<6} {:<22} {}",
                 c.id,
-                match c.severity {
-                    catalogue::Severity::Error => "error",
-                    catalogue::Severity::Warning => "warning",
-                },
-                c.row.unwrap_or("-")
+                c.level.as_str(),
+                judged,
+                c.row.map(|r| r.text()).unwrap_or("-")
             );
             println!("{:<47} {}", "", c.clause);
+            println!("{:<47} applies when {}", "", c.applies);
         }
         return Ok(true);
     }
@@ -447,14 +457,24 @@ fn list(globs: &[String], dir: Option<&Path>, checks: bool) -> Result<bool, CliE
             .unwrap_or_default();
         println!("    {}{row}", s.file.title);
     }
-    if sweep {
-        println!("sweep/{{discovery,authorization-server,transport,tools,tasks,ui}}  any host (protocol sweep, {} checks)",
-            catalogue::CHECKS.iter().filter(|c| !c.id.starts_with("host.")).count());
+    for section in &sweep {
+        println!(
+            "{:<44} {:<30} protocol sweep, {} checks",
+            section.scenario_id(),
+            if *section == Section::Hosts {
+                "every host"
+            } else {
+                "any host"
+            },
+            catalogue::in_section(*section).count()
+        );
+        println!("    {}", section.title());
     }
     println!(
-        "\n{} scenarios; `list --checks` shows the {} checks",
+        "\n{} scenarios, {} sweep sections; `list --checks` shows the {} checks",
         scenarios.len(),
-        catalogue::CHECKS.len()
+        sweep.len(),
+        catalogue::all().count()
     );
     Ok(true)
 }

@@ -1,24 +1,36 @@
-//! metabind-conformance: drives MCP servers the way ChatGPT, Claude Desktop and custom hosts do.
+//! metabind-conformance: drives MCP servers the way ChatGPT, Claude Desktop and custom hosts do, and
+//! judges what they answer.
 //!
-//! `wire` speaks JSON-RPC over Streamable HTTP and records every exchange; `oauth` is the host side of
-//! MCP authorization; `popup` runs the authorization popup in headless Chromium or over HTTP;
-//! `connector` ties them into a self-authorizing MCP client; `host` drives connectors as ChatGPT, Claude
-//! Desktop or a custom host would, from the profiles in `fixtures/hosts/`. It talks to every server, the
-//! embedded one included, over HTTP only.
+//! Data flows left to right, and a module imports only from those before it:
+//! `wire` (raw JSON-RPC over HTTP, recorded) → `oauth` (the host side of MCP authorization) →
+//! `browser` → `popup` (the authorization popup) and `render` (UI views) → `connector` (a
+//! self-authorizing MCP client) → `mcp_ops` (operations the sweep and the hosts share) → `host` (mock
+//! hosts from `fixtures/hosts/`) → `scenario` (files and their loader) → `evidence` (what probes
+//! record) → `checks` (the catalogue and the pure functions that judge evidence) → `probes` (the
+//! sweep's sections and the scenarios' steps, which drive and record) → `target` → `run` (orchestrates,
+//! emits events) → `report` (pure renderings of the run's result) → `cli`.
+//! Leaf modules: `ui`, `guide`, `suggest`, `lexical`. It talks to every server, the embedded one
+//! included, over HTTP only.
 
 pub mod bench;
+pub mod browser;
 pub mod checks;
 pub mod cli;
 pub mod conformance_client;
 pub mod connector;
+pub mod evidence;
+pub mod guide;
 pub mod host;
+pub mod lexical;
+pub mod mcp_ops;
 pub mod oauth;
 pub mod popup;
+pub mod probes;
 pub mod render;
 pub mod report;
-pub mod review;
 pub mod run;
 pub mod scenario;
-pub mod sweep;
+pub mod suggest;
 pub mod target;
+pub mod ui;
 pub mod wire;

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use crate::host::Login;
 use crate::popup::Credentials;
+use crate::scenario::refs::{EndpointRef, LoginRef, ProjectRef, UserRef};
 
 /// The project the embedded target puts under test, and its logins.
 pub const EMBEDDED_PROJECT: (&str, &str) = ("acme", "storefront");
@@ -107,7 +108,6 @@ pub struct Instance {
     /// `org/project` of the endpoint under test, when the URL has Metabind's shape.
     pub project: Option<(String, String)>,
     pub server_start: Duration,
-    pub faults: Vec<Fault>,
     origin: String,
     _server: Option<RunningServer>,
 }
@@ -166,7 +166,6 @@ impl Instance {
                     logins,
                     project: Some((org.into(), project.into())),
                     server_start: started.elapsed(),
-                    faults: faults.clone(),
                     _server: Some(server),
                 })
             }
@@ -193,18 +192,17 @@ impl Instance {
                     logins: logins.clone(),
                     project,
                     server_start: Duration::ZERO,
-                    faults: Vec::new(),
                     _server: None,
                 })
             }
         }
     }
 
-    /// `target`, `target/draft` or a fixture `org/project[/draft]` as a URL.
-    pub fn endpoint(&self, reference: &str) -> Result<String, String> {
+    /// An endpoint reference as a URL.
+    pub fn endpoint(&self, reference: &EndpointRef) -> Result<String, String> {
         match reference {
-            "target" => Ok(self.endpoint_url.clone()),
-            "target/draft" => {
+            EndpointRef::Target => Ok(self.endpoint_url.clone()),
+            EndpointRef::TargetDraft => {
                 if self.project.is_none() || self.endpoint_url.ends_with("/draft") {
                     Err(format!(
                         "{} has no Metabind draft endpoint beside it",
@@ -219,50 +217,44 @@ impl Instance {
         }
     }
 
-    /// `target` or a fixture `org/project` as an (org, project) pair for the admin API.
-    pub fn project_ref(&self, reference: &str) -> Result<(String, String), String> {
-        if reference == "target" {
-            return self
+    /// A project reference as an (org, project) pair for the admin API.
+    pub fn project_ref(&self, reference: &ProjectRef) -> Result<(String, String), String> {
+        match reference {
+            ProjectRef::Target => self
                 .project
                 .clone()
-                .ok_or_else(|| "the target URL does not name an org and project".to_owned());
-        }
-        let mut parts = reference.split('/');
-        match (parts.next(), parts.next()) {
-            (Some(o), Some(p)) => Ok((o.to_owned(), p.to_owned())),
-            _ => Err(format!("{reference} is not org/project")),
+                .ok_or_else(|| "the target URL does not name an org and project".to_owned()),
+            ProjectRef::Fixture { org, project } => Ok((org.clone(), project.clone())),
         }
     }
 
-    /// A user reference (`user`, `second-user` or an email) as an email.
-    pub fn user_email(&self, reference: &str) -> Result<String, String> {
+    /// A user reference as an email.
+    pub fn user_email(&self, reference: &UserRef) -> Result<String, String> {
         match reference {
-            "user" => self.logins.user.as_ref().map(|c| c.email.clone()),
-            "second-user" => self.logins.second.as_ref().map(|c| c.email.clone()),
-            email if email.contains('@') => Some(email.to_owned()),
-            _ => None,
+            UserRef::User => self.logins.user.as_ref().map(|c| c.email.clone()),
+            UserRef::SecondUser => self.logins.second.as_ref().map(|c| c.email.clone()),
+            UserRef::Email(email) => Some(email.clone()),
         }
-        .ok_or_else(|| format!("no login for {reference}"))
+        .ok_or_else(|| format!("no login for {reference:?}"))
     }
 
     /// A login reference as what the host signs in with.
-    pub async fn login(&self, reference: &str) -> Result<Login, String> {
+    pub async fn login(&self, reference: &LoginRef) -> Result<Login, String> {
         Ok(match reference {
-            "user" => Login::User(self.logins.user.clone().ok_or("no --user given")?),
-            "second-user" => {
+            LoginRef::User => Login::User(self.logins.user.clone().ok_or("no --user given")?),
+            LoginRef::SecondUser => {
                 Login::User(self.logins.second.clone().ok_or("no --second-user given")?)
             }
-            "token" => Login::Bearer(self.logins.token.clone().ok_or("no --token given")?),
-            "anonymous" => Login::Anonymous,
-            key if key.starts_with("api-key:") => {
-                let name = &key["api-key:".len()..];
-                if !self.fixture {
-                    return Err(format!("API key {name} exists only in the default fixture"));
-                }
-                Login::Bearer(fixture_api_key(name)?)
+            LoginRef::Token => Login::Bearer(self.logins.token.clone().ok_or("no --token given")?),
+            LoginRef::Anonymous => Login::Anonymous,
+            LoginRef::ApiKey(name) if self.fixture => Login::Bearer(fixture_api_key(name)?),
+            LoginRef::FixtureUser(email) if self.fixture => Login::User(fixture_credentials(email)),
+            LoginRef::ApiKey(name) => {
+                return Err(format!("API key {name} exists only in the default fixture"))
             }
-            email if self.fixture => Login::User(fixture_credentials(email)),
-            email => return Err(format!("{email} exists only in the default fixture")),
+            LoginRef::FixtureUser(email) => {
+                return Err(format!("{email} exists only in the default fixture"))
+            }
         })
     }
 }

@@ -5,10 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use metabind_conformance::browser;
 use metabind_conformance::host::{
     CallOutcome, ClientMetadataSite, ConnectorState, HostProfile, Login, MockHost,
 };
-use metabind_conformance::popup::{browser, BrowserPopups, Credentials, Popup};
+use metabind_conformance::popup::{Credentials, Popup};
 use metabind_reference_server::{spawn, RunningServer, ServerOptions};
 use serde_json::{json, Value};
 
@@ -24,9 +25,7 @@ async fn server() -> RunningServer {
 async fn browser_popup() -> Popup {
     let chromium = browser::find_chromium()
         .unwrap_or_else(|| panic!("these tests need Chromium ({})", browser::SEARCHED));
-    Popup::browser(Arc::new(
-        BrowserPopups::launch(&chromium, true).await.unwrap(),
-    ))
+    Popup::launch(&chromium, true).await.unwrap()
 }
 
 async fn host(id: &str, popup: &Popup) -> MockHost {
@@ -287,11 +286,11 @@ async fn tasks_are_polled_at_the_servers_interval_and_abandoned_at_the_host_time
     };
     assert_eq!(result["structuredContent"]["orders"], 42);
     assert_eq!(
-        call.task_statuses.first().map(String::as_str),
+        call.task_statuses.first().map(|s| s.as_str()),
         Some("working")
     );
     assert_eq!(
-        call.task_statuses.last().map(String::as_str),
+        call.task_statuses.last().map(|s| s.as_str()),
         Some("completed")
     );
     assert!(call.polls >= 1);

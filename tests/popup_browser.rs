@@ -2,14 +2,12 @@
 //! on loopback opens the popup with `window.open`, the autopilot signs in and consents, and the redirect
 //! to the host's real redirect URI is intercepted. Needs Chromium (`apt-get install -y chromium`).
 
-use std::sync::Arc;
 use std::time::Duration;
 
+use metabind_conformance::browser;
 use metabind_conformance::connector::{Connector, ConnectorConfig, Error};
 use metabind_conformance::oauth::RegistrationPlan;
-use metabind_conformance::popup::{
-    browser, BrowserPopups, Credentials, LoginSelectors, Popup, PopupOutcome, PopupRequest,
-};
+use metabind_conformance::popup::{Credentials, LoginSelectors, Popup, PopupOutcome, PopupRequest};
 use metabind_conformance::wire::Wire;
 use metabind_reference_server::{spawn, RunningServer, ServerOptions};
 use serde_json::json;
@@ -19,10 +17,7 @@ const CLAUDE_REDIRECT: &str = "https://claude.ai/api/mcp/auth_callback";
 async fn launch(popup_blocker: bool) -> Popup {
     let chromium = browser::find_chromium()
         .unwrap_or_else(|| panic!("these tests need Chromium ({})", browser::SEARCHED));
-    let popups = BrowserPopups::launch(&chromium, popup_blocker)
-        .await
-        .unwrap();
-    Popup::browser(Arc::new(popups))
+    Popup::launch(&chromium, popup_blocker).await.unwrap()
 }
 
 async fn setup() -> (RunningServer, Popup) {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use metabind_conformance::checks::Status;
+use metabind_conformance::checks::{Section, Status};
 use metabind_conformance::popup::{Credentials, Popup};
 use metabind_conformance::run::{self, RunConfig};
 use metabind_conformance::scenario;
@@ -28,8 +28,8 @@ async fn a_deployment_gets_the_sweep_and_login_scenarios_and_the_rest_is_skipped
             token: None,
         },
         hosts: vec!["chatgpt".into(), "generic".into()],
-        scenarios: scenario::load_dir(&scenario::default_dir()).unwrap(),
-        sweep: true,
+        scenarios: scenario::load_dir(&scenario::default_dir(), &run::vocabulary()).unwrap(),
+        sweep: Section::ALL.into_iter().collect(),
         popup: Popup::http(),
         concurrency: 4,
         request_timeout: Duration::from_secs(20),

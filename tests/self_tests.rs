@@ -7,7 +7,7 @@ mod support;
 use std::collections::BTreeSet;
 
 use libtest_mimic::{Arguments, Trial};
-use metabind_conformance::checks::{Status, CHECKS};
+use metabind_conformance::checks::{catalogue, Status};
 use metabind_conformance::report::text::describe_check;
 use metabind_reference_server::Fault;
 
@@ -61,7 +61,11 @@ const TABLE: &[(&str, Probe, &[&str])] = &[
         Scenario("connect/member-adds", "claude-desktop"),
         &["host.connector.instructions"],
     ),
-    ("pagination-repeats", Sweep, &["tools.list.pagination"]),
+    (
+        "pagination-repeats",
+        Sweep,
+        &["tools.list.pagination", "tools.list.unique-names"],
+    ),
     (
         "cursor-not-validated",
         Sweep,
@@ -75,7 +79,10 @@ const TABLE: &[(&str, Probe, &[&str])] = &[
     (
         "contradictory-annotations",
         Sweep,
-        &["tools.annotations.consistent"],
+        &[
+            "tools.annotations.consistent",
+            "host.tools.destructive-confirmed",
+        ],
     ),
     (
         "wrong-annotations",
@@ -459,15 +466,14 @@ fn main() {
                 .iter()
                 .flat_map(|(_, _, ids)| ids.iter().copied())
                 .collect();
-            let missing: Vec<&str> = CHECKS
-                .iter()
+            let missing: Vec<&str> = catalogue::all()
                 .map(|c| c.id)
                 .filter(|id| !covered.contains(id))
                 .collect();
             let unknown: Vec<&str> = covered
                 .iter()
                 .copied()
-                .filter(|id| !CHECKS.iter().any(|c| c.id == *id))
+                .filter(|id| catalogue::get(id).is_none())
                 .collect();
             if missing.is_empty() && unknown.is_empty() {
                 Ok(())
@@ -507,7 +513,8 @@ fn main() {
                 vec![fault.parse().map_err(|e| format!("{e}"))?]
             };
             let report = match probe {
-                Sweep => support::run(Vec::new(), &[], true, &faults),
+                // Every host, for the sweep's per-host consequences (`sweep/hosts`).
+                Sweep => support::run(Vec::new(), &support::HOSTS, true, &faults),
                 Scenario(id, host) => {
                     let scenario = support::scenarios()
                         .into_iter()
@@ -524,10 +531,10 @@ fn main() {
                     .flat_map(|r| &r.checks)
                     .filter(|c| c.id == *id)
                     .collect();
-                // A fault's finding is a real failure; a provoked one is the scenario's expected finding.
+                // A fault's finding is a broken rule at the clause's level (fail, warn or info), never
+                // "not testable"; a provoked one is the scenario's expected finding.
                 let failed = seen.iter().any(|c| {
-                    matches!(c.status, Status::Fail | Status::Warn)
-                        && !c.message.starts_with("not testable")
+                    matches!(c.status, Status::Fail | Status::Warn | Status::Info)
                         && c.expected_failure == (fault == PROVOKED)
                 });
                 // What a user reads must point at the rule: the scenario's troubleshooting row, or
@@ -535,7 +542,10 @@ fn main() {
                 for (result, check) in report.results.iter().flat_map(|r| {
                     r.checks
                         .iter()
-                        .filter(|c| c.id == *id && matches!(c.status, Status::Fail | Status::Warn))
+                        .filter(|c| {
+                            c.id == *id
+                                && matches!(c.status, Status::Fail | Status::Warn | Status::Info)
+                        })
                         .map(move |c| (r, c))
                 }) {
                     if let Scenario(..) = probe {

@@ -1,26 +1,35 @@
 //! Verdicts: what one check concluded from the evidence it read. A verdict keeps expected, actual and
-//! the transcript excerpts it judged, so reports can quote them. A check that saw nothing relevant is
-//! never a pass: it is a failure "not testable: …" or a skip with the missing prerequisite.
+//! excerpts of the exchanges it judged, so reports can quote them. A check that saw nothing relevant
+//! is never a pass: it is n/a (the rule does not apply, with why), skip (a prerequisite the run lacks),
+//! or not testable (the rule applies, but what it needs failed; a failure so the gap stays visible).
 
 use serde::{Deserialize, Serialize};
 
-use super::catalogue::{self, Severity};
+use super::catalogue::{CheckDef, Level};
+use crate::evidence::{Gap, Observed};
 use crate::wire::Exchange;
 
-/// The outcome of a check, worst last (the order `worst` uses).
+/// The outcome of a check, best first and worst last (the order `worst` uses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     /// The rule does not apply to this target or host (with the reason).
+    #[serde(rename = "n/a")]
     NotApplicable,
     /// The rule applies but could not be run here (with the missing prerequisite).
     Skip,
     Pass,
-    /// A warning-severity check that was not met.
+    /// A MAY-level rule (or a recommendation of ours) that was not met.
+    Info,
+    /// A SHOULD-level rule that was not met.
     Warn,
+    /// The rule applies, but what it needs failed (the target answered with a 5xx, an earlier step
+    /// failed): no verdict either way, and not a pass.
+    NotTestable,
+    /// A MUST-level rule was broken.
     Fail,
-    /// The harness could not do its part (a step of the scenario could not run): not the target's fault
-    /// as far as we know, and kept apart from Fail.
+    /// The harness could not do its part (the browser failed, a step could not run): not the target's
+    /// fault as far as we know, and kept apart from Fail.
     Error,
 }
 
@@ -30,15 +39,31 @@ impl Status {
             Status::NotApplicable => "n/a",
             Status::Skip => "skip",
             Status::Pass => "pass",
+            Status::Info => "info",
             Status::Warn => "warn",
+            Status::NotTestable => "not testable",
             Status::Fail => "fail",
             Status::Error => "error",
         }
     }
 
-    /// Fail or Error: the run cannot be green.
+    /// The run cannot be green with this status.
     pub fn is_failure(self) -> bool {
-        matches!(self, Status::Fail | Status::Error)
+        matches!(self, Status::NotTestable | Status::Fail | Status::Error)
+    }
+
+    /// A finding worth showing (a broken rule of any level, or no verdict where one was due).
+    pub fn is_finding(self) -> bool {
+        self >= Status::Info
+    }
+
+    /// What a broken rule of `level` becomes.
+    pub fn broken(level: Level) -> Status {
+        match level {
+            Level::Must => Status::Fail,
+            Level::Should => Status::Warn,
+            Level::May => Status::Info,
+        }
     }
 }
 
@@ -48,7 +73,8 @@ pub struct CheckResult {
     /// The catalogue id (`auth.prm.resource-matches`).
     pub id: String,
     pub status: Status,
-    pub severity: Severity,
+    /// The level of the clause (what a broken rule becomes).
+    pub level: Level,
     /// One line: what was judged and how it came out.
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -63,7 +89,7 @@ pub struct CheckResult {
     pub step: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
-    /// A failure the baseline expects.
+    /// A failure the baseline (or the scenario, for a finding it provokes) expects.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub expected_failure: bool,
     /// What the check looked at, as the user would have seen it (a rendered UI view).
@@ -84,12 +110,11 @@ pub struct Screenshot {
 }
 
 impl CheckResult {
-    fn new(id: &str, status: Status, message: impl Into<String>) -> CheckResult {
-        let def = catalogue::def(id);
+    fn new(def: &CheckDef, status: Status, message: impl Into<String>) -> CheckResult {
         CheckResult {
             id: def.id.to_owned(),
             status,
-            severity: def.severity,
+            level: def.level,
             message: message.into(),
             expected: None,
             actual: None,
@@ -101,61 +126,71 @@ impl CheckResult {
         }
     }
 
-    pub fn pass(id: &str, message: impl Into<String>) -> CheckResult {
-        CheckResult::new(id, Status::Pass, message)
+    pub fn pass(def: &CheckDef, message: impl Into<String>) -> CheckResult {
+        CheckResult::new(def, Status::Pass, message)
     }
 
-    /// The rule was broken: a Fail for error-severity checks, a Warn for warnings.
+    /// The rule was broken: Fail, Warn or Info by the clause's level.
     pub fn fail(
-        id: &str,
+        def: &CheckDef,
         message: impl Into<String>,
         expected: impl Into<String>,
         actual: impl Into<String>,
     ) -> CheckResult {
-        let status = match catalogue::def(id).severity {
-            Severity::Error => Status::Fail,
-            Severity::Warning => Status::Warn,
-        };
-        let mut r = CheckResult::new(id, status, message);
+        let mut r = CheckResult::new(def, Status::broken(def.level), message);
         r.expected = Some(expected.into());
         r.actual = Some(actual.into());
         r
     }
 
-    /// Pass when `ok`, otherwise `fail` with the same expected and actual.
+    /// Pass when `ok`, otherwise `fail`, with the same expected and actual either way.
     pub fn judge(
-        id: &str,
+        def: &CheckDef,
         ok: bool,
         message: impl Into<String>,
         expected: impl Into<String>,
         actual: impl Into<String>,
     ) -> CheckResult {
         if ok {
-            let mut r = CheckResult::pass(id, message);
+            let mut r = CheckResult::pass(def, message);
             r.expected = Some(expected.into());
             r.actual = Some(actual.into());
             r
         } else {
-            CheckResult::fail(id, message, expected, actual)
+            CheckResult::fail(def, message, expected, actual)
         }
     }
 
-    /// The check applies but its prerequisite failed: a failure, so the gap stays visible.
-    pub fn not_testable(id: &str, why: impl Into<String>) -> CheckResult {
-        CheckResult::new(id, Status::Fail, format!("not testable: {}", why.into()))
+    /// The check applies but what it needs failed: no verdict, and not a pass.
+    pub fn not_testable(def: &CheckDef, why: impl Into<String>) -> CheckResult {
+        CheckResult::new(
+            def,
+            Status::NotTestable,
+            format!("not testable: {}", why.into()),
+        )
     }
 
-    pub fn skip(id: &str, reason: impl Into<String>) -> CheckResult {
-        CheckResult::new(id, Status::Skip, reason)
+    pub fn skip(def: &CheckDef, reason: impl Into<String>) -> CheckResult {
+        CheckResult::new(def, Status::Skip, reason)
     }
 
-    pub fn not_applicable(id: &str, reason: impl Into<String>) -> CheckResult {
-        CheckResult::new(id, Status::NotApplicable, reason)
+    pub fn not_applicable(def: &CheckDef, reason: impl Into<String>) -> CheckResult {
+        CheckResult::new(def, Status::NotApplicable, reason)
     }
 
     /// A harness-side failure recorded under a check id.
-    pub fn error(id: &str, message: impl Into<String>) -> CheckResult {
-        CheckResult::new(id, Status::Error, message)
+    pub fn error(def: &CheckDef, message: impl Into<String>) -> CheckResult {
+        CheckResult::new(def, Status::Error, message)
+    }
+
+    /// The verdict a missing piece of evidence gives.
+    pub fn from_gap(def: &CheckDef, gap: &Gap) -> CheckResult {
+        match gap {
+            Gap::NotApplicable(why) => CheckResult::not_applicable(def, why),
+            Gap::Skipped(why) => CheckResult::skip(def, why),
+            Gap::NotTestable(why) => CheckResult::not_testable(def, why),
+            Gap::HarnessError(why) => CheckResult::error(def, why),
+        }
     }
 
     pub fn with_evidence<'a>(mut self, exchanges: impl IntoIterator<Item = &'a Exchange>) -> Self {
@@ -164,15 +199,33 @@ impl CheckResult {
         self
     }
 
-    pub fn at_step(mut self, step: usize, line: usize) -> Self {
-        self.step = Some(step);
-        self.line = Some(line);
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.evidence.push(note.into());
         self
     }
 }
 
+/// The evidence a check needs, or the verdict its absence gives: `let x = seen!(DEF, &ev.x);`.
+pub fn seen<'a, T>(def: &CheckDef, observed: &'a Observed<T>) -> Result<&'a T, CheckResult> {
+    match observed {
+        Observed::Seen(x) => Ok(x),
+        Observed::Missing(gap) => Err(CheckResult::from_gap(def, gap)),
+    }
+}
+
+/// A 5xx answer is never a verdict on the rule a probe tests: the server failed instead.
+pub fn server_failed(def: &CheckDef, exchange: &Exchange, what: &str) -> Option<CheckResult> {
+    (exchange.status >= 500).then(|| {
+        CheckResult::not_testable(
+            def,
+            format!("{what} answered {}: the server failed", exchange.status),
+        )
+        .with_evidence([exchange])
+    })
+}
+
 /// `s` cut to `n` characters, with an ellipsis when cut.
-pub(crate) fn truncate(s: &str, n: usize) -> String {
+pub fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_owned()
     } else {
@@ -219,4 +272,77 @@ pub fn excerpt(exchange: &Exchange) -> String {
 /// The worst status of a set; `None` when empty.
 pub fn worst<'a>(results: impl IntoIterator<Item = &'a CheckResult>) -> Option<Status> {
     results.into_iter().map(|r| r.status).max()
+}
+
+/// The one verdict of a scenario run: a harness error is never hidden by earlier passes, a run that
+/// did not happen is a skip, one that judged nothing fails, otherwise the worst check decides. With
+/// `honour_expected`, failures the baseline (or the scenario) expects count as passes.
+pub fn run_status(
+    checks: &[CheckResult],
+    error: Option<&str>,
+    skipped: Option<&str>,
+    honour_expected: bool,
+) -> Status {
+    if error.is_some() {
+        return Status::Error;
+    }
+    if skipped.is_some() {
+        return Status::Skip;
+    }
+    if checks.is_empty() {
+        return Status::Fail;
+    }
+    checks
+        .iter()
+        .map(|c| {
+            if honour_expected && c.expected_failure && c.status.is_finding() {
+                Status::Pass
+            } else {
+                c.status
+            }
+        })
+        .max()
+        .unwrap_or(Status::Fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::transport::SESSION_REQUIRED;
+
+    #[test]
+    fn a_harness_error_after_a_passing_check_is_an_error() {
+        let checks = vec![CheckResult::pass(&SESSION_REQUIRED, "fine")];
+        assert_eq!(
+            run_status(&checks, Some("step 2: browser gone"), None, true),
+            Status::Error
+        );
+        assert_eq!(run_status(&checks, None, None, true), Status::Pass);
+    }
+
+    #[test]
+    fn nothing_judged_fails_and_a_skip_is_a_skip() {
+        assert_eq!(run_status(&[], None, None, true), Status::Fail);
+        assert_eq!(
+            run_status(&[], None, Some("needs a login"), true),
+            Status::Skip
+        );
+    }
+
+    #[test]
+    fn expected_failures_count_as_passes_only_when_honoured() {
+        let mut failing = CheckResult::fail(&SESSION_REQUIRED, "m", "400", "200");
+        failing.expected_failure = true;
+        let checks = vec![failing];
+        assert_eq!(run_status(&checks, None, None, true), Status::Pass);
+        assert_eq!(run_status(&checks, None, None, false), Status::Warn);
+    }
+
+    #[test]
+    fn a_broken_rule_takes_its_clause_level() {
+        assert_eq!(Status::broken(Level::Must), Status::Fail);
+        assert_eq!(Status::broken(Level::Should), Status::Warn);
+        assert_eq!(Status::broken(Level::May), Status::Info);
+        assert!(Status::NotTestable.is_failure() && !Status::Warn.is_failure());
+    }
 }

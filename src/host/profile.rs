@@ -1,11 +1,11 @@
-//! Host profiles: what a host does, as data (`fixtures/hosts/*.toml`). The three built-in profiles are
-//! compiled in; `HostProfile::load` reads a user's own.
+//! Host profiles: what a host does, as data (`fixtures/hosts/*.toml`), compiled in.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::Value;
+
+use crate::ui::UiPath;
 
 const BUILTIN: &[(&str, &str)] = &[
     ("chatgpt", include_str!("../../fixtures/hosts/chatgpt.toml")),
@@ -54,7 +54,6 @@ pub enum AuthKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Registration {
-    PreRegistered,
     Cimd,
     Dcr,
 }
@@ -98,6 +97,9 @@ pub struct Annotations {
     pub confirm_destructive: bool,
     /// Show a "calls external services" badge for `openWorldHint` (default true).
     pub open_world_badge: bool,
+    /// Run tools declaring `readOnlyHint: true` without asking, whatever else they declare.
+    #[serde(default)]
+    pub read_only_runs_unasked: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -122,15 +124,6 @@ pub struct Tasks {
 pub struct Limits {
     #[serde(default)]
     pub max_result_chars: Option<usize>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum UiPath {
-    /// MCP Apps: `_meta.ui.resourceUri`, `text/html;profile=mcp-app`.
-    McpApps,
-    /// The Apps SDK: `_meta["openai/outputTemplate"]`, `text/html+skybridge`, `window.openai`.
-    OpenaiSkybridge,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -165,14 +158,6 @@ impl HostProfile {
             }
         }
         Ok(profile)
-    }
-
-    pub fn load(path: &Path) -> Result<HostProfile, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ProfileError {
-            origin: path.display().to_string(),
-            message: e.to_string(),
-        })?;
-        HostProfile::parse(&text, &path.display().to_string())
     }
 
     /// A built-in profile by id: `chatgpt`, `claude-desktop`, `generic`.

@@ -1,9 +1,9 @@
 //! The authorization popup a host opens when a connector is added: sign in, consent, and the
 //! navigation back to the host's redirect URI, which carries the code. Two drivers: a real headless
-//! Chromium ([`browser`]) and plain HTTP ([`http`]) for machines without a browser and for
+//! Chromium ([`chromium`]) and plain HTTP ([`http`]) for machines without a browser and for
 //! authorization servers that approve automatically. Both report what the user would have seen.
 
-pub mod browser;
+pub mod chromium;
 pub mod http;
 
 use std::sync::Arc;
@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use crate::wire::{self, Wire};
 
-pub use browser::BrowserPopups;
+pub use chromium::BrowserPopups;
+
+use crate::browser::{self, Chromium};
 
 /// Who signs in.
 #[derive(Clone)]
@@ -172,7 +174,7 @@ impl Popup {
     pub fn popup_blocker(&self) -> bool {
         match &self.driver {
             Driver::Http { popup_blocker, .. } => *popup_blocker,
-            Driver::Browser(b) => b.popup_blocker,
+            Driver::Browser(b) => b.chromium().popup_blocker,
         }
     }
 
@@ -186,8 +188,8 @@ impl Popup {
                     browser::SEARCHED
                 )),
             ),
-            Some(path) => match BrowserPopups::launch(&path, popup_blocker).await {
-                Ok(b) => (Popup::browser(Arc::new(b)), None),
+            Some(path) => match Popup::launch(&path, popup_blocker).await {
+                Ok(popup) => (popup, None),
                 Err(e) => (
                     Popup::http_with_popup_blocker(popup_blocker),
                     Some(format!(
@@ -197,6 +199,15 @@ impl Popup {
                 ),
             },
         }
+    }
+
+    /// Popups in a Chromium started from `path`.
+    pub async fn launch(path: &std::path::Path, popup_blocker: bool) -> Result<Popup, Error> {
+        let chromium = Chromium::launch(path, popup_blocker)
+            .await
+            .map_err(|e| Error::Browser(e.0))?;
+        let popups = BrowserPopups::start(Arc::new(chromium)).await?;
+        Ok(Popup::browser(Arc::new(popups)))
     }
 
     /// Closes the browser sessions whose keys start with `prefix` (a trial that ended).
@@ -217,9 +228,10 @@ impl Popup {
         }
     }
 
-    pub fn browser_handle(&self) -> Option<&Arc<BrowserPopups>> {
+    /// The Chromium the popups run in (absent for the HTTP driver); the renderer shares it.
+    pub fn chromium(&self) -> Option<Arc<Chromium>> {
         match &self.driver {
-            Driver::Browser(b) => Some(b),
+            Driver::Browser(b) => Some(Arc::clone(b.chromium())),
             Driver::Http { .. } => None,
         }
     }

@@ -30,56 +30,15 @@ use chromiumoxide::page::ScreenshotParams;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::host::UiPath;
-use crate::popup::BrowserPopups;
+use crate::browser::{next_binding_call, Chromium};
+use crate::ui::{resource_html, UiPath};
 
 const HOST_PAGE: &str = include_str!("host.html");
 const INSTRUMENT: &str = include_str!("instrument.js");
 const BINDING: &str = "__metabindRender";
 
-/// The MCP Apps mime type (§8.2) and the Apps SDK's (§8.5).
-pub const MCP_APP_MIME: &str = "text/html;profile=mcp-app";
-pub const SKYBRIDGE_MIME: &str = "text/html+skybridge";
-
 /// The host window's size (CSS pixels): a chat column's card.
 const WINDOW: (i64, i64) = (480, 280);
-
-impl UiPath {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UiPath::McpApps => "mcp-apps",
-            UiPath::OpenaiSkybridge => "openai-skybridge",
-        }
-    }
-
-    /// The words a report uses.
-    pub fn describe(self) -> &'static str {
-        match self {
-            UiPath::McpApps => "MCP Apps",
-            UiPath::OpenaiSkybridge => "Apps SDK skybridge",
-        }
-    }
-
-    /// The mime type a host requires before it renders a resource on this path.
-    pub fn mime_type(self) -> &'static str {
-        match self {
-            UiPath::McpApps => MCP_APP_MIME,
-            UiPath::OpenaiSkybridge => SKYBRIDGE_MIME,
-        }
-    }
-
-    /// The resource a tool points at on this path.
-    pub fn resource_uri(self, tool: &Value) -> Option<&str> {
-        let meta = &tool["_meta"];
-        match self {
-            // The flat key is deprecated but still read by hosts.
-            UiPath::McpApps => meta["ui"]["resourceUri"]
-                .as_str()
-                .or_else(|| meta["ui/resourceUri"].as_str()),
-            UiPath::OpenaiSkybridge => meta["openai/outputTemplate"].as_str(),
-        }
-    }
-}
 
 /// One view to render.
 #[derive(Debug, Clone)]
@@ -270,27 +229,24 @@ fn html_text(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// The view's HTML from a `resources/read` content entry (`text`, or base64 `blob`).
-pub fn resource_html(content: &Value) -> Option<String> {
-    use base64::Engine;
-    if let Some(text) = content["text"].as_str() {
-        return Some(text.to_owned());
-    }
-    let blob = content["blob"].as_str()?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(blob)
-        .ok()?;
-    String::from_utf8(bytes).ok()
+/// Renders views in the run's Chromium; its two loopback origins start with the first render.
+pub struct Renderer {
+    chromium: Arc<Chromium>,
+    site: tokio::sync::OnceCell<RenderSite>,
 }
 
-impl BrowserPopups {
+impl Renderer {
+    pub fn new(chromium: Arc<Chromium>) -> Renderer {
+        Renderer {
+            chromium,
+            site: tokio::sync::OnceCell::new(),
+        }
+    }
+
     /// Renders one view in a fresh incognito context and reports what it did.
-    pub async fn render(
-        self: &Arc<Self>,
-        request: &RenderRequest,
-    ) -> Result<RenderRecord, RenderError> {
+    pub async fn render(&self, request: &RenderRequest) -> Result<RenderRecord, RenderError> {
         let started = Instant::now();
-        let site = self.render_site.get_or_try_init(RenderSite::start).await?;
+        let site = self.site.get_or_try_init(RenderSite::start).await?;
         let meta = &request.resource["_meta"];
         let declared = match request.path {
             UiPath::McpApps => csp::Declared::mcp_apps(meta),
@@ -370,6 +326,7 @@ impl BrowserPopups {
             },
         );
         let context = self
+            .chromium
             .browser()
             .create_browser_context(Default::default())
             .await
@@ -381,6 +338,7 @@ impl BrowserPopups {
                 .build()
                 .map_err(|e| fail("render window", e))?;
             let page = self
+                .chromium
                 .browser()
                 .new_page(target)
                 .await
@@ -410,7 +368,7 @@ impl BrowserPopups {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&id);
-        self.dispose(context);
+        self.chromium.dispose(context);
         outcome?;
         record.elapsed_ms = started.elapsed().as_millis() as u64;
         Ok(record)
@@ -465,11 +423,7 @@ async fn drive(
             (None, Some(loaded)) => HANDSHAKE.saturating_sub(loaded.elapsed()),
             (None, None) => request.timeout,
         };
-        let event = match tokio::time::timeout(
-            wait,
-            crate::popup::browser::next_binding_call(&mut reports, BINDING),
-        )
-        .await
+        let event = match tokio::time::timeout(wait, next_binding_call(&mut reports, BINDING)).await
         {
             Ok(Some(event)) => event,
             Ok(None) => return Err(RenderError("the render window closed".into())),
@@ -536,32 +490,5 @@ mod tests {
             serde_json::from_str::<Value>(&s).unwrap()["t"],
             "</script><script>alert(1)</script>"
         );
-    }
-
-    #[test]
-    fn tools_point_at_their_views_on_each_path() {
-        let tool = json!({"_meta": {"ui": {"resourceUri": "ui://a/b.html"}, "openai/outputTemplate": "ui://a/c.html"}});
-        assert_eq!(UiPath::McpApps.resource_uri(&tool), Some("ui://a/b.html"));
-        assert_eq!(
-            UiPath::OpenaiSkybridge.resource_uri(&tool),
-            Some("ui://a/c.html")
-        );
-        let legacy = json!({"_meta": {"ui/resourceUri": "ui://a/old.html"}});
-        assert_eq!(
-            UiPath::McpApps.resource_uri(&legacy),
-            Some("ui://a/old.html")
-        );
-        assert_eq!(UiPath::OpenaiSkybridge.resource_uri(&legacy), None);
-    }
-
-    #[test]
-    fn blob_resources_are_decoded() {
-        use base64::Engine;
-        let blob = base64::engine::general_purpose::STANDARD.encode("<p>hi</p>");
-        assert_eq!(
-            resource_html(&json!({"blob": blob})).as_deref(),
-            Some("<p>hi</p>")
-        );
-        assert_eq!(resource_html(&json!({})), None);
     }
 }

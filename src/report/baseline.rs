@@ -56,9 +56,7 @@ pub fn parse(text: &str) -> Result<Baseline, String> {
             if crate::checks::catalogue::get(check).is_none() {
                 return Err(format!(
                     "unknown check id {check:?}{}",
-                    crate::checks::catalogue::suggest(check)
-                        .map(|s| format!(" (did you mean {s:?}?)"))
-                        .unwrap_or_default()
+                    crate::checks::catalogue::did_you_mean(check)
                 ));
             }
         }

@@ -116,7 +116,7 @@ pub fn render(report: &RunReport) -> String {
                 .checks
                 .iter()
                 .filter_map(|c| catalogue::get(&c.id).and_then(|d| d.row))
-                .map(String::from)
+                .map(|r| r.text().to_owned())
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
                 .collect(),
@@ -239,7 +239,7 @@ pub fn render(report: &RunReport) -> String {
             .source
             .troubleshooting
             .as_deref()
-            .or(def.and_then(|d| d.row))
+            .or(def.and_then(|d| d.row).map(|r| r.text()))
         {
             row("troubleshooting", t);
         }

@@ -26,7 +26,7 @@ pub fn render(report: &RunReport) -> Report {
         let mut suite = TestSuite::new(host.as_str());
         for r in report.results.iter().filter(|r| &r.host == host) {
             let status = match r.effective_status() {
-                Status::Pass | Status::Warn => TestCaseStatus::success(),
+                Status::Pass | Status::Info | Status::Warn => TestCaseStatus::success(),
                 Status::Skip | Status::NotApplicable => {
                     let mut s = TestCaseStatus::skipped();
                     if let Some(reason) = &r.reason {
@@ -34,7 +34,7 @@ pub fn render(report: &RunReport) -> Report {
                     }
                     s
                 }
-                kind @ (Status::Fail | Status::Error) => {
+                kind @ (Status::NotTestable | Status::Fail | Status::Error) => {
                     let mut s = TestCaseStatus::non_success(if kind == Status::Error {
                         NonSuccessKind::Error
                     } else {

@@ -5,9 +5,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::checks::verdict::run_status;
 use crate::checks::{CheckResult, Status};
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The host id under which the host-independent protocol sweep is reported.
 pub const SWEEP_HOST: &str = "any";
@@ -67,31 +68,50 @@ pub struct ScenarioResult {
     /// The scenario file, relative to the working directory when possible.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
-    /// The worst check status (`skip` with `reason` when the scenario could not run here).
+    /// The run's verdict (`checks::verdict::run_status`), expected failures counted as failures;
+    /// written for readers of the file, recomputed from the fields below.
     pub status: Status,
+    /// Why the status is what it is when no check says it: the harness error, the skip's reason, or
+    /// that nothing was judged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// A harness error that stopped the scenario; the checks judged before it are kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Why the scenario did not run on this target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
     pub duration_ms: u64,
     pub checks: Vec<CheckResult>,
 }
 
 impl ScenarioResult {
-    /// The status after expected failures are set aside.
+    /// Sets `status` and `reason` from the checks, the error and the skip: the one verdict.
+    pub fn settle(&mut self) {
+        self.status = run_status(
+            &self.checks,
+            self.error.as_deref(),
+            self.skipped.as_deref(),
+            false,
+        );
+        self.reason = match (&self.error, &self.skipped) {
+            (Some(e), _) => Some(e.clone()),
+            (None, Some(s)) => Some(s.clone()),
+            (None, None) if self.checks.is_empty() => {
+                Some("nothing was judged: the scenario has no expectations".into())
+            }
+            (None, None) => None,
+        };
+    }
+
+    /// The status after failures the baseline (or the scenario) expects are set aside.
     pub fn effective_status(&self) -> Status {
-        if self.checks.is_empty() {
-            return self.status;
-        }
-        self.checks
-            .iter()
-            .map(|c| {
-                if c.expected_failure {
-                    Status::Pass
-                } else {
-                    c.status
-                }
-            })
-            .max()
-            .unwrap_or(self.status)
+        run_status(
+            &self.checks,
+            self.error.as_deref(),
+            self.skipped.as_deref(),
+            true,
+        )
     }
 }
 
@@ -125,6 +145,18 @@ pub struct Phases {
     pub popups: u64,
     pub exchanges: u64,
     pub exchange_ms: u64,
+}
+
+impl Phases {
+    /// Adds another trial's figures.
+    pub fn add(&mut self, other: &Phases) {
+        self.server_start_ms += other.server_start_ms;
+        self.servers_started += other.servers_started;
+        self.popup_ms += other.popup_ms;
+        self.popups += other.popups;
+        self.exchanges += other.exchanges;
+        self.exchange_ms += other.exchange_ms;
+    }
 }
 
 impl RunReport {

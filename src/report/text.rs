@@ -58,7 +58,7 @@ pub fn describe_check(result: &ScenarioResult, check: &CheckResult) -> String {
         .source
         .troubleshooting
         .as_deref()
-        .or(def.and_then(|d| d.row));
+        .or(def.and_then(|d| d.row).map(|r| r.text()));
     if let Some(row) = row {
         let _ = write!(out, "\n    troubleshooting: \"{row}\"");
     }

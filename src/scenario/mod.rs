@@ -2,6 +2,7 @@
 
 pub mod load;
 pub mod model;
+pub mod refs;
 
-pub use load::{closest, default_dir, load_dir, parse, LoadError, Scenario};
+pub use load::{default_dir, load_dir, parse, LoadError, Scenario, Vocabulary};
 pub use model::{Need, ScenarioFile, Source, SourceKind, Step};

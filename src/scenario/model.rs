@@ -6,9 +6,14 @@
 //!   default fixture (embedded target only);
 //! - logins (`as`): `user` (the primary login), `second-user`, `token` (a bearer: `--token`, or a key
 //!   minted for the run), `anonymous`, `api-key:<name>` (a fixture key) or a fixture user's email.
+//!
+//! They are parsed when the file is loaded (`super::refs`).
 
 use serde::Deserialize;
 use toml::Spanned;
+
+use super::refs::{EndpointRef, LoginRef, ProjectRef, UserRef};
+use crate::mcp_ops::TaskStatus;
 
 /// One `scenarios/<area>/<name>.toml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -28,9 +33,6 @@ pub struct ScenarioFile {
     /// Host timeouts are multiplied by this (tests scale minutes down instead of waiting them out).
     #[serde(default)]
     pub time_factor: Option<f64>,
-    /// Per-host notes shown in the report where hosts differ.
-    #[serde(default)]
-    pub notes: Option<toml::Table>,
     #[serde(rename = "step")]
     pub steps: Vec<Spanned<Step>>,
 }
@@ -108,9 +110,9 @@ pub enum Step {
     AddConnector {
         #[serde(default = "main_connector")]
         connector: String,
-        endpoint: String,
+        endpoint: EndpointRef,
         #[serde(rename = "as")]
-        login: String,
+        login: LoginRef,
         /// The host opens its popup outside the click (a popup blocker stops it).
         #[serde(default)]
         popup_outside_click: bool,
@@ -208,30 +210,30 @@ pub enum Step {
         connector: String,
     },
     /// Server side: revoke a project API key by name.
-    RevokeApiKey { project: String, name: String },
+    RevokeApiKey { project: ProjectRef, name: String },
     /// Server side: remove a member from an organization.
-    RemoveMember { org: String, user: String },
+    RemoveMember { org: String, user: UserRef },
     /// Server side: change a member's role (or add them with it).
     SetRole {
         org: String,
-        user: String,
+        user: UserRef,
         role: String,
     },
     /// Server side: make a project public or private.
     SetVisibility {
-        project: String,
+        project: ProjectRef,
         visibility: Visibility,
     },
     /// Server side: publish the project's draft to production.
-    Publish { project: String },
+    Publish { project: ProjectRef },
     /// Server side: edit the project's instructions (live without a publish).
     SetInstructions {
-        project: String,
+        project: ProjectRef,
         instructions: Option<String>,
     },
     /// Server side: edit a tool's description or annotations in the studio (live without a publish).
     EditTool {
-        project: String,
+        project: ProjectRef,
         tool: String,
         #[serde(default)]
         description: Option<String>,
@@ -242,15 +244,15 @@ pub enum Step {
     /// `refresh_tokens` of their refresh tokens too (the session expired).
     ExpireTokens {
         #[serde(default)]
-        user: Option<String>,
+        user: Option<UserRef>,
         #[serde(default)]
         refresh_tokens: bool,
     },
     /// Server side: age the project's tasks past their `ttl`.
-    ExpireTasks { project: String },
+    ExpireTasks { project: ProjectRef },
     /// Server side (simulation): make a tool slow or failing from now on.
     SetToolBehaviour {
-        project: String,
+        project: ProjectRef,
         tool: String,
         #[serde(default)]
         duration_ms: Option<u64>,
@@ -357,7 +359,7 @@ pub struct CallExpect {
     /// Called as a task.
     pub as_task: Option<bool>,
     /// The last task status polled.
-    pub task_status: Option<String>,
+    pub task_status: Option<TaskStatus>,
     pub outcome: Option<OutcomeExpect>,
     /// Words the refusal reason, error or result text must contain (case-insensitive).
     pub reason_contains: Option<String>,

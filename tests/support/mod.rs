@@ -6,12 +6,16 @@
 use std::sync::{LazyLock, OnceLock};
 use std::time::Duration;
 
+use metabind_conformance::checks::Section;
 use metabind_conformance::popup::Popup;
 use metabind_conformance::report::model::{RunReport, ScenarioResult};
 use metabind_conformance::run::{self, RunConfig};
 use metabind_conformance::scenario::{self, Scenario};
 use metabind_conformance::target::TargetSpec;
 use metabind_reference_server::Fault;
+
+/// Every built-in host.
+pub const HOSTS: [&str; 3] = ["chatgpt", "claude-desktop", "generic"];
 
 /// One runtime for every trial, so the browser's connection outlives each trial.
 pub static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
@@ -40,7 +44,8 @@ pub fn popup() -> Popup {
 }
 
 pub fn scenarios() -> Vec<Scenario> {
-    scenario::load_dir(&scenario::default_dir()).unwrap_or_else(|e| panic!("{e}"))
+    scenario::load_dir(&scenario::default_dir(), &run::vocabulary())
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Runs `scenarios` (and the sweep when asked) on `hosts` against an embedded server with `faults`.
@@ -52,7 +57,11 @@ pub fn run(scenarios: Vec<Scenario>, hosts: &[&str], sweep: bool, faults: &[Faul
         logins: Default::default(),
         hosts: hosts.iter().map(|h| h.to_string()).collect(),
         scenarios,
-        sweep,
+        sweep: if sweep {
+            Section::ALL.into_iter().collect()
+        } else {
+            Default::default()
+        },
         popup: popup(),
         concurrency: 4,
         request_timeout: Duration::from_secs(20),

@@ -1,17 +1,13 @@
-//! The popup in a real headless Chromium (the system's, never a download), driven over the DevTools
-//! protocol with chromiumoxide. One browser serves a whole run; each popup gets a fresh incognito
-//! context. A small host page served on loopback opens the popup with `window.open` the way a host's
+//! The popup in the run's headless Chromium (`crate::browser`). Each popup gets a fresh incognito
+//! context, or the user's own context when it belongs to a browser session. A small host page served on loopback opens the popup with `window.open` the way a host's
 //! Connect button does: a blank window first, within the click, then navigated to the authorization
 //! URL once it is known. Before that navigation the driver installs in the popup an autopilot script
 //! (sign in, consent, report where it got stuck) and intercepts requests to the host's redirect URI, so
 //! the real URIs are registered and nothing leaves the machine.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use chromiumoxide::browser::{Browser, BrowserConfig};
 use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
 use chromiumoxide::cdp::browser_protocol::fetch::{
     EnableParams as FetchEnableParams, EventRequestPaused, FailRequestParams, RequestPattern,
@@ -31,44 +27,16 @@ use serde_json::{json, Value};
 use tokio::task::JoinHandle;
 
 use super::{Error, PopupOutcome, PopupReport, PopupRequest};
+use crate::browser::{browser_error, next_binding_call, Chromium};
 
-/// Where Chromium is looked for, in order (the first variable overrides).
-pub const SEARCHED: &str =
-    "$METABIND_CHROMIUM, /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome";
+impl From<crate::browser::BrowserError> for Error {
+    fn from(e: crate::browser::BrowserError) -> Self {
+        Error::Browser(e.0)
+    }
+}
 
 const AUTOPILOT: &str = include_str!("autopilot.js");
 const BINDING: &str = "__metabindPopup";
-
-/// Chromium's usual automation switches (chromiumoxide adds the `--`), minus `disable-popup-blocking`: Chromium's own popup blocker
-/// stays on unless the run switches it off.
-const CHROMIUM_ARGS: &[&str] = &[
-    "no-first-run",
-    "no-default-browser-check",
-    "disable-background-networking",
-    "disable-sync",
-    "disable-default-apps",
-    "disable-breakpad",
-    "disable-dev-shm-usage",
-    "disable-features=Translate,HttpsUpgrades,HttpsFirstBalancedModeAutoEnable",
-    "password-store=basic",
-    "use-mock-keychain",
-    "enable-automation",
-    "lang=en-US",
-];
-
-pub fn find_chromium() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("METABIND_CHROMIUM") {
-        return Some(PathBuf::from(path)).filter(|p| p.exists());
-    }
-    [
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-        "/usr/bin/google-chrome",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.exists())
-}
 
 /// The host page: a Connect button's handler, as hosts write it. Whether `window.open` gets a window is
 /// Chromium's decision (its blocker wants a user gesture).
@@ -89,58 +57,19 @@ window.metabindHost = {{
     )
 }
 
-/// A running headless Chromium and the loopback server for the host page.
+/// Popups in the run's Chromium, and the loopback server for the host page.
 pub struct BrowserPopups {
-    browser: Browser,
-    handler: JoinHandle<()>,
+    chromium: Arc<Chromium>,
     host_server: JoinHandle<()>,
     host_url: String,
-    profile_dir: PathBuf,
-    /// Time to launch Chromium and connect to it.
-    pub launch_time: Duration,
-    /// Chromium's popup blocker is on (the browsers' default).
-    pub popup_blocker: bool,
     /// Contexts that outlive a popup: one user's browser session, by key.
     sessions: std::sync::Mutex<std::collections::HashMap<String, BrowserContextId>>,
-    /// The loopback origins UI views are rendered on, started with the first render.
-    pub(crate) render_site: tokio::sync::OnceCell<crate::render::RenderSite>,
 }
 
 impl Drop for BrowserPopups {
     fn drop(&mut self) {
-        if let Some(child) = self.browser.get_mut_child() {
-            let _ = child.as_mut_inner().start_kill();
-        }
-        self.handler.abort();
         self.host_server.abort();
-        // Chromium's helpers may still be writing; what this misses, the next launch sweeps.
-        let _ = std::fs::remove_dir_all(&self.profile_dir);
     }
-}
-
-fn browser_error(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::Browser(format!("{what}: {e}"))
-}
-
-/// A profile directory per browser, named after this process; directories left by processes that are
-/// gone are removed on the way.
-fn unique_profile_dir() -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let parent = std::env::temp_dir().join("metabind-chromium");
-    if let Ok(entries) = std::fs::read_dir(&parent) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let pid = name.split('-').next().unwrap_or_default();
-            if !pid.is_empty() && !Path::new("/proc").join(pid).exists() {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
-        }
-    }
-    parent.join(format!(
-        "{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ))
 }
 
 /// Escapes a URL for a Fetch pattern, where `*` and `?` are wildcards and `\` escapes.
@@ -157,35 +86,8 @@ fn fetch_pattern(prefix: &str) -> String {
 }
 
 impl BrowserPopups {
-    /// Starts Chromium. `popup_blocker: false` launches it with `--disable-popup-blocking`.
-    pub async fn launch(chromium: &Path, popup_blocker: bool) -> Result<BrowserPopups, Error> {
-        let started = Instant::now();
-        let profile_dir = unique_profile_dir();
-        std::fs::create_dir_all(&profile_dir)
-            .map_err(|e| browser_error("cannot create a profile directory", e))?;
-        let config = BrowserConfig::builder()
-            .chrome_executable(chromium)
-            .no_sandbox()
-            .new_headless_mode()
-            .disable_default_args()
-            .args(CHROMIUM_ARGS.iter().copied())
-            .args((!popup_blocker).then_some("disable-popup-blocking"))
-            .user_data_dir(&profile_dir)
-            .launch_timeout(Duration::from_secs(20))
-            .request_timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| browser_error("bad browser configuration", e))?;
-        let (browser, mut handler) = match Browser::launch(config).await {
-            Ok(b) => b,
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&profile_dir);
-                return Err(browser_error("cannot launch Chromium", e));
-            }
-        };
-        let handler = tokio::spawn(async move {
-            // Drives the DevTools connection; it ends when the browser goes away.
-            while handler.next().await.is_some() {}
-        });
+    /// Serves the host page for popups in `chromium`.
+    pub async fn start(chromium: Arc<Chromium>) -> Result<BrowserPopups, Error> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| browser_error("cannot bind the host page server", e))?;
@@ -216,15 +118,10 @@ impl BrowserPopups {
             let _ = axum::serve(listener, app).await;
         });
         Ok(BrowserPopups {
-            browser,
-            handler,
+            chromium,
             host_server,
             host_url,
-            profile_dir,
-            launch_time: started.elapsed(),
-            popup_blocker,
             sessions: Default::default(),
-            render_site: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -245,7 +142,8 @@ impl BrowserPopups {
             Some(context) => context,
             None => {
                 let context = self
-                    .browser
+                    .chromium
+                    .browser()
                     .create_browser_context(CreateBrowserContextParams::default())
                     .await
                     .map_err(|e| browser_error("cannot create an incognito context", e))?;
@@ -263,30 +161,27 @@ impl BrowserPopups {
             .browser_context_id(context.clone())
             .build()
             .map_err(|e| browser_error("host window", e))?;
-        let host = match self.browser.new_page(target).await {
+        let host = match self.chromium.browser().new_page(target).await {
             Ok(page) => page,
             Err(e) => {
                 self.dispose(context);
-                return Err(browser_error("cannot open the host page", e));
+                return Err(browser_error("cannot open the host page", e).into());
             }
         };
         if let Err(e) = host.wait_for_navigation().await {
             self.dispose(context);
-            return Err(browser_error("the host page did not load", e));
+            return Err(browser_error("the host page did not load", e).into());
         }
         Ok((context, host))
     }
 
-    pub(crate) fn browser(&self) -> &Browser {
-        &self.browser
+    /// The browser the popups run in (the renderer shares it).
+    pub fn chromium(&self) -> &Arc<Chromium> {
+        &self.chromium
     }
 
-    /// Closes a context and its windows in the background: the next popup need not wait.
-    pub(crate) fn dispose(self: &Arc<Self>, context: BrowserContextId) {
-        let this = Arc::clone(self);
-        tokio::spawn(async move {
-            let _ = this.browser.dispose_browser_context(context).await;
-        });
+    fn dispose(&self, context: BrowserContextId) {
+        self.chromium.dispose(context);
     }
 
     /// Closes the sessions whose keys start with `prefix`.
@@ -332,7 +227,8 @@ impl BrowserPopups {
 
     async fn drive(&self, host: &Page, request: &PopupRequest<'_>) -> Result<PopupReport, Error> {
         let mut created = self
-            .browser
+            .chromium
+            .browser()
             .event_listener::<EventTargetCreated>()
             .await
             .map_err(|e| browser_error("target events", e))?;
@@ -366,7 +262,7 @@ impl BrowserPopups {
                 break event.target_info.target_id.clone();
             }
         };
-        let popup = self.page(popup_id).await?;
+        let popup = self.chromium.page(popup_id).await?;
         let mut paused = popup
             .event_listener::<EventRequestPaused>()
             .await
@@ -438,30 +334,6 @@ impl BrowserPopups {
             signed_in,
         })
     }
-
-    /// The page handle of a new target, once the handler has attached to it.
-    async fn page(&self, id: TargetId) -> Result<Page, Error> {
-        loop {
-            match self.browser.get_page(id.clone()).await {
-                Ok(page) => return Ok(page),
-                // Attaching takes a few DevTools round trips; the caller's timeout bounds this.
-                Err(_) => tokio::time::sleep(Duration::from_millis(2)).await,
-            }
-        }
-    }
-}
-
-/// The next call of the page binding `name` (other bindings' calls are skipped).
-pub(crate) async fn next_binding_call(
-    reports: &mut chromiumoxide::listeners::EventStream<EventBindingCalled>,
-    name: &str,
-) -> Option<Arc<EventBindingCalled>> {
-    while let Some(event) = reports.next().await {
-        if event.name == name {
-            return Some(event);
-        }
-    }
-    None
 }
 
 /// The autopilot's note that it is filling in the sign-in page (not an outcome).

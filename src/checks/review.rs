@@ -1,15 +1,18 @@
 //! The tool-choice review (troubleshooting "Host doesn't pick the right tool"): what a model meets when
 //! it picks a tool is the names, descriptions and instructions, so this judges them the way a model
-//! would be misled, deterministically. A small lexical ranker (BM25 over each tool's name, title and
-//! description) stands in for the model: sample requests must rank their tool first by a clear margin,
-//! and, on any target, no two tools may read alike (TF-IDF cosine of their texts). Every figure it
-//! used is in the verdict's evidence.
+//! would be misled, deterministically (`crate::lexical`): sample requests must rank their tool first by
+//! a clear margin, and, on any target, no two tools may read alike. Every figure it used is in the
+//! verdict's evidence. The sweep and the scenarios' `review-tools` step share these functions.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::checks::CheckResult;
+use super::catalogue::{CheckDef, Judge, Level, Section};
+use super::verdict::{seen, CheckResult};
+use crate::evidence::SweepEvidence;
+use crate::guide::Row;
+use crate::lexical::{similar_pairs, words, Ranker, SCHEMA_WORDS};
 
 /// A description needs at least this many words to say what the tool does and when to use it.
 pub const MIN_DESCRIPTION_WORDS: usize = 5;
@@ -20,199 +23,83 @@ pub const MAX_SIMILARITY: f64 = 0.5;
 /// Instructions whose words are at least this share schema vocabulary only restate the schemas.
 pub const MAX_SCHEMA_SHARE: f64 = 0.7;
 
-const STOPWORDS: &[&str] = &[
-    "a", "about", "after", "all", "an", "and", "any", "are", "as", "at", "be", "before", "by",
-    "can", "do", "does", "for", "from", "given", "has", "have", "i", "if", "in", "into", "is",
-    "it", "its", "me", "my", "of", "on", "one", "only", "or", "our", "please", "so", "some",
-    "than", "that", "the", "their", "them", "then", "there", "these", "this", "to", "up", "us",
-    "was", "we", "what", "when", "whenever", "which", "who", "will", "with", "you", "your",
+pub static DESCRIPTION: CheckDef = CheckDef {
+    id: "review.tool.description",
+    level: Level::Should,
+    clause: "connector guide: the model picks tools by their names, descriptions and the instructions; each description says what the tool does and when",
+    applies: "the endpoint lists tools",
+    row: Some(Row::Pick),
+    hint: "write a description of a sentence or two per tool: what it does, what it needs, when to use it",
+    judge: Judge::Sweep(Section::Review, descriptions_in_sweep),
+};
+
+pub static DISTINGUISHABLE: CheckDef = CheckDef {
+    id: "review.tools.distinguishable",
+    level: Level::Should,
+    clause: "connector guide: descriptions that overlap leave the model unable to tell tools apart",
+    applies: "the endpoint lists tools",
+    row: Some(Row::Pick),
+    hint: "make each description name what sets the tool apart (its object, its input, when to use it instead of the other)",
+    judge: Judge::Sweep(Section::Review, read_apart_in_sweep),
+};
+
+pub static INSTRUCTIONS: CheckDef = CheckDef {
+    id: "review.instructions.guidance",
+    level: Level::Should,
+    clause: "connector guide: instructions say when to use which tool, not what the schemas already say",
+    applies: "the endpoint lists tools",
+    row: Some(Row::Pick),
+    hint: "rewrite the instructions as guidance: which tool for which request, in which order, what to confirm first",
+    judge: Judge::Sweep(Section::Review, instructions_in_sweep),
+};
+
+pub static DISTINCT_NAMES: CheckDef = CheckDef {
+    id: "review.connectors.distinct-names",
+    level: Level::Should,
+    clause: "connector guide: draft and production are two connectors; enabled together, their same-named tools confuse the model",
+    applies: "a scenario enables several connectors together",
+    row: Some(Row::Pick),
+    hint: "enable only one of the draft and production connectors in a conversation",
+    judge: Judge::Expectation,
+};
+
+pub static CHECKS: &[&CheckDef] = &[
+    &DESCRIPTION,
+    &DISTINGUISHABLE,
+    &INSTRUCTIONS,
+    &DISTINCT_NAMES,
 ];
 
-/// Words that describe a schema rather than say when to use a tool.
-const SCHEMA_WORDS: &[&str] = &[
-    "string",
-    "integer",
-    "number",
-    "boolean",
-    "object",
-    "array",
-    "required",
-    "optional",
-    "type",
-    "param",
-    "parameter",
-    "argument",
-    "default",
-    "enum",
-    "null",
-    "field",
-    "property",
-    "input",
-    "output",
-    "schema",
-    "min",
-    "max",
-    "minimum",
-    "maximum",
-];
+const LABEL: &str = "the endpoint";
 
-/// Lowercased content words, snake_case and camelCase split, crude plurals folded.
-pub fn words(text: &str) -> Vec<String> {
-    let mut spaced = String::with_capacity(text.len());
-    let mut previous_lower = false;
-    for c in text.chars() {
-        if c.is_uppercase() && previous_lower {
-            spaced.push(' ');
-        }
-        previous_lower = c.is_lowercase();
-        spaced.push(c);
+fn tools<'a>(def: &CheckDef, ev: &'a SweepEvidence) -> Result<&'a [Value], CheckResult> {
+    let listing = seen(def, &ev.tools.listing)?;
+    if listing.tools.is_empty() {
+        return Err(CheckResult::not_applicable(
+            def,
+            "the endpoint lists no tools",
+        ));
     }
-    spaced
-        .to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty() && !STOPWORDS.contains(w))
-        .map(stem)
-        .collect()
+    Ok(&listing.tools)
 }
 
-fn stem(word: &str) -> String {
-    if word.len() > 4 && word.ends_with("ies") {
-        return format!("{}y", &word[..word.len() - 3]);
-    }
-    for suffix in ["sses", "shes", "ches", "xes"] {
-        if word.len() > suffix.len() + 1 && word.ends_with(suffix) {
-            return word[..word.len() - 2].to_owned();
-        }
-    }
-    if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") {
-        return word[..word.len() - 1].to_owned();
-    }
-    word.to_owned()
+fn descriptions_in_sweep(ev: &SweepEvidence) -> Vec<CheckResult> {
+    vec![tools(&DESCRIPTION, ev).map_or_else(|v| v, |t| descriptions(LABEL, t))]
 }
 
-/// What the model reads of a tool: its name, title and description.
-pub fn tool_text(tool: &Value) -> String {
-    format!(
-        "{} {} {}",
-        tool["name"].as_str().unwrap_or_default(),
-        tool["title"]
-            .as_str()
-            .or(tool["annotations"]["title"].as_str())
-            .unwrap_or_default(),
-        tool["description"].as_str().unwrap_or_default()
-    )
+fn read_apart_in_sweep(ev: &SweepEvidence) -> Vec<CheckResult> {
+    vec![tools(&DISTINGUISHABLE, ev).map_or_else(|v| v, |t| tools_read_apart(LABEL, t))]
 }
 
-/// BM25 over the tools' texts.
-pub struct Ranker {
-    names: Vec<String>,
-    docs: Vec<Vec<String>>,
-    idf: BTreeMap<String, f64>,
-    average_length: f64,
-}
-
-impl Ranker {
-    pub fn new(tools: &[Value]) -> Ranker {
-        let names: Vec<String> = tools
-            .iter()
-            .map(|t| t["name"].as_str().unwrap_or_default().to_owned())
-            .collect();
-        let docs: Vec<Vec<String>> = tools.iter().map(|t| words(&tool_text(t))).collect();
-        let n = docs.len() as f64;
-        let mut df: BTreeMap<String, usize> = BTreeMap::new();
-        for doc in &docs {
-            for w in doc.iter().collect::<BTreeSet<_>>() {
-                *df.entry(w.clone()).or_default() += 1;
-            }
-        }
-        let idf = df
-            .into_iter()
-            .map(|(w, d)| (w, ((n - d as f64 + 0.5) / (d as f64 + 0.5) + 1.0).ln()))
-            .collect();
-        let average_length =
-            docs.iter().map(Vec::len).sum::<usize>() as f64 / docs.len().max(1) as f64;
-        Ranker {
-            names,
-            docs,
-            idf,
-            average_length,
-        }
+fn instructions_in_sweep(ev: &SweepEvidence) -> Vec<CheckResult> {
+    let tools = match tools(&INSTRUCTIONS, ev) {
+        Ok(t) => t,
+        Err(v) => return vec![v],
+    };
+    if let Err(v) = seen(&INSTRUCTIONS, &ev.transport.initialize) {
+        return vec![v];
     }
-
-    /// Every tool with its score for `query`, best first (ties by name, so the order is stable).
-    pub fn rank(&self, query: &str) -> Vec<(String, f64)> {
-        const K1: f64 = 1.2;
-        const B: f64 = 0.75;
-        let query = words(query);
-        let mut scored: Vec<(String, f64)> = self
-            .docs
-            .iter()
-            .zip(&self.names)
-            .map(|(doc, name)| {
-                let length = doc.len() as f64;
-                let score = query
-                    .iter()
-                    .map(|q| {
-                        let tf = doc.iter().filter(|w| *w == q).count() as f64;
-                        let idf = self.idf.get(q).copied().unwrap_or(0.0);
-                        idf * tf * (K1 + 1.0)
-                            / (tf + K1 * (1.0 - B + B * length / self.average_length.max(1.0)))
-                    })
-                    .sum();
-                (name.clone(), score)
-            })
-            .collect();
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        scored
-    }
-}
-
-/// TF-IDF cosine similarity of every pair of tools, most similar first.
-pub fn similar_pairs(tools: &[Value]) -> Vec<(String, String, f64)> {
-    let docs: Vec<Vec<String>> = tools.iter().map(|t| words(&tool_text(t))).collect();
-    let n = docs.len() as f64;
-    let mut df: BTreeMap<&str, usize> = BTreeMap::new();
-    for doc in &docs {
-        for w in doc.iter().map(String::as_str).collect::<BTreeSet<_>>() {
-            *df.entry(w).or_default() += 1;
-        }
-    }
-    let vectors: Vec<BTreeMap<&str, f64>> = docs
-        .iter()
-        .map(|doc| {
-            let mut v: BTreeMap<&str, f64> = BTreeMap::new();
-            for w in doc {
-                *v.entry(w.as_str()).or_default() += 1.0;
-            }
-            for (w, x) in v.iter_mut() {
-                *x *= (1.0 + n / df[w] as f64).ln();
-            }
-            v
-        })
-        .collect();
-    let norm = |v: &BTreeMap<&str, f64>| v.values().map(|x| x * x).sum::<f64>().sqrt();
-    let mut pairs = Vec::new();
-    for i in 0..tools.len() {
-        for j in i + 1..tools.len() {
-            let dot: f64 = vectors[i]
-                .iter()
-                .filter_map(|(w, x)| vectors[j].get(w).map(|y| x * y))
-                .sum();
-            let denominator = norm(&vectors[i]) * norm(&vectors[j]);
-            let similarity = if denominator == 0.0 {
-                0.0
-            } else {
-                dot / denominator
-            };
-            pairs.push((
-                tools[i]["name"].as_str().unwrap_or_default().to_owned(),
-                tools[j]["name"].as_str().unwrap_or_default().to_owned(),
-                similarity,
-            ));
-        }
-    }
-    pairs.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
-    pairs
+    vec![instructions(LABEL, ev.transport.instructions(), tools)]
 }
 
 /// `review.tool.description`: every tool says in words what it does.
@@ -244,7 +131,7 @@ pub fn descriptions(label: &str, tools: &[Value]) -> CheckResult {
         }
     }
     CheckResult::judge(
-        "review.tool.description",
+        &DESCRIPTION,
         problems.is_empty(),
         if problems.is_empty() {
             format!("every tool of {label} says what it does")
@@ -295,7 +182,7 @@ pub fn requests_pick_their_tool(
         }
     }
     let mut check = CheckResult::judge(
-        "review.tools.distinguishable",
+        &DISTINGUISHABLE,
         problems.is_empty(),
         if problems.is_empty() {
             format!(
@@ -328,7 +215,7 @@ pub fn tools_read_apart(label: &str, tools: &[Value]) -> CheckResult {
         .map(|(a, b, s)| format!("{a} and {b} ({s:.2})"))
         .collect();
     let mut check = CheckResult::judge(
-        "review.tools.distinguishable",
+        &DISTINGUISHABLE,
         close.is_empty(),
         if close.is_empty() {
             format!("no two tools of {label} read alike")
@@ -387,7 +274,7 @@ pub fn instructions(label: &str, instructions: Option<&str>, tools: &[Value]) ->
         (true, format!("{label}'s instructions give guidance"))
     };
     CheckResult::judge(
-        "review.instructions.guidance",
+        &INSTRUCTIONS,
         ok,
         message,
         format!(
@@ -403,31 +290,6 @@ pub fn instructions(label: &str, instructions: Option<&str>, tools: &[Value]) ->
                 text.chars().take(160).collect::<String>()
             )
         },
-    )
-}
-
-/// `tools.annotations.consistent` as the host reads the list it got.
-pub fn annotations(label: &str, tools: &[Value]) -> CheckResult {
-    let contradictory: Vec<&str> = tools
-        .iter()
-        .filter(|t| {
-            t["annotations"]["readOnlyHint"] == true && t["annotations"]["destructiveHint"] == true
-        })
-        .filter_map(|t| t["name"].as_str())
-        .collect();
-    CheckResult::judge(
-        "tools.annotations.consistent",
-        contradictory.is_empty(),
-        if contradictory.is_empty() {
-            format!("no tool of {label} is both read-only and destructive")
-        } else {
-            format!(
-                "{label}: {} declared both read-only and destructive; the host asks before calling",
-                contradictory.join(", ")
-            )
-        },
-        "readOnlyHint and destructiveHint not both true",
-        format!("contradictory: [{}]", contradictory.join(", ")),
     )
 }
 
@@ -448,7 +310,7 @@ pub fn shared_names(connectors: &[(String, Vec<Value>)]) -> CheckResult {
         .collect();
     let labels: Vec<&str> = connectors.iter().map(|(l, _)| l.as_str()).collect();
     CheckResult::judge(
-        "review.connectors.distinct-names",
+        &DISTINCT_NAMES,
         shared.is_empty(),
         if shared.is_empty() {
             format!("connectors {} share no tool name", labels.join(", "))
@@ -463,6 +325,68 @@ pub fn shared_names(connectors: &[(String, Vec<Value>)]) -> CheckResult {
     )
 }
 
+/// One connector as the `review-tools` step sees it.
+pub struct Reviewed<'a> {
+    pub name: &'a str,
+    pub connected: bool,
+    pub tools: &'a [Value],
+    pub instructions: Option<&'a str>,
+}
+
+/// The `review-tools` step: the review of each connector, sample requests (`(ask, tool)`), tool names
+/// shared between connectors enabled together, and the findings the scenario sets out to provoke
+/// (reported as expected; one that does not appear fails).
+pub fn review_step(
+    connectors: &[Reviewed<'_>],
+    requests: &[(String, String)],
+    findings: &[String],
+) -> Vec<CheckResult> {
+    let mut checks = Vec::new();
+    let mut surfaces = Vec::new();
+    for c in connectors {
+        let label = format!("connector {:?}", c.name);
+        if !c.connected {
+            checks.push(CheckResult::not_testable(
+                &DESCRIPTION,
+                format!("{label} is not connected: nothing to review"),
+            ));
+            continue;
+        }
+        checks.push(descriptions(&label, c.tools));
+        checks.push(tools_read_apart(&label, c.tools));
+        if !requests.is_empty() {
+            checks.push(requests_pick_their_tool(&label, c.tools, requests));
+        }
+        checks.push(instructions(&label, c.instructions, c.tools));
+        checks.push(super::tools::annotations(&label, c.tools));
+        surfaces.push((label, c.tools.to_vec()));
+    }
+    if surfaces.len() > 1 {
+        checks.push(shared_names(&surfaces));
+    }
+    for check in &mut checks {
+        if check.status.is_finding() && findings.contains(&check.id) {
+            // A finding the scenario sets out to provoke: reported, not held against the target.
+            check.expected_failure = true;
+        }
+    }
+    for id in findings {
+        let provoked = checks.iter().any(|c| &c.id == id && c.expected_failure);
+        if let (false, Some(def)) = (provoked, super::catalogue::get(id)) {
+            let mut missing = CheckResult::fail(
+                def,
+                format!("the review was expected to flag {id} and did not"),
+                format!("a {id} finding"),
+                "no such finding",
+            );
+            // The scenario's own expectation failed, whatever the check's level.
+            missing.status = super::Status::Fail;
+            checks.push(missing);
+        }
+    }
+    checks
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -473,15 +397,7 @@ mod tests {
     }
 
     #[test]
-    fn words_split_names_and_fold_plurals() {
-        assert_eq!(
-            words("search_products for the Best teaCups"),
-            vec!["search", "product", "best", "tea", "cup"]
-        );
-    }
-
-    #[test]
-    fn the_ranker_picks_the_tool_sharing_the_rare_words() {
+    fn a_request_sharing_no_word_with_its_tool_is_flagged() {
         let tools = vec![
             tool(
                 "search_products",
@@ -492,9 +408,6 @@ mod tests {
                 "Ask the carrier for the delivery estimate and cost of shipping to a ZIP code.",
             ),
         ];
-        let ranking = Ranker::new(&tools).rank("how long does delivery to 94110 take");
-        assert_eq!(ranking[0].0, "check_shipping");
-        assert!(ranking[1].1 < RANK_MARGIN * ranking[0].1);
         let ok = requests_pick_their_tool(
             "x",
             &tools,
@@ -502,7 +415,7 @@ mod tests {
         );
         assert_eq!(
             ok.status,
-            crate::checks::Status::Fail,
+            crate::checks::Status::Warn,
             "no shared word: {}",
             ok.message
         );
@@ -531,7 +444,7 @@ mod tests {
         let check = tools_read_apart("x", &twins);
         assert_eq!(
             check.status,
-            crate::checks::Status::Fail,
+            crate::checks::Status::Warn,
             "{}",
             check.message
         );

@@ -1,0 +1,87 @@
+//! A scenario step's expectations, judged on what the step recorded: the one place that maps a step's
+//! `expect` to the check functions of each area.
+
+use super::render::{judge_render, not_applicable as render_not_applicable};
+use super::review::{review_step, Reviewed};
+use super::verdict::CheckResult;
+use crate::evidence::step::{RenderAttempt, StepEvidence};
+use crate::host::HostProfile;
+use crate::scenario::Step;
+
+/// The verdicts of `step` on `evidence`, for `profile`'s host in scenario `scenario`.
+pub fn judge(
+    step: &Step,
+    evidence: &StepEvidence,
+    profile: &HostProfile,
+    scenario: &str,
+) -> Vec<CheckResult> {
+    let host = profile.id.as_str();
+    match (step, evidence) {
+        (
+            Step::AddConnector { expect, .. }
+            | Step::ListTools { expect, .. }
+            | Step::ExpectConnector { expect, .. }
+            | Step::Reconnect { expect, .. },
+            StepEvidence::Connector(view),
+        ) => super::host::connector(view, expect, host),
+        (
+            Step::CallTool { expect, .. }
+            | Step::WaitTask { expect, .. }
+            | Step::CancelTask { expect, .. }
+            | Step::ReadTask { expect, .. },
+            StepEvidence::Call { view, ui },
+        ) => {
+            let mut checks = super::host::call(view, expect, host);
+            let wanted = expect
+                .ui
+                .or_else(|| expect.host.get(host).and_then(|extra| extra.ui));
+            if let (Some(expected), Some(shown)) = (wanted, ui) {
+                checks.extend(super::host::ui(view, shown, expected));
+            }
+            checks
+        }
+        (Step::CallTool { expect, .. }, StepEvidence::Started(view)) => {
+            super::host::started_call(view, expect, host)
+        }
+        (
+            Step::ReviewTools {
+                requests, expect, ..
+            },
+            StepEvidence::Review(connectors),
+        ) => {
+            let reviewed: Vec<Reviewed<'_>> = connectors
+                .iter()
+                .map(|c| Reviewed {
+                    name: &c.name,
+                    connected: c.connected,
+                    tools: &c.tools,
+                    instructions: c.instructions.as_deref(),
+                })
+                .collect();
+            let pairs: Vec<(String, String)> = requests
+                .iter()
+                .map(|r| (r.ask.clone(), r.tool.clone()))
+                .collect();
+            review_step(&reviewed, &pairs, &expect.findings)
+        }
+        (Step::ReplayRefresh { refused, .. }, StepEvidence::RefreshReplay { replay, .. }) => {
+            vec![super::auth::refresh_rotated(replay, *refused)]
+        }
+        (Step::RenderUi { .. }, StepEvidence::Renders(attempts)) => {
+            let mut checks = Vec::new();
+            for attempt in attempts {
+                match attempt {
+                    RenderAttempt::NotApplicable(why) => checks.extend(render_not_applicable(why)),
+                    RenderAttempt::NotTestable(why) => {
+                        checks.push(CheckResult::not_testable(&super::render::RENDERS, why))
+                    }
+                    RenderAttempt::Rendered(render) => {
+                        checks.extend(judge_render(profile, scenario, render))
+                    }
+                }
+            }
+            checks
+        }
+        _ => Vec::new(),
+    }
+}

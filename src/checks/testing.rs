@@ -1,0 +1,34 @@
+//! Hand-built evidence for the checks' unit tests.
+
+use crate::evidence::RpcExchange;
+use crate::wire::Exchange;
+
+/// An exchange with a JSON content type.
+pub(crate) fn exchange(method: &str, url: &str, status: u16, body: &str) -> Exchange {
+    Exchange {
+        method: method.into(),
+        url: url.into(),
+        request_headers: Vec::new(),
+        request_body: String::new(),
+        status,
+        response_headers: vec![("content-type".into(), "application/json".into())],
+        response_body: body.into(),
+        elapsed_ms: 1,
+    }
+}
+
+/// The exchange as a JSON-RPC reply (its body parsed as the response).
+pub(crate) fn rpc(exchange: Exchange) -> RpcExchange {
+    let message = serde_json::from_str(&exchange.response_body).ok();
+    RpcExchange { exchange, message }
+}
+
+/// A JSON-RPC reply with `body` as the response message.
+pub(crate) fn reply(status: u16, body: serde_json::Value) -> RpcExchange {
+    rpc(exchange(
+        "POST",
+        "http://127.0.0.1:1/mcp",
+        status,
+        &body.to_string(),
+    ))
+}

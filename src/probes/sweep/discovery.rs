@@ -1,0 +1,127 @@
+//! Discovery without credentials: an unauthenticated initialize, one with a made-up token, the
+//! protected resource metadata (the challenge's URL, else the RFC 9728 well-known URLs) and the
+//! authorization server metadata it names.
+
+use serde_json::{json, Value};
+
+use super::{client_info, Sweep};
+use crate::evidence::sweep::Discovery as Evidence;
+use crate::evidence::{Observed, RpcExchange};
+use crate::oauth::{self, Challenge, Discovery};
+use crate::wire::{Exchange, Request, LATEST_PROTOCOL_VERSION};
+
+/// Records the discovery evidence; returns what a client found (for the sign-in), if anything.
+pub(super) async fn probe(sweep: &Sweep<'_>, ev: &mut Evidence) -> Option<Discovery> {
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": LATEST_PROTOCOL_VERSION, "capabilities": {}, "clientInfo": client_info()}});
+    ev.anonymous = rpc(sweep, sweep.mcp(None).request(&init)).await;
+    ev.invalid_token = rpc(
+        sweep,
+        sweep
+            .mcp(Some("metabind-conformance-invalid-token"))
+            .request(&init),
+    )
+    .await;
+    let challenge = ev
+        .anonymous
+        .seen()
+        .and_then(|x| x.exchange.header("www-authenticate"))
+        .and_then(Challenge::parse);
+    ev.prm = prm(sweep, challenge.as_ref()).await;
+    let issuer = ev
+        .prm
+        .seen()
+        .filter(|x| x.status == 200)
+        .and_then(|x| serde_json::from_str::<Value>(&x.response_body).ok())
+        .and_then(|p| p["authorization_servers"][0].as_str().map(String::from));
+    ev.as_metadata = match issuer {
+        Some(issuer) => as_metadata(sweep, &issuer).await,
+        None => Observed::not_applicable(match ev.prm.seen() {
+            Some(x) if x.status == 200 => {
+                "the protected resource metadata names no authorization server".to_owned()
+            }
+            _ => "no protected resource metadata was found".to_owned(),
+        }),
+    };
+    oauth::discover(&sweep.wire, sweep.url(), challenge.as_ref())
+        .await
+        .ok()
+}
+
+async fn rpc(sweep: &Sweep<'_>, request: Request) -> Observed<RpcExchange> {
+    match sweep.wire.send(request).await {
+        Err(e) => Observed::not_testable(format!("the endpoint did not answer: {e}")),
+        Ok(received) => {
+            let content_type = received
+                .headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok());
+            let message = crate::wire::messages(content_type, &received.body)
+                .into_iter()
+                .find(|m| m.get("id") == Some(&json!(1)));
+            Observed::Seen(RpcExchange {
+                exchange: received.exchange,
+                message,
+            })
+        }
+    }
+}
+
+/// The PRM document: at the challenge's `resource_metadata`, else the path-inserted well-known URL,
+/// else the root one (RFC 9728 §3.1). The first 200, or the last answer.
+async fn prm(sweep: &Sweep<'_>, challenge: Option<&Challenge>) -> Observed<Exchange> {
+    let mut candidates = Vec::new();
+    if let Some(url) = challenge.and_then(|c| c.resource_metadata.clone()) {
+        candidates.push(url);
+    } else if let Ok(u) = url::Url::parse(sweep.url()) {
+        let origin = u.origin().ascii_serialization();
+        let path = u.path().trim_end_matches('/');
+        if !path.is_empty() {
+            candidates.push(format!(
+                "{origin}/.well-known/oauth-protected-resource{path}"
+            ));
+        }
+        candidates.push(format!("{origin}/.well-known/oauth-protected-resource"));
+    }
+    let mut last = Observed::not_testable("no URL to look for protected resource metadata at");
+    for url in candidates {
+        last = sweep
+            .raw(Request::get(&url).header("accept", "application/json"))
+            .await;
+        if last.seen().is_some_and(|x| x.status == 200) {
+            break;
+        }
+    }
+    last
+}
+
+/// RFC 8414 with the path inserted, OIDC with the path inserted, then OIDC appended; the first JSON
+/// document, or the last answer.
+async fn as_metadata(sweep: &Sweep<'_>, issuer: &str) -> Observed<Exchange> {
+    let Ok(u) = url::Url::parse(issuer) else {
+        return Observed::not_testable(format!("the authorization server {issuer:?} is not a URL"));
+    };
+    let origin = u.origin().ascii_serialization();
+    let path = u.path().trim_end_matches('/');
+    let mut last = Observed::not_testable("no metadata URL was tried");
+    for candidate in [
+        format!("{origin}/.well-known/oauth-authorization-server{path}"),
+        format!("{origin}/.well-known/openid-configuration{path}"),
+        format!(
+            "{}/.well-known/openid-configuration",
+            issuer.trim_end_matches('/')
+        ),
+    ] {
+        last = sweep
+            .raw(Request::get(&candidate).header("accept", "application/json"))
+            .await;
+        let is_json = last.seen().is_some_and(|x| {
+            x.status == 200
+                && serde_json::from_str::<Value>(&x.response_body).is_ok_and(|v| v.is_object())
+        });
+        if is_json {
+            break;
+        }
+    }
+    last
+}

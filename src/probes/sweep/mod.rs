@@ -1,0 +1,249 @@
+//! The protocol sweep's probes: protocol rules any MCP server must keep, probed on the raw wire against
+//! the target's endpoint, whatever host is used. Each section's probe drives the target and records
+//! what it saw in [`SweepEvidence`]; the checks (`crate::checks`) judge it. Probes that can end grants
+//! (refresh reuse, revocation) run last. Only tools the call policy allows are ever called.
+
+mod authorization_server;
+mod discovery;
+mod tasks;
+mod tools;
+mod transport;
+mod ui;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::checks::Section;
+use crate::evidence::{Observed, RpcExchange, SweepEvidence};
+use crate::popup::Popup;
+use crate::target::Instance;
+use crate::wire::{Exchange, McpClient, Request, Wire};
+
+/// What the sweep cost.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SweepCost {
+    pub exchanges: usize,
+    pub exchange_ms: u64,
+    pub popups: usize,
+    pub popup_ms: u64,
+}
+
+/// Which tools a probe may call: on the embedded server any; on a deployment only those that declare
+/// `readOnlyHint: true` and do not declare `destructiveHint: true`.
+#[derive(Debug, Clone, Copy)]
+pub struct CallPolicy {
+    pub sandbox: bool,
+}
+
+impl CallPolicy {
+    pub fn may_call(&self, tool: &Value) -> bool {
+        let hints = &tool["annotations"];
+        self.sandbox || (hints["readOnlyHint"] == true && hints["destructiveHint"] != true)
+    }
+
+    /// Why a tool is left alone, for findings.
+    pub fn describe(&self) -> &'static str {
+        if self.sandbox {
+            "any tool (the embedded server is a sandbox)"
+        } else {
+            "tools declaring readOnlyHint: true and not destructiveHint: true (a deployment)"
+        }
+    }
+}
+
+/// A credential the MCP sections use.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Credential {
+    pub bearer: Option<String>,
+    /// A second, different credential (another user or an API key), for binding checks.
+    pub second: Option<String>,
+}
+
+pub(crate) struct Sweep<'a> {
+    pub instance: &'a Instance,
+    pub popup: &'a Popup,
+    pub wire: Wire,
+    pub policy: CallPolicy,
+    pub popups: usize,
+    pub popup_ms: u64,
+}
+
+fn client_info() -> Value {
+    json!({"name": "metabind-conformance-sweep", "version": env!("CARGO_PKG_VERSION")})
+}
+
+/// Drives the sections `chosen` needs (and what they depend on) and records their evidence.
+pub async fn run(
+    instance: &Instance,
+    popup: &Popup,
+    timeout: Duration,
+    chosen: &BTreeSet<Section>,
+) -> Result<(SweepEvidence, SweepCost), crate::wire::Error> {
+    let wants = |sections: &[Section]| sections.iter().any(|s| chosen.contains(s));
+    let mut sweep = Sweep {
+        instance,
+        popup,
+        wire: Wire::new(timeout)?,
+        policy: CallPolicy {
+            sandbox: instance.control.is_some(),
+        },
+        popups: 0,
+        popup_ms: 0,
+    };
+    let mut ev = SweepEvidence {
+        endpoint: instance.endpoint_url.clone(),
+        ..Default::default()
+    };
+    let discovery = discovery::probe(&sweep, &mut ev.discovery).await;
+    let hygiene = chosen.contains(&Section::AuthorizationServer);
+    let (credential, signed_in) = authorization_server::probe(
+        &mut sweep,
+        discovery.as_ref(),
+        hygiene,
+        ev.open_without_credentials(),
+        &mut ev.authorization_server,
+    )
+    .await;
+    if wants(&[Section::Transport, Section::Review]) {
+        transport::probe(&sweep, &credential, &mut ev.transport).await;
+    }
+    if wants(&[
+        Section::Tools,
+        Section::Tasks,
+        Section::Ui,
+        Section::Review,
+        Section::Hosts,
+    ]) {
+        tools::probe(&sweep, &credential, &mut ev.tools).await;
+    }
+    if chosen.contains(&Section::Tasks) {
+        let tools = ev.listed_tools().map(<[Value]>::to_vec);
+        tasks::probe(&sweep, &credential, tools.as_deref(), &mut ev.tasks).await;
+    }
+    if chosen.contains(&Section::Ui) {
+        let tools = ev.listed_tools().map(<[Value]>::to_vec);
+        ui::probe(&sweep, &credential, tools.as_deref(), &mut ev.ui).await;
+    }
+    if hygiene {
+        authorization_server::grant_ending(&mut sweep, signed_in, &mut ev.authorization_server)
+            .await;
+    }
+    let exchanges = sweep.wire.transcript.snapshot();
+    let cost = SweepCost {
+        exchanges: exchanges.len(),
+        exchange_ms: exchanges.iter().map(|e| e.elapsed_ms).sum(),
+        popups: sweep.popups,
+        popup_ms: sweep.popup_ms,
+    };
+    Ok((ev, cost))
+}
+
+impl Sweep<'_> {
+    fn url(&self) -> &str {
+        &self.instance.endpoint_url
+    }
+
+    fn mcp(&self, bearer: Option<&str>) -> McpClient {
+        let mut client = McpClient::new(self.wire.clone(), self.url());
+        client.bearer = bearer.map(String::from);
+        client
+    }
+
+    /// One raw exchange, or why none happened.
+    async fn raw(&self, request: Request) -> Observed<Exchange> {
+        self.wire.send(request).await.map(|r| r.exchange).into()
+    }
+
+    /// One JSON-RPC request on `client`.
+    async fn rpc(
+        &self,
+        client: &mut McpClient,
+        method: &str,
+        params: Value,
+    ) -> Observed<RpcExchange> {
+        client
+            .call(method, params)
+            .await
+            .map(RpcExchange::from)
+            .into()
+    }
+
+    /// A client past initialize, with the initialize exchange; `Err` says why not.
+    async fn initialized(&self, bearer: Option<&str>) -> Result<(McpClient, RpcExchange), String> {
+        let mut client = self.mcp(bearer);
+        let reply = client
+            .initialize(client_info(), json!({}))
+            .await
+            .map_err(|e| e.to_string())?;
+        let reply = RpcExchange::from(reply);
+        if reply.result().is_none() {
+            return Err(format!(
+                "initialize answered {}: {}",
+                reply.status(),
+                crate::checks::verdict::truncate(&reply.exchange.response_body, 200)
+            ));
+        }
+        Ok((client, reply))
+    }
+}
+
+/// Arguments that satisfy a simple inputSchema: required properties only, from `enum`, `default`,
+/// `examples` or the type. `None` when a required property cannot be made up (a pattern, a nested
+/// object): the probes then leave that tool alone rather than send nonsense.
+pub fn sample_arguments(schema: &Value) -> Option<Value> {
+    let mut arguments = serde_json::Map::new();
+    for name in schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        let property = &schema["properties"][name];
+        let value = if let Some(first) = property["enum"].as_array().and_then(|e| e.first()) {
+            first.clone()
+        } else if !property["default"].is_null() {
+            property["default"].clone()
+        } else if let Some(first) = property["examples"].as_array().and_then(|e| e.first()) {
+            first.clone()
+        } else {
+            match property["type"].as_str() {
+                Some("string")
+                    if property.get("pattern").is_none() && property.get("format").is_none() =>
+                {
+                    json!("tea")
+                }
+                Some("integer") => json!(property["minimum"].as_i64().unwrap_or(1)),
+                Some("number") => json!(property["minimum"].as_f64().unwrap_or(1.0)),
+                Some("boolean") => json!(false),
+                _ => return None,
+            }
+        };
+        arguments.insert(name.to_owned(), value);
+    }
+    Some(Value::Object(arguments))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deployment_calls_only_tools_that_say_they_are_read_only_and_not_destructive() {
+        let deployment = CallPolicy { sandbox: false };
+        assert!(deployment.may_call(&json!({"annotations": {"readOnlyHint": true}})));
+        assert!(!deployment
+            .may_call(&json!({"annotations": {"readOnlyHint": true, "destructiveHint": true}})));
+        assert!(!deployment.may_call(&json!({"annotations": {}})));
+        assert!(CallPolicy { sandbox: true }.may_call(&json!({})));
+    }
+
+    #[test]
+    fn sample_arguments_fill_required_properties_or_give_up() {
+        let schema = json!({"type": "object", "required": ["q", "n"], "properties": {"q": {"type": "string"}, "n": {"type": "integer", "minimum": 3}}});
+        assert_eq!(sample_arguments(&schema), Some(json!({"q": "tea", "n": 3})));
+        let nested = json!({"required": ["o"], "properties": {"o": {"type": "object"}}});
+        assert_eq!(sample_arguments(&nested), None);
+    }
+}

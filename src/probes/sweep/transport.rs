@@ -1,0 +1,118 @@
+//! Transport and session probes with the sweep's credential: initialize and its notification, then
+//! requests altered on purpose (no session id, another credential, an unsupported version header, a
+//! foreign Origin, a body that is not JSON, a batch), and DELETE of the session.
+
+use serde_json::json;
+
+use super::{Credential, Sweep};
+use crate::evidence::sweep::Transport;
+use crate::evidence::Observed;
+use crate::wire::Request;
+
+pub(super) async fn probe(sweep: &Sweep<'_>, credential: &Credential, ev: &mut Transport) {
+    let bearer = credential.bearer.as_deref();
+    let (client, initialize) = match sweep.initialized(bearer).await {
+        Ok(x) => x,
+        Err(why) => {
+            let missing = Observed::<()>::not_testable(format!("initialize failed: {why}"));
+            let gap = missing.gap().cloned().expect("a gap");
+            ev.initialize = Observed::Missing(gap.clone());
+            for slot in [
+                &mut ev.initialized,
+                &mut ev.without_session,
+                &mut ev.other_credential,
+                &mut ev.unsupported_version,
+                &mut ev.foreign_origin,
+                &mut ev.malformed_json,
+                &mut ev.batch,
+                &mut ev.delete,
+                &mut ev.after_delete,
+            ] {
+                *slot = Observed::Missing(gap.clone());
+            }
+            return;
+        }
+    };
+    ev.initialize = Observed::Seen(initialize);
+    ev.session_id = client.session_id.clone();
+    // notifications/initialized was the last exchange initialize() made.
+    ev.initialized = match sweep
+        .wire
+        .transcript
+        .snapshot()
+        .into_iter()
+        .rev()
+        .find(|x| x.request_body.contains("notifications/initialized"))
+    {
+        Some(x) => Observed::Seen(x),
+        None => Observed::not_testable("notifications/initialized was not sent"),
+    };
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}});
+    let without = |request: Request, header: &str| {
+        let mut request = request;
+        request.headers.retain(|(k, _)| k != header);
+        request
+    };
+    ev.without_session = sweep
+        .raw(without(client.request(&list), "mcp-session-id"))
+        .await;
+    ev.other_credential = match &credential.second {
+        None => {
+            Observed::skipped("needs a second credential (--second-user, or --token beside --user)")
+        }
+        Some(other) => {
+            sweep
+                .raw(
+                    without(client.request(&list), "authorization")
+                        .header("authorization", format!("Bearer {other}")),
+                )
+                .await
+        }
+    };
+    ev.unsupported_version = sweep
+        .raw(
+            without(client.request(&list), "mcp-protocol-version")
+                .header("mcp-protocol-version", "1999-01-01"),
+        )
+        .await;
+    ev.foreign_origin = sweep
+        .raw(
+            client
+                .request(&list)
+                .header("origin", "http://rebinding.attacker.example"),
+        )
+        .await;
+    let mut malformed = client.request(&list);
+    malformed.body = Some(b"{\"jsonrpc\": \"2.0\", \"id\": 3, \"method\": ".to_vec());
+    ev.malformed_json = sweep.raw(malformed).await;
+    let mut batch = client.request(&list);
+    batch.body = Some(
+        json!([list, {"jsonrpc": "2.0", "id": 4, "method": "ping"}])
+            .to_string()
+            .into_bytes(),
+    );
+    ev.batch = sweep.raw(batch).await;
+    match &client.session_id {
+        None => {
+            ev.delete = Observed::not_applicable("the server issues no session id");
+            ev.after_delete = Observed::not_applicable("the server issues no session id");
+        }
+        Some(session) => {
+            let mut delete = Request {
+                method: reqwest::Method::DELETE,
+                url: sweep.url().to_owned(),
+                headers: vec![("mcp-session-id".into(), session.clone())],
+                body: None,
+            };
+            if let Some(b) = bearer {
+                delete = delete.header("authorization", format!("Bearer {b}"));
+            }
+            ev.delete = sweep.raw(delete).await;
+            ev.after_delete = match ev.delete.seen() {
+                Some(x) if x.status == 405 => Observed::not_applicable("DELETE answered 405"),
+                Some(_) => sweep.raw(client.request(&list)).await,
+                None => Observed::not_testable("DELETE got no answer"),
+            };
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! The raw wire: every HTTP exchange the harness makes (MCP and OAuth alike) goes through [`Wire`], which
+//! records it in a [`Transcript`] with credentials redacted. It records; it does not judge: a 500 or a
+//! malformed body is an `Ok(Exchange)`. [`Error`] means no exchange happened (refused, timed out).
+//!
+//! [`McpClient`] speaks JSON-RPC over Streamable HTTP on top of it: JSON and SSE responses, the session
+//! and protocol-version headers, notifications, DELETE on close.
+
+mod exchange;
+mod mcp;
+mod redact;
+mod stream;
+
+use std::time::{Duration, Instant};
+
+pub use exchange::{Exchange, Transcript};
+pub use mcp::{messages, McpClient, Reply, LATEST_PROTOCOL_VERSION};
+pub use redact::redact_body;
+pub use stream::ServerStream;
+
+use redact::redact_headers;
+
+/// No exchange happened.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{method} {url} got no answer within {timeout:?}")]
+    Timeout {
+        method: String,
+        url: String,
+        timeout: Duration,
+    },
+    #[error("{method} {url} failed: {message}")]
+    Transport {
+        method: String,
+        url: String,
+        message: String,
+    },
+}
+
+/// An HTTP client that records every exchange.
+#[derive(Debug, Clone)]
+pub struct Wire {
+    http: reqwest::Client,
+    pub transcript: Transcript,
+    pub timeout: Duration,
+}
+
+/// A request, before it is sent.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: reqwest::Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+impl Request {
+    pub fn get(url: impl Into<String>) -> Self {
+        Request {
+            method: reqwest::Method::GET,
+            url: url.into(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub fn post(url: impl Into<String>, content_type: &str, body: Vec<u8>) -> Self {
+        Request {
+            method: reqwest::Method::POST,
+            url: url.into(),
+            headers: vec![("content-type".into(), content_type.into())],
+            body: Some(body),
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+}
+
+/// Where a wire keeps cookies.
+enum Cookies {
+    None,
+    /// Its own jar.
+    Own,
+    /// A jar shared with other wires (one browser session).
+    Jar(std::sync::Arc<reqwest::cookie::Jar>),
+}
+
+/// The full exchange plus the unredacted response body (the caller needs the real tokens).
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub exchange: Exchange,
+    pub index: usize,
+    pub body: Vec<u8>,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Wire {
+    pub fn new(timeout: Duration) -> Result<Wire, Error> {
+        Wire::with_client(timeout, false)
+    }
+
+    /// A wire that keeps cookies (a browser stand-in).
+    pub fn with_cookies(timeout: Duration) -> Result<Wire, Error> {
+        Wire::with_client(timeout, true)
+    }
+
+    fn with_client(timeout: Duration, cookies: bool) -> Result<Wire, Error> {
+        Wire::build(timeout, if cookies { Cookies::Own } else { Cookies::None })
+    }
+
+    fn build(timeout: Duration, cookies: Cookies) -> Result<Wire, Error> {
+        let builder = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none());
+        let builder = match cookies {
+            Cookies::None => builder,
+            Cookies::Own => builder.cookie_store(true),
+            Cookies::Jar(jar) => builder.cookie_provider(jar),
+        };
+        let http = builder.build().map_err(|e| Error::Transport {
+            method: "-".into(),
+            url: "-".into(),
+            message: e.to_string(),
+        })?;
+        Ok(Wire {
+            http,
+            transcript: Transcript::default(),
+            timeout,
+        })
+    }
+
+    /// A wire sharing this one's transcript whose cookies live in `jar` (a browser profile that
+    /// outlives one popup).
+    pub fn sharing_transcript_with_jar(
+        &self,
+        jar: std::sync::Arc<reqwest::cookie::Jar>,
+    ) -> Result<Wire, Error> {
+        let mut wire = Wire::build(self.timeout, Cookies::Jar(jar))?;
+        wire.transcript = self.transcript.clone();
+        Ok(wire)
+    }
+
+    /// A wire sharing this one's transcript but with its own connection settings.
+    pub fn sharing_transcript(&self, cookies: bool) -> Result<Wire, Error> {
+        let mut wire = Wire::with_client(self.timeout, cookies)?;
+        wire.transcript = self.transcript.clone();
+        Ok(wire)
+    }
+
+    pub async fn send(&self, request: Request) -> Result<Received, Error> {
+        self.exchange(request, false)
+            .await
+            .map(|(received, _)| received)
+    }
+
+    /// Sends `request` and keeps its response open as an event stream (no overall time limit; reads
+    /// are bounded by the caller). The recorded exchange has the status and headers, and no body.
+    pub async fn open_stream(
+        &self,
+        request: Request,
+    ) -> Result<(Received, Option<reqwest::Response>), Error> {
+        self.exchange(request, true).await
+    }
+
+    async fn exchange(
+        &self,
+        request: Request,
+        stream: bool,
+    ) -> Result<(Received, Option<reqwest::Response>), Error> {
+        let method = request.method.to_string();
+        let mut builder = self.http.request(request.method.clone(), &request.url);
+        for (k, v) in &request.headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        let request_body = request
+            .body
+            .as_ref()
+            .map(|b| redact_body(&String::from_utf8_lossy(b)))
+            .unwrap_or_default();
+        if let Some(body) = request.body {
+            builder = builder.body(body);
+        }
+        if stream {
+            // A standalone stream stays open for as long as the session lives.
+            builder = builder.timeout(Duration::from_secs(24 * 3600));
+        }
+        let built = builder.build().map_err(|e| Error::Transport {
+            method: method.clone(),
+            url: request.url.clone(),
+            message: e.to_string(),
+        })?;
+        let request_headers = redact_headers(built.headers());
+        let started = Instant::now();
+        let fail = |e: reqwest::Error| {
+            if e.is_timeout() {
+                Error::Timeout {
+                    method: method.clone(),
+                    url: request.url.clone(),
+                    timeout: self.timeout,
+                }
+            } else {
+                Error::Transport {
+                    method: method.clone(),
+                    url: request.url.clone(),
+                    message: error_chain(&e),
+                }
+            }
+        };
+        let response = self.http.execute(built).await.map_err(fail)?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let streaming = stream && status == 200;
+        let (body, open) = if streaming {
+            (Vec::new(), Some(response))
+        } else {
+            (response.bytes().await.map_err(fail)?.to_vec(), None)
+        };
+        let exchange = Exchange {
+            method: method.clone(),
+            url: request.url.clone(),
+            request_headers,
+            request_body,
+            status,
+            response_headers: redact_headers(&headers),
+            response_body: redact_body(&String::from_utf8_lossy(&body)),
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        };
+        let index = self.transcript.push(exchange.clone());
+        Ok((
+            Received {
+                exchange,
+                index,
+                body,
+                headers,
+            },
+            open,
+        ))
+    }
+}
+
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}
