@@ -97,6 +97,13 @@ enum Command {
     },
     /// Compare two report.json files: regressions and fixes per host, tool surface changes.
     Diff { old: PathBuf, new: PathBuf },
+    /// Write a baseline (for `run --baseline`) that expects every failure of a report.json.
+    Baseline {
+        report: PathBuf,
+        /// Where to write it (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Wall-clock figures: a full run and its phases, then popups and connector adds per driver.
     Bench {
         /// How many connectors to add per popup driver.
@@ -146,6 +153,7 @@ pub async fn main() -> ExitCode {
             checks,
         } => list(&scenarios, scenarios_dir.as_deref(), checks),
         Command::Diff { old, new } => diff(&old, &new),
+        Command::Baseline { report, out } => baseline(&report, out.as_deref()),
         Command::Bench { popups } => match crate::bench::run(popups).await {
             Ok(figures) => {
                 print!("{figures}");
@@ -479,18 +487,31 @@ fn list(globs: &[String], dir: Option<&Path>, checks: bool) -> Result<bool, CliE
     Ok(true)
 }
 
-fn diff(old: &Path, new: &Path) -> Result<bool, CliError> {
-    let read = |path: &Path| -> Result<RunReport, CliError> {
-        let text = std::fs::read_to_string(path).map_err(|e| CliError::Read {
+fn read_report(path: &Path) -> Result<RunReport, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::Read {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    report::json::parse(&text).map_err(|message| CliError::Read {
+        path: path.to_owned(),
+        message,
+    })
+}
+
+fn baseline(report: &Path, out: Option<&Path>) -> Result<bool, CliError> {
+    let text = report::baseline::from_report(&read_report(report)?, &report.display().to_string());
+    match out {
+        None => print!("{text}"),
+        Some(path) => std::fs::write(path, text).map_err(|e| CliError::Write {
             path: path.to_owned(),
             message: e.to_string(),
-        })?;
-        report::json::parse(&text).map_err(|message| CliError::Read {
-            path: path.to_owned(),
-            message,
-        })
-    };
-    let d = report::diff::compare(&read(old)?, &read(new)?);
+        })?,
+    }
+    Ok(true)
+}
+
+fn diff(old: &Path, new: &Path) -> Result<bool, CliError> {
+    let d = report::diff::compare(&read_report(old)?, &read_report(new)?);
     print!("{}", report::diff::render(&d));
     Ok(!d.has_regressions())
 }

@@ -142,12 +142,12 @@ fn report(host_status: &[(&str, &str, &str)], annotations: &str) -> String {
         .map(|(host, scenario, status)| {
             format!(
                 r#"{{"scenario":"{scenario}","title":"t","host":"{host}","source":{{"kind":"guide","ref":"r"}},"status":"{status}","duration_ms":1,
-                "checks":[{{"id":"host.connector.state","status":"{status}","severity":"error","message":"m"}}]}}"#
+                "checks":[{{"id":"tools.list.cursor-validated","status":"{status}","level":"should","message":"m"}}]}}"#
             )
         })
         .collect();
     format!(
-        r#"{{"schema_version":1,"tool":"metabind-conformance","target":{{"kind":"embedded","url":"u"}},"started_at":"2026-11-24T00:00:00Z",
+        r#"{{"schema_version":2,"tool":"metabind-conformance","target":{{"kind":"embedded","url":"u"}},"started_at":"2026-11-24T00:00:00Z",
         "duration_ms":1,"hosts":["chatgpt"],"results":[{}],
         "surfaces":[{{"host":"chatgpt","endpoint":"target","tools":[{{"name":"search_products","annotations":{annotations}}}]}}]}}"#,
         results.join(",")
@@ -196,12 +196,69 @@ fn diff_reports_a_regression_per_host_and_a_changed_annotation() {
 }
 
 #[test]
+fn diff_counts_a_pass_turning_into_a_warning_as_a_regression_with_its_level() {
+    let dir = tempdir("diff-warn");
+    let old = write(
+        &dir,
+        "old.json",
+        &report(&[("any", "sweep/tools", "pass")], "{}"),
+    );
+    let new = write(
+        &dir,
+        "new.json",
+        &report(&[("any", "sweep/tools", "warn")], "{}"),
+    );
+    let output = command(&["diff", &old, &new]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(
+        text(&output)
+            .contains("regression  sweep/tools tools.list.cursor-validated: pass → warn (should)"),
+        "{}",
+        text(&output)
+    );
+}
+
+#[test]
+fn a_harness_error_after_a_passing_check_fails_the_run() {
+    let dir = tempdir("harness-error");
+    std::fs::create_dir_all(dir.join("area")).unwrap();
+    // Step 1 passes; step 2 cannot be done (no task is running): a harness error, never hidden.
+    std::fs::write(
+        dir.join("area/stops.toml"),
+        "title = \"t\"\nsource = { kind = \"guide\", ref = \"r\" }\nhosts = [\"claude-desktop\"]\n\n[[step]]\ndo = \"add-connector\"\nendpoint = \"target\"\nas = \"user\"\nexpect = { state = \"connected\" }\n\n[[step]]\ndo = \"wait-task\"\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let output = command(&[
+        "run",
+        "--scenarios-dir",
+        dir.to_str().unwrap(),
+        "--scenario",
+        "area/*",
+        "--http-popups",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let listing = text(&output);
+    assert!(
+        listing.contains("area/stops") && listing.contains("error"),
+        "{listing}"
+    );
+    assert!(listing.contains("no task is running"), "{listing}");
+    let json = std::fs::read_to_string(out.join("report.json")).unwrap();
+    assert!(json.contains("\"status\": \"error\""), "{json}");
+    let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
+    assert!(junit.contains("<error"), "{junit}");
+}
+
+#[test]
 fn a_report_of_another_schema_version_is_refused() {
     let dir = tempdir("schema");
     let old = write(
         &dir,
         "old.json",
-        &report(&[], "{}").replace("\"schema_version\":1", "\"schema_version\":99"),
+        &report(&[], "{}").replace("\"schema_version\":2", "\"schema_version\":99"),
     );
     let output = command(&["diff", &old, &old]);
     assert_eq!(output.status.code(), Some(2));
@@ -232,18 +289,29 @@ fn a_faulty_embedded_server_fails_the_run_and_a_baseline_of_it_passes_until_it_g
         let a = args(extra);
         command(&a.iter().map(String::as_str).collect::<Vec<_>>())
     };
-    let failing = run(&["--fault", "batch-accepted"]);
+    let failing = run(&["--fault", "origin-not-checked"]);
     assert_eq!(failing.status.code(), Some(1), "{}", text(&failing));
-    assert!(text(&failing).contains("transport.batch.refused"));
+    assert!(text(&failing).contains("transport.origin.checked"));
     for file in ["report.json", "junit.xml", "report.html"] {
         assert!(out.join(file).is_file(), "{file}");
     }
-    let baseline = write(
-        &dir,
-        "baseline.toml",
-        "[[expected-failure]]\nscenario = \"sweep/transport\"\ncheck = \"transport.batch.refused\"\nreason = \"known\"\n",
+    // The baseline is made from the failing report.
+    let baseline = dir.join("baseline.toml");
+    let made = command(&[
+        "baseline",
+        out.join("report.json").to_str().unwrap(),
+        "--out",
+        baseline.to_str().unwrap(),
+    ]);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made));
+    let entries = std::fs::read_to_string(&baseline).unwrap();
+    assert!(
+        entries.contains("check = \"transport.origin.checked\"")
+            && entries.contains("host = \"any\""),
+        "{entries}"
     );
-    let tolerated = run(&["--fault", "batch-accepted", "--baseline", &baseline]);
+    let baseline = baseline.to_str().unwrap().to_owned();
+    let tolerated = run(&["--fault", "origin-not-checked", "--baseline", &baseline]);
     assert_eq!(tolerated.status.code(), Some(0), "{}", text(&tolerated));
     let stale = run(&["--baseline", &baseline]);
     assert_eq!(stale.status.code(), Some(1), "{}", text(&stale));

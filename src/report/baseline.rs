@@ -9,6 +9,8 @@
 //! reason = "our gateway answers tasks/result early (TICKET-123)"
 //! ```
 
+use std::fmt::Write as _;
+
 use serde::Deserialize;
 
 use super::model::RunReport;
@@ -72,7 +74,7 @@ pub fn apply(report: &mut RunReport, baseline: &Baseline) {
             r.scenario == entry.scenario && entry.host.as_ref().is_none_or(|h| h == &r.host)
         }) {
             for check in result.checks.iter_mut().filter(|c| {
-                c.status.is_failure() && entry.check.as_ref().is_none_or(|id| id == &c.id)
+                c.status.is_finding() && entry.check.as_ref().is_none_or(|id| id == &c.id)
             }) {
                 check.expected_failure = true;
                 matched = true;
@@ -85,4 +87,37 @@ pub fn apply(report: &mut RunReport, baseline: &Baseline) {
             ));
         }
     }
+}
+
+/// A baseline expecting every failing check of `report` (`metabind-conformance baseline`): one entry
+/// per scenario, host and check, its reason the finding as the report words it, to be rewritten by
+/// whoever accepts it.
+pub fn from_report(report: &RunReport, source: &str) -> String {
+    let mut out = format!(
+        "# Expected failures taken from {source} ({}, {}).\n# Replace each reason with why the failure is accepted; remove an entry once it is fixed.\n",
+        report.target.url, report.started_at
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    for result in &report.results {
+        for check in result.checks.iter().filter(|c| c.status.is_failure()) {
+            if !seen.insert((&result.scenario, &result.host, &check.id)) {
+                continue;
+            }
+            let reason = format!("{}: {}", check.status.as_str(), check.message);
+            let _ = write!(
+                out,
+                "\n[[expected-failure]]\nscenario = {}\nhost = {}\ncheck = {}\nreason = {}\n",
+                toml_string(&result.scenario),
+                toml_string(&result.host),
+                toml_string(&check.id),
+                toml_string(&reason),
+            );
+        }
+    }
+    out
+}
+
+/// `s` as a TOML basic string.
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
 }

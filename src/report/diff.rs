@@ -1,18 +1,29 @@
-//! `diff OLD NEW`: regressions and fixes per host (a scenario or check that went from passing to
-//! failing, or back), and changes of the tool surface each host saw (tools added or removed, a
-//! description, schema or annotation that changed).
+//! `diff OLD NEW`: regressions and fixes per host, and changes of the tool surface each host saw
+//! (tools added or removed, a description, schema or annotation that changed). Any worse status is a
+//! regression (pass → warn included), shown with the clause's level; a finding that went away is a fix.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use super::model::{RunReport, Surface};
-use crate::checks::Status;
+use crate::checks::{Level, Status};
+
+/// One scenario's or check's status in both reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub host: String,
+    /// `scenario` or `scenario check-id`.
+    pub what: String,
+    pub was: Status,
+    pub now: Status,
+    /// The clause's level, for a check.
+    pub level: Option<Level>,
+}
 
 #[derive(Debug, Default)]
 pub struct Diff {
-    /// (host, "scenario" or "scenario check-id", old status, new status)
-    pub regressions: Vec<(String, String, Status, Status)>,
-    pub fixes: Vec<(String, String, Status, Status)>,
+    pub regressions: Vec<Change>,
+    pub fixes: Vec<Change>,
     /// (host, description)
     pub changes: Vec<(String, String)>,
 }
@@ -23,11 +34,15 @@ impl Diff {
     }
 }
 
-/// Every (host, scenario[, check]) with its worst status (duplicate check ids collapse to the worst).
-fn statuses(report: &RunReport) -> BTreeMap<(String, String), Status> {
+/// Every (host, scenario[, check]) with its worst status and its level (duplicate check ids collapse
+/// to the worst).
+fn statuses(report: &RunReport) -> BTreeMap<(String, String), (Status, Option<Level>)> {
     let mut map = BTreeMap::new();
     for r in &report.results {
-        map.insert((r.host.clone(), r.scenario.clone()), r.effective_status());
+        map.insert(
+            (r.host.clone(), r.scenario.clone()),
+            (r.effective_status(), None),
+        );
         for c in &r.checks {
             let status = if c.expected_failure {
                 Status::Pass
@@ -35,8 +50,8 @@ fn statuses(report: &RunReport) -> BTreeMap<(String, String), Status> {
                 c.status
             };
             let key = (r.host.clone(), format!("{} {}", r.scenario, c.id));
-            let entry = map.entry(key).or_insert(status);
-            *entry = (*entry).max(status);
+            let entry = map.entry(key).or_insert((status, Some(c.level)));
+            entry.0 = entry.0.max(status);
         }
     }
     map
@@ -46,20 +61,21 @@ pub fn compare(old: &RunReport, new: &RunReport) -> Diff {
     let mut diff = Diff::default();
     let before = statuses(old);
     let after = statuses(new);
-    for (key, now) in &after {
-        let was = before.get(key).copied();
-        match was {
-            Some(was) if !was.is_failure() && now.is_failure() => {
-                diff.regressions
-                    .push((key.0.clone(), key.1.clone(), was, *now))
+    for (key, (now, level)) in &after {
+        let change = |was: Status| Change {
+            host: key.0.clone(),
+            what: key.1.clone(),
+            was,
+            now: *now,
+            level: *level,
+        };
+        match before.get(key).map(|(was, _)| *was) {
+            // Worse, and a finding now: pass → info/warn/fail, warn → fail, …
+            Some(was) if now.is_finding() && *now > was.max(Status::Pass) => {
+                diff.regressions.push(change(was))
             }
-            Some(was) if was.is_failure() && !now.is_failure() => {
-                diff.fixes.push((key.0.clone(), key.1.clone(), was, *now))
-            }
-            None if now.is_failure() => {
-                diff.regressions
-                    .push((key.0.clone(), key.1.clone(), Status::NotApplicable, *now))
-            }
+            Some(was) if was.is_finding() && !now.is_finding() => diff.fixes.push(change(was)),
+            None if now.is_finding() => diff.regressions.push(change(Status::NotApplicable)),
             _ => {}
         }
     }
@@ -142,8 +158,8 @@ pub fn render(diff: &Diff) -> String {
     let hosts: BTreeSet<&String> = diff
         .regressions
         .iter()
-        .map(|r| &r.0)
-        .chain(diff.fixes.iter().map(|f| &f.0))
+        .map(|r| &r.host)
+        .chain(diff.fixes.iter().map(|f| &f.host))
         .chain(diff.changes.iter().map(|c| &c.0))
         .collect();
     if hosts.is_empty() {
@@ -151,20 +167,29 @@ pub fn render(diff: &Diff) -> String {
     }
     for host in hosts {
         let _ = writeln!(out, "host: {host}");
-        for (_, what, was, now) in diff.regressions.iter().filter(|r| &r.0 == host) {
+        let level = |c: &Change| {
+            c.level
+                .map(|l| format!(" ({})", l.as_str()))
+                .unwrap_or_default()
+        };
+        for c in diff.regressions.iter().filter(|r| &r.host == host) {
             let _ = writeln!(
                 out,
-                "  regression  {what}: {} → {}",
-                was.as_str(),
-                now.as_str()
+                "  regression  {}: {} → {}{}",
+                c.what,
+                c.was.as_str(),
+                c.now.as_str(),
+                level(c)
             );
         }
-        for (_, what, was, now) in diff.fixes.iter().filter(|r| &r.0 == host) {
+        for c in diff.fixes.iter().filter(|r| &r.host == host) {
             let _ = writeln!(
                 out,
-                "  fixed       {what}: {} → {}",
-                was.as_str(),
-                now.as_str()
+                "  fixed       {}: {} → {}{}",
+                c.what,
+                c.was.as_str(),
+                c.now.as_str(),
+                level(c)
             );
         }
         for (_, what) in diff.changes.iter().filter(|r| &r.0 == host) {
