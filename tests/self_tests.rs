@@ -287,7 +287,7 @@ const TABLE: &[(&str, Probe, &[&str])] = &[
     ),
     (
         "annotation-edits-need-publish",
-        Scenario("annotations/contradictory", "claude-desktop"),
+        Scenario("annotations/contradictory", "chatgpt"),
         &["tools.annotations.consistent", "host.call.confirmation"],
     ),
     (

@@ -111,7 +111,8 @@ pub static CHECKS: &[&CheckDef] = &[
 
 const STATELESS: &str = "the server issues no session id (stateless)";
 
-/// Pass when `ok(status, code)` holds for the recorded answer; a 5xx is no verdict.
+/// Pass when `ok(status, code)` holds for the recorded answer; a 5xx is no verdict, unless the
+/// clause itself forbids it (`fivexx_breaks_it`).
 fn status_rule(
     def: &CheckDef,
     observed: &Observed<Exchange>,
@@ -119,12 +120,25 @@ fn status_rule(
     expected: &str,
     ok: impl Fn(u16, Option<i64>) -> bool,
 ) -> Vec<CheckResult> {
+    status_rule_5xx(def, observed, what, expected, false, ok)
+}
+
+fn status_rule_5xx(
+    def: &CheckDef,
+    observed: &Observed<Exchange>,
+    what: &str,
+    expected: &str,
+    fivexx_breaks_it: bool,
+    ok: impl Fn(u16, Option<i64>) -> bool,
+) -> Vec<CheckResult> {
     let x = match seen(def, observed) {
         Ok(x) => x,
         Err(v) => return vec![v],
     };
-    if let Some(v) = server_failed(def, x, what) {
-        return vec![v];
+    if !fivexx_breaks_it {
+        if let Some(v) = server_failed(def, x, what) {
+            return vec![v];
+        }
     }
     let code = error_code(x);
     vec![CheckResult::judge(
@@ -215,11 +229,13 @@ fn delete_ends(ev: &SweepEvidence) -> Vec<CheckResult> {
 }
 
 fn parse_error(ev: &SweepEvidence) -> Vec<CheckResult> {
-    status_rule(
+    // The clause forbids a 5xx here: a crash on bad input is the departure itself.
+    status_rule_5xx(
         &PARSE_ERROR,
         &ev.transport.malformed_json,
         "a body that is not JSON",
         "4xx with a -32700 error",
+        true,
         |status, code| (400..500).contains(&status) && code == Some(-32700),
     )
 }
@@ -389,7 +405,7 @@ mod tests {
             "the code is compared"
         );
         ev.transport.malformed_json = answer(500, &err(-32700));
-        assert_eq!(parse_error(&ev)[0].status, Status::NotTestable);
+        assert_eq!(parse_error(&ev)[0].status, Status::Fail, "the clause forbids a 5xx");
     }
 
     #[test]
