@@ -250,6 +250,12 @@ fn bound_to_requester(ev: &SweepEvidence) -> Vec<CheckResult> {
     if let Err(v) = tool(def, ev) {
         return vec![v];
     }
+    if ev.open_without_credentials() {
+        return vec![CheckResult::not_applicable(
+            def,
+            "the endpoint asks for no credentials: there is no authorization context to bind a task to",
+        )];
+    }
     let x = match seen(def, &ev.tasks.other_credential) {
         Ok(x) => x,
         Err(v) => return vec![v],

@@ -62,8 +62,8 @@ pub static ANNOTATIONS: CheckDef = CheckDef {
 
 pub static UNKNOWN_TOOL: CheckDef = CheckDef {
     id: "tools.call.unknown-tool",
-    level: Level::Must,
-    clause: "MCP server/tools §error handling: a call to an unknown tool is a JSON-RPC protocol error (the spec's example: -32602), not a tool result",
+    level: Level::Should,
+    clause: "MCP server/tools §error handling: unknown tools are listed among protocol errors (the spec's example: -32602), not tool results; the section has no MUST, and the official SDKs answer with an isError result",
     applies: "always",
     row: None,
     hint: "answer calls to unknown tools with JSON-RPC -32602",

@@ -191,6 +191,12 @@ fn session_bound(ev: &SweepEvidence) -> Vec<CheckResult> {
     if ev.transport.session_id.is_none() {
         return vec![CheckResult::not_applicable(&SESSION_BOUND, STATELESS)];
     }
+    if ev.open_without_credentials() {
+        return vec![CheckResult::not_applicable(
+            &SESSION_BOUND,
+            "the endpoint asks for no credentials: there is no user to bind a session to",
+        )];
+    }
     status_rule(
         &SESSION_BOUND,
         &ev.transport.other_credential,
@@ -405,7 +411,11 @@ mod tests {
             "the code is compared"
         );
         ev.transport.malformed_json = answer(500, &err(-32700));
-        assert_eq!(parse_error(&ev)[0].status, Status::Fail, "the clause forbids a 5xx");
+        assert_eq!(
+            parse_error(&ev)[0].status,
+            Status::Fail,
+            "the clause forbids a 5xx"
+        );
     }
 
     #[test]
