@@ -160,12 +160,15 @@ impl std::fmt::Debug for CheckDef {
 /// Every check, area by area.
 pub fn all() -> impl Iterator<Item = &'static CheckDef> {
     [
-        super::auth::CHECKS,
+        super::discovery::CHECKS,
+        super::authorization_server::CHECKS,
         super::transport::CHECKS,
         super::tools::CHECKS,
         super::tasks::CHECKS,
         super::ui::CHECKS,
         super::review::CHECKS,
+        super::connector::CHECKS,
+        super::calls::CHECKS,
         super::host::CHECKS,
         super::render::CHECKS,
     ]

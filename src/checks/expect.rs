@@ -23,7 +23,7 @@ pub fn judge(
             | Step::ExpectConnector { expect, .. }
             | Step::Reconnect { expect, .. },
             StepEvidence::Connector(view),
-        ) => super::host::connector(view, expect, host),
+        ) => super::connector::connector(view, expect, host),
         (
             Step::CallTool { expect, .. }
             | Step::WaitTask { expect, .. }
@@ -31,17 +31,17 @@ pub fn judge(
             | Step::ReadTask { expect, .. },
             StepEvidence::Call { view, ui },
         ) => {
-            let mut checks = super::host::call(view, expect, host);
+            let mut checks = super::calls::call(view, expect, host);
             let wanted = expect
                 .ui
                 .or_else(|| expect.host.get(host).and_then(|extra| extra.ui));
             if let (Some(expected), Some(shown)) = (wanted, ui) {
-                checks.extend(super::host::ui(view, shown, expected));
+                checks.extend(super::calls::ui(view, shown, expected));
             }
             checks
         }
         (Step::CallTool { expect, .. }, StepEvidence::Started(view)) => {
-            super::host::started_call(view, expect, host)
+            super::calls::started_call(view, expect, host)
         }
         (
             Step::ReviewTools {
@@ -65,7 +65,9 @@ pub fn judge(
             review_step(&reviewed, &pairs, &expect.findings)
         }
         (Step::ReplayRefresh { refused, .. }, StepEvidence::RefreshReplay { replay, .. }) => {
-            vec![super::auth::refresh_rotated(replay, *refused)]
+            vec![super::authorization_server::refresh_rotated(
+                replay, *refused,
+            )]
         }
         (Step::RenderUi { .. }, StepEvidence::Renders(attempts)) => {
             let mut checks = Vec::new();

@@ -318,13 +318,12 @@ fn input_validated(ev: &SweepEvidence) -> Vec<CheckResult> {
 }
 
 /// The calls that returned a normal (not isError) result, with it.
-fn results<'a>(
-    calls: &'a [ToolCallRecord],
+type Usable<'a> = (&'a ToolCallRecord, &'a RpcExchange, &'a Value);
+
+fn results(
+    calls: &[ToolCallRecord],
     wanted: impl Fn(&ToolCallRecord) -> bool,
-) -> (
-    Vec<(&'a ToolCallRecord, &'a RpcExchange, &'a Value)>,
-    Vec<String>,
-) {
+) -> (Vec<Usable<'_>>, Vec<String>) {
     let mut usable = Vec::new();
     let mut unusable = Vec::new();
     for call in calls.iter().filter(|c| wanted(c)) {

@@ -152,6 +152,22 @@ impl EndpointRef {
     }
 }
 
+impl std::fmt::Display for EndpointRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EndpointRef::Target => f.write_str("target"),
+            EndpointRef::TargetDraft => f.write_str("target/draft"),
+            EndpointRef::Fixture {
+                org,
+                project,
+                draft,
+            } => {
+                write!(f, "{org}/{project}{}", if *draft { "/draft" } else { "" })
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,21 +203,5 @@ mod tests {
             .unwrap_err()
             .starts_with("`endpoint`"));
         assert!("acme/shop/draft".parse::<ProjectRef>().is_err());
-    }
-}
-
-impl std::fmt::Display for EndpointRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EndpointRef::Target => f.write_str("target"),
-            EndpointRef::TargetDraft => f.write_str("target/draft"),
-            EndpointRef::Fixture {
-                org,
-                project,
-                draft,
-            } => {
-                write!(f, "{org}/{project}{}", if *draft { "/draft" } else { "" })
-            }
-        }
     }
 }

@@ -86,7 +86,7 @@ impl Trial<'_> {
         let read = match &shown {
             None => None,
             Some(link) => Some(c.read_resource(&link.uri).await.map_err(|outcome| {
-                let (what, text) = crate::checks::host::describe_outcome(&outcome);
+                let (what, text) = crate::checks::calls::describe_outcome(&outcome);
                 format!("{what}: {}", crate::checks::verdict::truncate(&text, 200))
             })),
         };

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::Trial;
-use crate::checks::host::describe_outcome;
+use crate::checks::calls::describe_outcome;
 use crate::checks::verdict::truncate;
 use crate::evidence::step::{RenderAttempt, StepEvidence};
 use crate::host::CallOutcome;

@@ -33,8 +33,7 @@ pub(super) async fn probe(sweep: &Sweep<'_>, credential: &Credential, ev: &mut T
         .snapshot()
         .into_iter()
         .skip(before)
-        .filter(|x| x.request_body.contains("tools/list"))
-        .last();
+        .rfind(|x| x.request_body.contains("tools/list"));
     let tools = listing.tools.clone();
     ev.listing = Observed::Seen(listing);
     ev.unknown_cursor = sweep
@@ -85,9 +84,8 @@ pub(super) async fn probe(sweep: &Sweep<'_>, credential: &Credential, ev: &mut T
         .filter_map(|t| sample_arguments(&t["inputSchema"]).map(|a| (*t, a)))
         .collect();
     // Tools whose results the checks judge most go first.
-    chosen.sort_by_key(|(t, _)| {
-        !(t["outputSchema"].is_object() || !crate::ui::ui_links(t).is_empty())
-    });
+    chosen
+        .sort_by_key(|(t, _)| !t["outputSchema"].is_object() && crate::ui::ui_links(t).is_empty());
     let mut calls = Vec::new();
     for (tool, arguments) in chosen.into_iter().take(MAX_CALLS) {
         let name = tool["name"].as_str().unwrap_or_default();

@@ -1,0 +1,267 @@
+//! What a host shows of a connector, as scenario expectations judge it: its state and the reason
+//! shown, the tools it lists, the instructions the model gets, whether the popup asked to sign in.
+
+use super::catalogue::{CheckDef, Judge, Level};
+use super::expectations::{contains, with_evidence};
+use super::verdict::{truncate, CheckResult};
+use crate::evidence::ConnectorView;
+use crate::guide::Row;
+use crate::scenario::model::{ConnectorExpect, StateExpect};
+
+pub static STATE: CheckDef = CheckDef {
+    id: "host.connector.state",
+    level: Level::Must,
+    clause: "connector guide: a connector is added (green) only for users allowed to authorize it, and turns red when its authorization is lost",
+    applies: "a scenario expects a connector state",
+    row: Some(Row::Add),
+    hint: "compare the connector's state and reason with the scenario's rule",
+    judge: Judge::Expectation,
+};
+
+pub static INSTRUCTIONS: CheckDef = CheckDef {
+    id: "host.connector.instructions",
+    level: Level::Must,
+    clause: "connector guide: the project's instructions reach the model beside the tools, live without a republish",
+    applies: "a scenario expects instructions",
+    row: Some(Row::Pick),
+    hint: "return the project's current instructions in the initialize result",
+    judge: Judge::Expectation,
+};
+
+pub static TOOLS_LISTED: CheckDef = CheckDef {
+    id: "host.tools.listed",
+    level: Level::Must,
+    clause: "connector guide: production lists the published tools, draft every saved tool",
+    applies: "a scenario expects a tool list",
+    row: Some(Row::Add),
+    hint: "list exactly the tools of the endpoint's environment",
+    judge: Judge::Expectation,
+};
+
+pub static LOGIN_SESSION: CheckDef = CheckDef {
+    id: "host.connector.login-session",
+    level: Level::Must,
+    clause: "connector guide: removing a connector drops the host's token; adding it again goes straight to consent while the Metabind session lasts",
+    applies: "a scenario expects the popup to sign in or not",
+    row: Some(Row::Add),
+    hint: "keep the authorization server's login session (a secure, HttpOnly cookie) and honour it on later /authorize requests",
+    judge: Judge::Expectation,
+};
+
+pub static CHECKS: &[&CheckDef] = &[&STATE, &INSTRUCTIONS, &TOOLS_LISTED, &LOGIN_SESSION];
+
+/// The expectations of a connector step, with those for `host` only.
+pub fn connector(view: &ConnectorView, expect: &ConnectorExpect, host: &str) -> Vec<CheckResult> {
+    let mut checks = connector_only(view, expect);
+    if let Some(extra) = expect.host.get(host) {
+        checks.extend(connector_only(view, extra));
+    }
+    let popups: Vec<String> = view
+        .popups
+        .last()
+        .map(|p| format!("popup ({}): {}", p.driver, p.outcome.describe()))
+        .into_iter()
+        .collect();
+    with_evidence(checks, &view.exchanges, &popups)
+}
+
+fn connector_only(view: &ConnectorView, expect: &ConnectorExpect) -> Vec<CheckResult> {
+    let name = &view.name;
+    let (actual_state, reason) = view.shown_state();
+    let mut checks = Vec::new();
+    if let Some(expected) = expect.state {
+        let expected_name = match expected {
+            StateExpect::Connected => "connected",
+            StateExpect::Warning => "warning",
+            StateExpect::Failed => "failed",
+            StateExpect::Removed => "removed",
+        };
+        checks.push(CheckResult::judge(
+            &STATE,
+            expected_name == actual_state,
+            format!("connector {name:?} is {actual_state}"),
+            expected_name,
+            view.describe_state(),
+        ));
+    }
+    if let Some(words) = &expect.reason_contains {
+        checks.push(CheckResult::judge(
+            &STATE,
+            contains(reason, words),
+            format!("the reason the host shows for connector {name:?}"),
+            format!("a reason mentioning {words:?}"),
+            view.describe_state(),
+        ));
+    }
+    let tools_judged = expect.tools.is_some()
+        || !expect.tools_include.is_empty()
+        || !expect.tools_exclude.is_empty();
+    if tools_judged {
+        checks.push(tools_listed(view, expect));
+    }
+    if let Some(expected) = expect.signed_in {
+        let last = view.popups.last();
+        let signed_in = last.is_some_and(|p| p.signed_in);
+        checks.push(CheckResult::judge(
+            &LOGIN_SESSION,
+            signed_in == expected,
+            format!(
+                "the popup for connector {name:?} {}",
+                if signed_in {
+                    "showed the sign-in page"
+                } else {
+                    "did not ask the user to sign in"
+                }
+            ),
+            if expected {
+                "the sign-in page"
+            } else {
+                "straight to consent (the login session is still valid)"
+            },
+            match last {
+                None => "no popup opened".to_owned(),
+                Some(p) => format!(
+                    "{} ({})",
+                    if p.signed_in {
+                        "signed in again"
+                    } else {
+                        "no sign-in"
+                    },
+                    p.outcome.describe()
+                ),
+            },
+        ));
+    }
+    if let Some(words) = &expect.instructions_contain {
+        let instructions = view.instructions.clone().unwrap_or_default();
+        checks.push(CheckResult::judge(
+            &INSTRUCTIONS,
+            !instructions.trim().is_empty() && contains(&instructions, words),
+            format!("instructions connector {name:?} received"),
+            if words.is_empty() {
+                "non-empty instructions".to_owned()
+            } else {
+                format!("instructions mentioning {words:?}")
+            },
+            if instructions.is_empty() {
+                "no instructions".to_owned()
+            } else {
+                truncate(&instructions, 200)
+            },
+        ));
+    }
+    checks
+}
+
+fn tools_listed(view: &ConnectorView, expect: &ConnectorExpect) -> CheckResult {
+    let name = &view.name;
+    if !view.state.is_connected() {
+        return CheckResult::not_testable(
+            &TOOLS_LISTED,
+            format!("connector {name:?} is {}", view.describe_state()),
+        );
+    }
+    let tools = view.tool_names();
+    let mut problems = Vec::new();
+    let mut expected = Vec::new();
+    if let Some(n) = expect.tools {
+        expected.push(format!("{n} tools"));
+        if tools.len() != n {
+            problems.push(format!("{} tools instead of {n}", tools.len()));
+        }
+    }
+    if !expect.tools_include.is_empty() {
+        expected.push(format!("including {}", expect.tools_include.join(", ")));
+    }
+    for t in &expect.tools_include {
+        if !tools.contains(t) {
+            problems.push(format!("{t} is missing"));
+        }
+    }
+    if !expect.tools_exclude.is_empty() {
+        expected.push(format!("without {}", expect.tools_exclude.join(", ")));
+    }
+    for t in &expect.tools_exclude {
+        if tools.contains(t) {
+            problems.push(format!("{t} is listed but must not be"));
+        }
+    }
+    CheckResult::judge(
+        &TOOLS_LISTED,
+        problems.is_empty(),
+        if problems.is_empty() {
+            format!("connector {name:?} lists the expected tools")
+        } else {
+            format!("connector {name:?}: {}", problems.join("; "))
+        },
+        expected.join(", "),
+        format!("[{}]", tools.join(", ")),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::Status;
+    use crate::host::ConnectorState;
+    use serde_json::json;
+
+    fn view(state: ConnectorState, tools: &[&str]) -> ConnectorView {
+        ConnectorView {
+            name: "main".into(),
+            state,
+            tools: tools.iter().map(|t| json!({"name": t})).collect(),
+            instructions: Some("Use search first.".into()),
+            popups: Vec::new(),
+            exchanges: Vec::new(),
+        }
+    }
+
+    fn expect(text: &str) -> ConnectorExpect {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn a_connector_is_judged_on_state_reason_tools_and_instructions() {
+        let connected = view(ConnectorState::Connected { warning: None }, &["a", "b"]);
+        let checks = connector(&connected, &expect("state = \"connected\"\ntools = 2\ntools_include = [\"a\"]\ninstructions_contain = \"search\""), "chatgpt");
+        assert!(
+            checks.iter().all(|c| c.status == Status::Pass),
+            "{checks:?}"
+        );
+        let failed = view(
+            ConnectorState::Failed {
+                reason: "not a member".into(),
+            },
+            &[],
+        );
+        let checks = connector(
+            &failed,
+            &expect("state = \"connected\"\ntools = 2"),
+            "chatgpt",
+        );
+        assert_eq!(checks[0].status, Status::Fail);
+        assert_eq!(
+            checks[1].status,
+            Status::NotTestable,
+            "no tools to judge on a red connector"
+        );
+        let checks = connector(
+            &failed,
+            &expect("state = \"failed\"\nreason_contains = \"MEMBER\""),
+            "chatgpt",
+        );
+        assert!(checks.iter().all(|c| c.status == Status::Pass));
+    }
+
+    #[test]
+    fn per_host_expectations_apply_to_their_host_only() {
+        let connected = view(ConnectorState::Connected { warning: None }, &["a"]);
+        let e = expect("[host.claude-desktop]\ntools = 3");
+        assert!(connector(&connected, &e, "chatgpt").is_empty());
+        assert_eq!(
+            connector(&connected, &e, "claude-desktop")[0].status,
+            Status::Fail
+        );
+    }
+}

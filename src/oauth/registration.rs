@@ -1,0 +1,120 @@
+//! Client registration per MCP §7.4: pre-registered, Client ID Metadata Document, or dynamic
+//! registration (RFC 7591).
+
+use serde_json::{json, Value};
+
+use super::{fail, Discovery, Error};
+use crate::wire::{Request, Wire};
+
+/// How a host prefers to identify itself to the authorization server.
+#[derive(Debug, Clone, Default)]
+pub struct RegistrationPlan {
+    pub pre_registered: Option<ClientCredentials>,
+    /// The host's Client ID Metadata Document URL, used when the AS supports CIMD.
+    pub metadata_document_url: Option<String>,
+    pub client_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCredentials {
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    /// `none`, `client_secret_basic` or `client_secret_post`.
+    pub auth_method: String,
+}
+
+/// Registration per MCP §7.4's priority: pre-registered, then CIMD, then DCR.
+pub async fn register(
+    wire: &Wire,
+    discovery: &Discovery,
+    plan: &RegistrationPlan,
+    redirect_uri: &str,
+) -> Result<ClientCredentials, Error> {
+    let supported: Vec<String> = discovery
+        .metadata
+        .get("token_endpoint_auth_methods_supported")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_else(|| vec!["client_secret_basic".into()]);
+    if let Some(pre) = &plan.pre_registered {
+        let mut creds = pre.clone();
+        if creds.client_secret.is_some() && creds.auth_method == "none" {
+            creds.auth_method = if supported.iter().any(|m| m == "client_secret_basic") {
+                "client_secret_basic".into()
+            } else {
+                "client_secret_post".into()
+            };
+        }
+        return Ok(creds);
+    }
+    let cimd = discovery
+        .metadata
+        .get("client_id_metadata_document_supported")
+        == Some(&json!(true));
+    if let (true, Some(url)) = (cimd, &plan.metadata_document_url) {
+        return Ok(ClientCredentials {
+            client_id: url.clone(),
+            client_secret: None,
+            auth_method: "none".into(),
+        });
+    }
+    let endpoint = discovery
+        .endpoint("registration_endpoint")
+        .ok_or_else(|| fail("registration", "the authorization server offers no registration endpoint, CIMD or pre-registered client"))?;
+    let method = if supported.iter().any(|m| m == "none") {
+        "none"
+    } else if supported.iter().any(|m| m == "client_secret_basic") {
+        "client_secret_basic"
+    } else {
+        "client_secret_post"
+    };
+    let body = json!({
+        "client_name": plan.client_name,
+        "redirect_uris": [redirect_uri],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": method,
+    });
+    let received = wire
+        .send(
+            Request::post(endpoint, "application/json", body.to_string().into_bytes())
+                .header("accept", "application/json"),
+        )
+        .await?;
+    let reply: Value = serde_json::from_slice(&received.body).unwrap_or(Value::Null);
+    if !(200..300).contains(&received.exchange.status) {
+        return Err(fail(
+            "registration",
+            format!("{endpoint} answered {}: {reply}", received.exchange.status),
+        ));
+    }
+    let client_id = reply
+        .get("client_id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| fail("registration", format!("{endpoint} returned no client_id")))?;
+    let client_secret = reply
+        .get("client_secret")
+        .and_then(Value::as_str)
+        .map(String::from);
+    let auth_method = reply
+        .get("token_endpoint_auth_method")
+        .and_then(Value::as_str)
+        .map(String::from)
+        .unwrap_or_else(|| {
+            if client_secret.is_some() {
+                "client_secret_basic".into()
+            } else {
+                "none".into()
+            }
+        });
+    Ok(ClientCredentials {
+        client_id: client_id.to_owned(),
+        client_secret,
+        auth_method,
+    })
+}
