@@ -55,7 +55,11 @@ pub fn render(report: &RunReport) -> Report {
                         failing.iter().map(|c| describe_check(r, c)).collect();
                     let mut description = description.join("\n\n");
                     if let Some(reason) = &r.reason {
-                        description = format!("{reason}\n\n{description}");
+                        description = if description.is_empty() {
+                            reason.clone()
+                        } else {
+                            format!("{reason}\n\n{description}")
+                        };
                     }
                     s.set_description(description);
                     s

@@ -21,12 +21,18 @@ fn counts(result: &ScenarioResult) -> String {
     format!("{passed}/{judged}")
 }
 
+/// The status the run counts, and how many findings were expected (by the baseline or the scenario).
 fn status_label(result: &ScenarioResult) -> String {
-    let effective = result.effective_status();
-    if effective != result.status {
-        format!("{} (expected)", result.status.as_str())
+    let expected = result
+        .checks
+        .iter()
+        .filter(|c| c.expected_failure && c.status.is_finding())
+        .count();
+    let effective = result.effective_status().as_str();
+    if expected > 0 {
+        format!("{effective} ({expected} expected)")
     } else {
-        effective.as_str().to_owned()
+        effective.to_owned()
     }
 }
 
