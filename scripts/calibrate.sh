@@ -22,8 +22,8 @@ status=0
 # calibrate NAME EXPECTED_FAILING_CHECKS...
 calibrate() {
   local name=$1; shift
-  local expected
-  expected=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
+  local expected=""
+  [ $# -eq 0 ] || expected=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
   local URL="" PID=""
   eval "$(bash "$ROOT/scripts/peers/start.sh" "$name")"
   PIDS+=("$PID")

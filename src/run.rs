@@ -314,10 +314,15 @@ async fn run_sweep(shared: &Shared<'_>) -> TrialOutput {
                 host,
             );
             match &instance {
-                Err(why) => result.error = Some(why.clone()),
-                Ok((ev, _)) => result.checks = judge_section(section, ev, profile.as_ref()),
+                Err(why) => {
+                    result.error = Some(why.clone());
+                    result.duration_ms = started.elapsed().as_millis() as u64;
+                }
+                Ok((ev, cost)) => {
+                    result.checks = judge_section(section, ev, profile.as_ref());
+                    result.duration_ms = cost.section_ms.get(&section).copied().unwrap_or(0);
+                }
             }
-            result.duration_ms = started.elapsed().as_millis() as u64;
             result.settle();
             results.push(result);
         }

@@ -162,8 +162,12 @@ pub fn all() -> impl Iterator<Item = &'static CheckDef> {
     [
         super::discovery::CHECKS,
         super::authorization_server::CHECKS,
+        super::lifecycle::CHECKS,
         super::transport::CHECKS,
+        super::messages::CHECKS,
+        super::bearer::CHECKS,
         super::tools::CHECKS,
+        super::tool_calls::CHECKS,
         super::tasks::CHECKS,
         super::ui::CHECKS,
         super::review::CHECKS,

@@ -48,7 +48,128 @@ pub static S256: CheckDef = CheckDef {
     judge: Judge::Sweep(Section::Discovery, s256_advertised),
 };
 
-pub static CHECKS: &[&CheckDef] = &[&CHALLENGE, &INVALID_TOKEN, &PRM_RESOURCE, &S256];
+pub static PRM_SERVERS: CheckDef = CheckDef {
+    id: "auth.prm.authorization-servers",
+    level: Level::Must,
+    clause: "MCP authorization §authorization server location / RFC 9728 §2: the protected resource metadata lists at least one authorization server (an https issuer URL)",
+    applies: "the endpoint publishes protected resource metadata",
+    row: Some(Row::Add),
+    hint: "list the authorization server's issuer URL in `authorization_servers`",
+    judge: Judge::Sweep(Section::Discovery, prm_servers),
+};
+
+pub static ISSUER: CheckDef = CheckDef {
+    id: "auth.as.metadata-issuer-matches",
+    level: Level::Must,
+    clause: "RFC 8414 §3.3: the metadata's `issuer` is identical to the issuer the client used to find it (the PRM's authorization_servers entry)",
+    applies: "the protected resource metadata names an authorization server whose metadata was found",
+    row: Some(Row::Add),
+    hint: "make the metadata's `issuer` exactly the URL listed in `authorization_servers` (a trailing slash differs)",
+    judge: Judge::Sweep(Section::Discovery, issuer_matches),
+};
+
+pub static CHECKS: &[&CheckDef] = &[
+    &CHALLENGE,
+    &INVALID_TOKEN,
+    &PRM_RESOURCE,
+    &PRM_SERVERS,
+    &S256,
+    &ISSUER,
+];
+
+/// The PRM document when it was found, or the verdict of its absence (n/a when none is due).
+fn prm_document<'a>(
+    def: &CheckDef,
+    ev: &'a SweepEvidence,
+) -> Result<(&'a crate::wire::Exchange, serde_json::Value), CheckResult> {
+    match ev.discovery.prm.seen() {
+        Some(x) if x.status == 200 => Ok((
+            x,
+            serde_json::from_str(&x.response_body).unwrap_or_default(),
+        )),
+        _ => Err(CheckResult::not_applicable(
+            def,
+            "no protected resource metadata was found (auth.prm.resource-matches judges that)",
+        )),
+    }
+}
+
+fn prm_servers(ev: &SweepEvidence) -> Vec<CheckResult> {
+    let def = &PRM_SERVERS;
+    let (x, prm) = match prm_document(def, ev) {
+        Ok(p) => p,
+        Err(v) => return vec![v],
+    };
+    let servers: Vec<&str> = prm["authorization_servers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    let bad: Vec<&str> = servers
+        .iter()
+        .copied()
+        .filter(|s| !issuer_url_ok(s))
+        .collect();
+    vec![CheckResult::judge(
+        def,
+        !servers.is_empty() && bad.is_empty(),
+        "the protected resource metadata's authorization_servers",
+        "one or more https issuer URLs (http on loopback)",
+        if servers.is_empty() {
+            format!("authorization_servers: {}", prm["authorization_servers"])
+        } else if bad.is_empty() {
+            servers.join(", ")
+        } else {
+            format!("not an issuer URL: {}", bad.join(", "))
+        },
+    )
+    .with_evidence([x])]
+}
+
+/// An issuer URL: absolute, https (or http on loopback, for local testing), no query or fragment.
+fn issuer_url_ok(s: &str) -> bool {
+    url::Url::parse(s).is_ok_and(|u| {
+        let loopback = matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+        (u.scheme() == "https" || (u.scheme() == "http" && loopback))
+            && u.query().is_none()
+            && u.fragment().is_none()
+    })
+}
+
+fn issuer_matches(ev: &SweepEvidence) -> Vec<CheckResult> {
+    let def = &ISSUER;
+    let (_, prm) = match prm_document(def, ev) {
+        Ok(p) => p,
+        Err(v) => return vec![v],
+    };
+    let Some(listed) = prm["authorization_servers"][0].as_str() else {
+        return vec![CheckResult::not_applicable(
+            def,
+            "the metadata names no authorization server",
+        )];
+    };
+    let x = match seen(def, &ev.discovery.as_metadata) {
+        Ok(x) if x.status == 200 => x,
+        Ok(x) => {
+            return vec![
+                CheckResult::not_testable(def, format!("{} answered {}", x.url, x.status))
+                    .with_evidence([x]),
+            ]
+        }
+        Err(v) => return vec![v],
+    };
+    let metadata: serde_json::Value = serde_json::from_str(&x.response_body).unwrap_or_default();
+    let issuer = metadata["issuer"].as_str().unwrap_or("no issuer");
+    vec![CheckResult::judge(
+        def,
+        issuer == listed,
+        "the authorization server metadata's issuer",
+        listed,
+        issuer,
+    )
+    .with_evidence([x])]
+}
 
 const OPEN: &str = "the endpoint answers initialize without credentials: it asks for none";
 
@@ -308,6 +429,56 @@ mod tests {
         assert_eq!(prm_resource(&ev)[0].status, Status::Fail);
         ev.discovery.prm = Observed::Seen(exchange("GET", "http://x/prm", 404, ""));
         assert_eq!(prm_resource(&ev)[0].status, Status::Fail);
+    }
+
+    #[test]
+    fn the_prm_names_an_issuer_whose_metadata_says_the_same() {
+        let mut ev = endpoint();
+        ev.discovery.prm = Observed::Seen(exchange(
+            "GET",
+            "http://x/prm",
+            200,
+            r#"{"authorization_servers":["https://as.example/"]}"#,
+        ));
+        ev.discovery.as_metadata = Observed::Seen(exchange(
+            "GET",
+            "http://as/md",
+            200,
+            r#"{"issuer":"https://as.example/"}"#,
+        ));
+        assert_eq!(prm_servers(&ev)[0].status, Status::Pass);
+        assert_eq!(issuer_matches(&ev)[0].status, Status::Pass);
+        ev.discovery.as_metadata = Observed::Seen(exchange(
+            "GET",
+            "http://as/md",
+            200,
+            r#"{"issuer":"https://as.example"}"#,
+        ));
+        assert_eq!(
+            issuer_matches(&ev)[0].status,
+            Status::Fail,
+            "a trailing slash differs"
+        );
+        ev.discovery.prm = Observed::Seen(exchange(
+            "GET",
+            "http://x/prm",
+            200,
+            r#"{"authorization_servers":[]}"#,
+        ));
+        assert_eq!(prm_servers(&ev)[0].status, Status::Fail);
+        ev.discovery.prm = Observed::Seen(exchange(
+            "GET",
+            "http://x/prm",
+            200,
+            r#"{"authorization_servers":["http://as.example/"]}"#,
+        ));
+        assert_eq!(
+            prm_servers(&ev)[0].status,
+            Status::Fail,
+            "http only on loopback"
+        );
+        ev.discovery.prm = Observed::Seen(exchange("GET", "http://x/prm", 404, ""));
+        assert_eq!(prm_servers(&ev)[0].status, Status::NotApplicable);
     }
 
     #[test]

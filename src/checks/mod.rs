@@ -9,6 +9,7 @@
 )]
 
 pub mod authorization_server;
+pub mod bearer;
 pub mod calls;
 pub mod catalogue;
 pub mod connector;
@@ -16,11 +17,14 @@ pub mod discovery;
 pub mod expect;
 mod expectations;
 pub mod host;
+pub mod lifecycle;
+pub mod messages;
 pub mod render;
 pub mod review;
 pub mod tasks;
 #[cfg(test)]
 mod testing;
+pub mod tool_calls;
 pub mod tools;
 pub mod transport;
 pub mod ui;

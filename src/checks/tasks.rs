@@ -68,7 +68,29 @@ pub static BOUND: CheckDef = CheckDef {
     judge: Judge::Sweep(Section::Tasks, bound_to_requester),
 };
 
+pub static CAPABILITY: CheckDef = CheckDef {
+    id: "tasks.capability.declared",
+    level: Level::Must,
+    clause: "MCP tasks §capabilities: a server that accepts task-augmented tools/call declares `tasks.requests.tools.call`",
+    applies: "a listed tool declares taskSupport optional or required",
+    row: Some(Row::ToolsFail),
+    hint: "declare `\"tasks\": {\"requests\": {\"tools\": {\"call\": {}}}}` in the initialize result's capabilities",
+    judge: Judge::Sweep(Section::Tasks, capability_declared),
+};
+
+pub static UNKNOWN_TASK: CheckDef = CheckDef {
+    id: "tasks.get.unknown-id",
+    level: Level::Must,
+    clause: "MCP tasks §error handling: tasks/get with an unknown or invalid taskId gets -32602",
+    applies: "a tool the run may call requires a task",
+    row: None,
+    hint: "answer tasks/get, tasks/result and tasks/cancel of unknown task ids with -32602",
+    judge: Judge::Sweep(Section::Tasks, unknown_task),
+};
+
 pub static CHECKS: &[&CheckDef] = &[
+    &CAPABILITY,
+    &UNKNOWN_TASK,
     &REQUIRED,
     &COMPLETES,
     &RESULT_WAITS,
@@ -279,6 +301,59 @@ fn bound_to_requester(ev: &SweepEvidence) -> Vec<CheckResult> {
     .with_evidence([&x.exchange])]
 }
 
+fn capability_declared(ev: &SweepEvidence) -> Vec<CheckResult> {
+    let def = &CAPABILITY;
+    let tools = match seen(def, &ev.tools.listing) {
+        Ok(l) => &l.tools,
+        Err(v) => return vec![v],
+    };
+    let with_tasks: Vec<&str> = tools
+        .iter()
+        .filter(|t| {
+            matches!(
+                t["execution"]["taskSupport"].as_str(),
+                Some("optional" | "required")
+            )
+        })
+        .map(|t| t["name"].as_str().unwrap_or("?"))
+        .collect();
+    if with_tasks.is_empty() {
+        return vec![CheckResult::not_applicable(
+            def,
+            "no listed tool supports tasks",
+        )];
+    }
+    let Some(capabilities) = ev.transport.capabilities() else {
+        return vec![CheckResult::not_testable(
+            def,
+            "no initialize result to read capabilities from",
+        )];
+    };
+    vec![CheckResult::judge(
+        def,
+        capabilities["tasks"]["requests"]["tools"]["call"].is_object(),
+        format!(
+            "the capabilities of a server whose tools {} support tasks",
+            with_tasks.join(", ")
+        ),
+        "tasks.requests.tools.call",
+        capabilities["tasks"].to_string(),
+    )]
+}
+
+fn unknown_task(ev: &SweepEvidence) -> Vec<CheckResult> {
+    if let Err(v) = tool(&UNKNOWN_TASK, ev) {
+        return vec![v];
+    }
+    vec![rpc_error_rule(
+        &UNKNOWN_TASK,
+        &ev.tasks.unknown_task,
+        "tasks/get of a task id the server never issued",
+        Some(-32602),
+        "a task",
+    )]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,12 +390,45 @@ mod tests {
     fn without_a_task_tool_every_task_check_is_not_applicable() {
         let mut ev = SweepEvidence::default();
         ev.tasks.tool = Observed::not_applicable("no tool the run may call requires a task");
+        // The capability rule reads the listing instead: no tool with taskSupport, no rule.
+        ev.tools.listing = Observed::Seen(crate::mcp_ops::ToolListing {
+            tools: vec![json!({"name": "plain"})],
+            pages: 1,
+            repeated: Vec::new(),
+            end: crate::mcp_ops::ListingEnd::Complete,
+        });
         for c in CHECKS {
             let Judge::Sweep(_, judge) = c.judge else {
                 unreachable!()
             };
             assert_eq!(judge(&ev)[0].status, Status::NotApplicable, "{}", c.id);
         }
+    }
+
+    #[test]
+    fn task_tools_need_the_tasks_capability_and_unknown_ids_an_error() {
+        use crate::mcp_ops::{ListingEnd, ToolListing};
+        let mut ev = with_tool();
+        ev.tools.listing = Observed::Seen(ToolListing {
+            tools: vec![json!({"name": "export", "execution": {"taskSupport": "required"}})],
+            pages: 1,
+            repeated: Vec::new(),
+            end: ListingEnd::Complete,
+        });
+        let init = |caps: serde_json::Value| {
+            Observed::Seen(reply(
+                200,
+                json!({"jsonrpc": "2.0", "id": 1, "result": {"capabilities": caps}}),
+            ))
+        };
+        ev.transport.initialize = init(json!({"tasks": {"requests": {"tools": {"call": {}}}}}));
+        assert_eq!(capability_declared(&ev)[0].status, Status::Pass);
+        ev.transport.initialize = init(json!({}));
+        assert_eq!(capability_declared(&ev)[0].status, Status::Fail);
+        ev.tasks.unknown_task = error(-32602);
+        assert_eq!(unknown_task(&ev)[0].status, Status::Pass);
+        ev.tasks.unknown_task = error(-32603);
+        assert_eq!(unknown_task(&ev)[0].status, Status::Fail);
     }
 
     #[test]

@@ -5,7 +5,6 @@ use serde_json::Value;
 
 use super::catalogue::{CheckDef, Judge, Level, Section};
 use super::verdict::{seen, server_failed, truncate, CheckResult};
-use crate::evidence::sweep::ToolCallRecord;
 use crate::evidence::{Observed, RpcExchange, SweepEvidence};
 use crate::guide::Row;
 use crate::mcp_ops::{Failure, ListingEnd};
@@ -60,44 +59,34 @@ pub static ANNOTATIONS: CheckDef = CheckDef {
     judge: Judge::Sweep(Section::Tools, annotations_consistent),
 };
 
-pub static UNKNOWN_TOOL: CheckDef = CheckDef {
-    id: "tools.call.unknown-tool",
-    level: Level::Should,
-    clause: "MCP server/tools §error handling: unknown tools are listed among protocol errors (the spec's example: -32602), not tool results; the section has no MUST, and the official SDKs answer with an isError result",
-    applies: "always",
-    row: None,
-    hint: "answer calls to unknown tools with JSON-RPC -32602",
-    judge: Judge::Sweep(Section::Tools, unknown_tool),
-};
-
-pub static INPUT_VALIDATED: CheckDef = CheckDef {
-    id: "tools.call.input-validated",
+pub static CAPABILITY: CheckDef = CheckDef {
+    id: "tools.capability.declared",
     level: Level::Must,
-    clause: "MCP server/tools §security: servers MUST validate all tool inputs; invalid input is an error (isError, or -32602)",
-    applies: "a tool the run may call has required arguments",
-    row: Some(Row::ToolsFail),
-    hint: "validate arguments against the tool's inputSchema and answer an `isError` result (or -32602) that says what is wrong",
-    judge: Judge::Sweep(Section::Tools, input_validated),
+    clause: "MCP server/tools §capabilities: a server that offers tools MUST declare the `tools` capability",
+    applies: "the endpoint lists tools",
+    row: Some(Row::Add),
+    hint: "declare `\"capabilities\": {\"tools\": {}}` in the initialize result",
+    judge: Judge::Sweep(Section::Tools, capability_declared),
 };
 
-pub static TEXT_MIRROR: CheckDef = CheckDef {
-    id: "tools.call.text-mirror",
+pub static NAME_FORMAT: CheckDef = CheckDef {
+    id: "tools.list.name-format",
     level: Level::Should,
-    clause: "MCP server/tools §structured content: a tool returning structuredContent SHOULD also return it serialized in a text block",
-    applies: "a tool the run may call returns structuredContent",
-    row: Some(Row::Ui),
-    hint: "add a text content block with the serialized structuredContent for hosts that read only `content`",
-    judge: Judge::Sweep(Section::Tools, text_mirror),
+    clause: "MCP server/tools §tool names: names SHOULD be 1 to 128 characters of A-Z, a-z, 0-9, _, - and . only",
+    applies: "the endpoint lists tools",
+    row: Some(Row::Pick),
+    hint: "rename tools to letters, digits, `_`, `-` and `.` (at most 128 characters); hosts reject or rewrite other names",
+    judge: Judge::Sweep(Section::Tools, name_format),
 };
 
-pub static OUTPUT_SCHEMA: CheckDef = CheckDef {
-    id: "tools.call.output-schema",
+pub static SCHEMAS_VALID: CheckDef = CheckDef {
+    id: "tools.list.schemas-valid",
     level: Level::Must,
-    clause: "MCP server/tools §output schema: servers MUST provide structured results that conform to the tool's outputSchema",
-    applies: "a tool the run may call declares an outputSchema",
-    row: Some(Row::ToolsFail),
-    hint: "make structuredContent match the outputSchema the tool advertises",
-    judge: Judge::Sweep(Section::Tools, output_schema),
+    clause: "MCP server/tools §tool / basic §JSON Schema: inputSchema and outputSchema are valid JSON Schema (2020-12 unless $schema says otherwise)",
+    applies: "the endpoint lists tools",
+    row: Some(Row::Add),
+    hint: "make every inputSchema and outputSchema a schema a validator accepts (check it with any JSON Schema 2020-12 validator)",
+    judge: Judge::Sweep(Section::Tools, schemas_valid),
 };
 
 pub static CHECKS: &[&CheckDef] = &[
@@ -106,10 +95,9 @@ pub static CHECKS: &[&CheckDef] = &[
     &CURSOR,
     &INPUT_SCHEMA,
     &ANNOTATIONS,
-    &UNKNOWN_TOOL,
-    &INPUT_VALIDATED,
-    &TEXT_MIRROR,
-    &OUTPUT_SCHEMA,
+    &CAPABILITY,
+    &NAME_FORMAT,
+    &SCHEMAS_VALID,
 ];
 
 fn name(tool: &Value) -> &str {
@@ -213,16 +201,6 @@ fn cursor_validated(ev: &SweepEvidence) -> Vec<CheckResult> {
     )]
 }
 
-fn unknown_tool(ev: &SweepEvidence) -> Vec<CheckResult> {
-    vec![rpc_error_rule(
-        &UNKNOWN_TOOL,
-        &ev.tools.unknown_tool,
-        "tools/call of a tool that does not exist",
-        None,
-        "a tool result",
-    )]
-}
-
 /// The listed tools, or the verdict when there are none to judge.
 fn tools<'a>(def: &CheckDef, ev: &'a SweepEvidence) -> Result<&'a [Value], CheckResult> {
     let listing = seen(def, &ev.tools.listing)?;
@@ -288,161 +266,89 @@ fn annotations_consistent(ev: &SweepEvidence) -> Vec<CheckResult> {
     }
 }
 
-fn input_validated(ev: &SweepEvidence) -> Vec<CheckResult> {
-    let def = &INPUT_VALIDATED;
-    let record = match seen(def, &ev.tools.missing_arguments) {
-        Ok(r) => r,
-        Err(v) => return vec![v],
-    };
-    let what = format!("{} called without its required arguments", record.name());
-    let x = match seen(def, &record.reply) {
-        Ok(x) => x,
-        Err(v) => return vec![v],
-    };
-    if let Some(v) = server_failed(def, &x.exchange, &what) {
+fn capability_declared(ev: &SweepEvidence) -> Vec<CheckResult> {
+    let def = &CAPABILITY;
+    if let Err(v) = tools(def, ev) {
         return vec![v];
     }
-    let refused = x.error().is_some() || x.result().is_some_and(|r| r["isError"] == true);
+    let Some(capabilities) = ev.transport.capabilities() else {
+        return vec![CheckResult::not_testable(
+            def,
+            "no initialize result to read capabilities from",
+        )];
+    };
     vec![CheckResult::judge(
         def,
-        refused,
-        what,
-        "an isError result or a -32602 error",
-        if refused {
-            x.describe()
-        } else {
-            "the tool ran and returned a normal result".to_owned()
-        },
-    )
-    .with_evidence([&x.exchange])]
+        capabilities["tools"].is_object(),
+        "the initialize result's capabilities, for a server that lists tools",
+        "a `tools` capability",
+        capabilities.to_string(),
+    )]
 }
 
-/// The calls that returned a normal (not isError) result, with it.
-type Usable<'a> = (&'a ToolCallRecord, &'a RpcExchange, &'a Value);
-
-fn results(
-    calls: &[ToolCallRecord],
-    wanted: impl Fn(&ToolCallRecord) -> bool,
-) -> (Vec<Usable<'_>>, Vec<String>) {
-    let mut usable = Vec::new();
-    let mut unusable = Vec::new();
-    for call in calls.iter().filter(|c| wanted(c)) {
-        match &call.reply {
-            Observed::Seen(x) => match x.result().filter(|r| r["isError"] != true) {
-                Some(result) => usable.push((call, x, result)),
-                None => unusable.push(format!("{}: {}", call.name(), x.describe())),
-            },
-            Observed::Missing(gap) => unusable.push(format!("{}: {gap:?}", call.name())),
-        }
-    }
-    (usable, unusable)
-}
-
-/// Verdicts for every usable call, or one verdict saying why there is none.
-fn per_call(
-    def: &CheckDef,
-    ev: &SweepEvidence,
-    wanted: impl Fn(&ToolCallRecord) -> bool,
-    none_wanted: &str,
-    judge: impl Fn(&ToolCallRecord, &RpcExchange, &Value) -> Option<CheckResult>,
-) -> Vec<CheckResult> {
-    let calls = match seen(def, &ev.tools.calls) {
-        Ok(c) => c,
+fn name_format(ev: &SweepEvidence) -> Vec<CheckResult> {
+    let def = &NAME_FORMAT;
+    let tools = match tools(def, ev) {
+        Ok(t) => t,
         Err(v) => return vec![v],
     };
-    let (usable, unusable) = results(calls, &wanted);
-    let answered = !usable.is_empty();
-    let verdicts: Vec<CheckResult> = usable
-        .into_iter()
-        .filter_map(|(call, x, result)| judge(call, x, result))
+    let fits = |n: &str| {
+        (1..=128).contains(&n.len())
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    };
+    let bad: Vec<String> = tools
+        .iter()
+        .map(name)
+        .filter(|n| !fits(n))
+        .map(|n| format!("{:?}", truncate(n, 40)))
         .collect();
-    if !verdicts.is_empty() {
-        return verdicts;
-    }
-    if answered || unusable.is_empty() {
-        vec![CheckResult::not_applicable(def, none_wanted)]
-    } else {
-        vec![CheckResult::not_testable(
-            def,
-            format!("no call returned a result: {}", unusable.join("; ")),
-        )]
-    }
-}
-
-fn text_mirror(ev: &SweepEvidence) -> Vec<CheckResult> {
-    per_call(
-        &TEXT_MIRROR,
-        ev,
-        |_| true,
-        "no tool the run may call returned structuredContent",
-        |call, x, result| {
-            let structured = result.get("structuredContent")?;
-            let mirrored = result["content"].as_array().into_iter().flatten().any(|c| {
-                c["type"] == "text"
-                    && c["text"]
-                        .as_str()
-                        .and_then(|t| serde_json::from_str::<Value>(t).ok())
-                        .as_ref()
-                        == Some(structured)
-            });
-            Some(
-                CheckResult::judge(
-                    &TEXT_MIRROR,
-                    mirrored,
-                    format!("{}'s result content", call.name()),
-                    "a text block with the serialized structuredContent",
-                    if mirrored {
-                        "present".to_owned()
-                    } else {
-                        format!("content {}", truncate(&result["content"].to_string(), 200))
-                    },
-                )
-                .with_evidence([&x.exchange]),
-            )
+    vec![CheckResult::judge(
+        def,
+        bad.is_empty(),
+        format!("the names of {} tools", tools.len()),
+        "[A-Za-z0-9_.-], 1 to 128 characters",
+        if bad.is_empty() {
+            "all fit".to_owned()
+        } else {
+            format!("do not fit: {}", bad.join(", "))
         },
-    )
+    )]
 }
 
-/// Why `instance` does not conform to `schema` (at most three reasons), or `Ok`.
-pub fn conforms(schema: &Value, instance: &Value) -> Result<(), String> {
-    let validator = jsonschema::validator_for(schema)
-        .map_err(|e| format!("the outputSchema itself is invalid: {e}"))?;
-    let errors: Vec<String> = validator
-        .iter_errors(instance)
-        .map(|e| e.to_string())
-        .take(3)
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors.join("; "))
+fn schemas_valid(ev: &SweepEvidence) -> Vec<CheckResult> {
+    let def = &SCHEMAS_VALID;
+    let tools = match tools(def, ev) {
+        Ok(t) => t,
+        Err(v) => return vec![v],
+    };
+    let mut bad = Vec::new();
+    for tool in tools {
+        for key in ["inputSchema", "outputSchema"] {
+            let schema = &tool[key];
+            if schema.is_null() {
+                continue;
+            }
+            if let Err(e) = jsonschema::validator_for(schema) {
+                bad.push(format!(
+                    "{}'s {key}: {}",
+                    name(tool),
+                    truncate(&e.to_string(), 100)
+                ));
+            }
+        }
     }
-}
-
-fn output_schema(ev: &SweepEvidence) -> Vec<CheckResult> {
-    per_call(
-        &OUTPUT_SCHEMA,
-        ev,
-        |call| call.tool["outputSchema"].is_object(),
-        "no tool the run may call declares an outputSchema",
-        |call, x, result| {
-            let structured = result.get("structuredContent").unwrap_or(&Value::Null);
-            let verdict = conforms(&call.tool["outputSchema"], structured);
-            Some(
-                CheckResult::judge(
-                    &OUTPUT_SCHEMA,
-                    verdict.is_ok(),
-                    format!(
-                        "{}'s structuredContent against its outputSchema",
-                        call.name()
-                    ),
-                    "valid",
-                    verdict.err().unwrap_or_else(|| "valid".into()),
-                )
-                .with_evidence([&x.exchange]),
-            )
+    vec![CheckResult::judge(
+        def,
+        bad.is_empty(),
+        format!("the schemas of {} tools", tools.len()),
+        "every inputSchema and outputSchema compiles",
+        if bad.is_empty() {
+            "all compile".to_owned()
+        } else {
+            bad.join("; ")
         },
-    )
+    )]
 }
 
 #[cfg(test)]
@@ -522,14 +428,28 @@ mod tests {
             json!({"jsonrpc": "2.0", "id": 3, "result": {"tools": []}}),
         ));
         assert_eq!(cursor_validated(&ev)[0].status, Status::Warn);
-        ev.tools.unknown_tool = err(-32601);
-        assert_eq!(
-            unknown_tool(&ev)[0].status,
-            Status::Pass,
-            "any protocol error"
+    }
+
+    #[test]
+    fn tools_need_their_capability_a_fitting_name_and_schemas_that_compile() {
+        let mut ev = listing(
+            vec![
+                json!({"name": "search products", "inputSchema": {"type": "object", "properties": {"q": {"type": "nonsense"}}}}),
+            ],
+            ListingEnd::Complete,
         );
-        ev.tools.unknown_tool = Observed::Seen(reply(500, json!({})));
-        assert_eq!(unknown_tool(&ev)[0].status, Status::NotTestable);
+        ev.transport.initialize = Observed::Seen(reply(
+            200,
+            json!({"jsonrpc": "2.0", "id": 1, "result": {"capabilities": {"tools": {}}}}),
+        ));
+        assert_eq!(capability_declared(&ev)[0].status, Status::Pass);
+        assert_eq!(name_format(&ev)[0].status, Status::Warn);
+        assert_eq!(schemas_valid(&ev)[0].status, Status::Fail);
+        ev.transport.initialize = Observed::Seen(reply(
+            200,
+            json!({"jsonrpc": "2.0", "id": 1, "result": {"capabilities": {}}}),
+        ));
+        assert_eq!(capability_declared(&ev)[0].status, Status::Fail);
     }
 
     #[test]
@@ -547,52 +467,5 @@ mod tests {
         assert_eq!(annotations_consistent(&ev)[0].status, Status::Warn);
         let empty = listing(vec![], ListingEnd::Complete);
         assert_eq!(input_schema_object(&empty)[0].status, Status::NotApplicable);
-    }
-
-    fn call(tool: Value, result: Value) -> ToolCallRecord {
-        ToolCallRecord {
-            tool,
-            arguments: json!({}),
-            reply: Observed::Seen(reply(
-                200,
-                json!({"jsonrpc": "2.0", "id": 5, "result": result}),
-            )),
-        }
-    }
-
-    #[test]
-    fn missing_arguments_must_be_refused() {
-        let mut ev = SweepEvidence::default();
-        ev.tools.missing_arguments = Observed::Seen(call(
-            json!({"name": "t"}),
-            json!({"isError": true, "content": []}),
-        ));
-        assert_eq!(input_validated(&ev)[0].status, Status::Pass);
-        ev.tools.missing_arguments =
-            Observed::Seen(call(json!({"name": "t"}), json!({"content": []})));
-        assert_eq!(input_validated(&ev)[0].status, Status::Fail);
-        ev.tools.missing_arguments =
-            Observed::not_applicable("no callable tool has required arguments");
-        assert_eq!(input_validated(&ev)[0].status, Status::NotApplicable);
-    }
-
-    #[test]
-    fn structured_results_are_mirrored_and_match_their_schema() {
-        let tool = json!({"name": "t", "outputSchema": {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}}});
-        let good = json!({"content": [{"type": "text", "text": "{\"n\":1}"}], "structuredContent": {"n": 1}});
-        let bad = json!({"content": [], "structuredContent": {"n": "one"}});
-        let mut ev = SweepEvidence::default();
-        ev.tools.calls = Observed::Seen(vec![call(tool.clone(), good)]);
-        assert_eq!(text_mirror(&ev)[0].status, Status::Pass);
-        assert_eq!(output_schema(&ev)[0].status, Status::Pass);
-        ev.tools.calls = Observed::Seen(vec![call(tool.clone(), bad)]);
-        assert_eq!(text_mirror(&ev)[0].status, Status::Warn);
-        assert_eq!(output_schema(&ev)[0].status, Status::Fail);
-        ev.tools.calls =
-            Observed::Seen(vec![call(json!({"name": "plain"}), json!({"content": []}))]);
-        assert_eq!(output_schema(&ev)[0].status, Status::NotApplicable);
-        assert_eq!(text_mirror(&ev)[0].status, Status::NotApplicable);
-        ev.tools.calls = Observed::Seen(vec![call(tool, json!({"isError": true, "content": []}))]);
-        assert_eq!(output_schema(&ev)[0].status, Status::NotTestable);
     }
 }

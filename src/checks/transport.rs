@@ -4,7 +4,6 @@
 use super::catalogue::{CheckDef, Judge, Level, Section};
 use super::verdict::{seen, server_failed, truncate, CheckResult};
 use crate::evidence::{error_code, Observed, SweepEvidence};
-use crate::guide::Row;
 use crate::wire::Exchange;
 
 pub static NOTIFICATION: CheckDef = CheckDef {
@@ -87,14 +86,24 @@ pub static ORIGIN: CheckDef = CheckDef {
     judge: Judge::Sweep(Section::Transport, origin_checked),
 };
 
-pub static INSTRUCTIONS: CheckDef = CheckDef {
-    id: "lifecycle.instructions.present",
-    level: Level::May,
-    clause: "MCP lifecycle: initialize MAY carry instructions; the connector guide: instructions say when to call which tool",
+pub static GET_STREAM: CheckDef = CheckDef {
+    id: "transport.get.sse-or-405",
+    level: Level::Must,
+    clause: "MCP transports §listening for messages: a GET on the MCP endpoint returns text/event-stream or 405 Method Not Allowed",
     applies: "always",
-    row: Some(Row::Pick),
-    hint: "set the project's instructions: say when to call which tool, not what the schemas already say",
-    judge: Judge::Sweep(Section::Transport, instructions_present),
+    row: None,
+    hint: "answer GET on the MCP endpoint with an SSE stream, or 405 when the server offers none",
+    judge: Judge::Sweep(Section::Transport, get_stream),
+};
+
+pub static SESSION_ID_ASCII: CheckDef = CheckDef {
+    id: "transport.session.id-visible-ascii",
+    level: Level::Must,
+    clause: "MCP transports §session management: a session id MUST contain only visible ASCII characters (0x21 to 0x7E)",
+    applies: "the server issues a session id",
+    row: None,
+    hint: "mint session ids from visible ASCII only (a UUID, a random token in base64url)",
+    judge: Judge::Sweep(Section::Transport, session_id_ascii),
 };
 
 pub static CHECKS: &[&CheckDef] = &[
@@ -106,7 +115,8 @@ pub static CHECKS: &[&CheckDef] = &[
     &BATCH,
     &PROTOCOL_VERSION,
     &ORIGIN,
-    &INSTRUCTIONS,
+    &GET_STREAM,
+    &SESSION_ID_ASCII,
 ];
 
 const STATELESS: &str = "the server issues no session id (stateless)";
@@ -312,21 +322,50 @@ fn origin_checked(ev: &SweepEvidence) -> Vec<CheckResult> {
     )
 }
 
-fn instructions_present(ev: &SweepEvidence) -> Vec<CheckResult> {
-    let def = &INSTRUCTIONS;
-    if let Err(v) = seen(def, &ev.transport.initialize) {
+fn get_stream(ev: &SweepEvidence) -> Vec<CheckResult> {
+    let def = &GET_STREAM;
+    let x = match seen(def, &ev.transport.get_stream) {
+        Ok(x) => x,
+        Err(v) => return vec![v],
+    };
+    if let Some(v) = server_failed(def, x, "GET on the endpoint") {
         return vec![v];
     }
-    let instructions = ev.transport.instructions().unwrap_or_default();
+    let sse = x
+        .header("content-type")
+        .is_some_and(|c| c.to_ascii_lowercase().starts_with("text/event-stream"));
     vec![CheckResult::judge(
         def,
-        !instructions.trim().is_empty(),
-        "the initialize result's instructions",
-        "instructions that say when to call which tool",
-        if instructions.is_empty() {
-            "none".to_owned()
+        (x.status == 200 && sse) || x.status == 405,
+        "GET on the endpoint with Accept: text/event-stream",
+        "200 text/event-stream, or 405",
+        format!(
+            "{} with {}",
+            x.status,
+            x.header("content-type").unwrap_or("no Content-Type")
+        ),
+    )
+    .with_evidence([x])]
+}
+
+fn session_id_ascii(ev: &SweepEvidence) -> Vec<CheckResult> {
+    let Some(id) = &ev.transport.session_id else {
+        return vec![CheckResult::not_applicable(&SESSION_ID_ASCII, STATELESS)];
+    };
+    let bad: Vec<String> = id
+        .chars()
+        .filter(|c| !('\u{21}'..='\u{7e}').contains(c))
+        .map(|c| format!("{:?}", c))
+        .collect();
+    vec![CheckResult::judge(
+        &SESSION_ID_ASCII,
+        bad.is_empty(),
+        format!("the session id {}", truncate(id, 60)),
+        "visible ASCII only",
+        if bad.is_empty() {
+            "visible ASCII".to_owned()
         } else {
-            truncate(instructions, 120)
+            format!("contains {}", bad.join(", "))
         },
     )]
 }
@@ -435,6 +474,29 @@ mod tests {
     }
 
     #[test]
+    fn a_get_stream_is_sse_or_405() {
+        let mut ev = stateful();
+        let mut sse = exchange("GET", "http://x/mcp", 200, "");
+        sse.response_headers = vec![("content-type".into(), "text/event-stream".into())];
+        ev.transport.get_stream = Observed::Seen(sse);
+        assert_eq!(get_stream(&ev)[0].status, Status::Pass);
+        ev.transport.get_stream = answer(405, "");
+        assert_eq!(get_stream(&ev)[0].status, Status::Pass);
+        ev.transport.get_stream = answer(404, "");
+        assert_eq!(get_stream(&ev)[0].status, Status::Fail);
+    }
+
+    #[test]
+    fn session_ids_are_visible_ascii() {
+        let mut ev = stateful();
+        assert_eq!(session_id_ascii(&ev)[0].status, Status::Pass);
+        ev.transport.session_id = Some("a b".into());
+        assert_eq!(session_id_ascii(&ev)[0].status, Status::Fail);
+        ev.transport.session_id = None;
+        assert_eq!(session_id_ascii(&ev)[0].status, Status::NotApplicable);
+    }
+
+    #[test]
     fn version_and_origin_want_their_exact_statuses() {
         let mut ev = stateful();
         ev.transport.unsupported_version = answer(400, "");
@@ -445,14 +507,5 @@ mod tests {
         ev.transport.foreign_origin = answer(200, "{}");
         assert_eq!(protocol_version_checked(&ev)[0].status, Status::Fail);
         assert_eq!(origin_checked(&ev)[0].status, Status::Fail);
-    }
-
-    #[test]
-    fn missing_instructions_are_information_only() {
-        let mut ev = stateful();
-        assert_eq!(instructions_present(&ev)[0].status, Status::Pass);
-        ev.transport.initialize =
-            Observed::Seen(reply(200, json!({"jsonrpc": "2.0", "id": 1, "result": {}})));
-        assert_eq!(instructions_present(&ev)[0].status, Status::Info);
     }
 }

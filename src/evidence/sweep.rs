@@ -14,6 +14,9 @@ use crate::wire::Exchange;
 pub struct SweepEvidence {
     /// The MCP endpoint under test.
     pub endpoint: String,
+    /// Every exchange the sweep made, in order (MCP and OAuth alike): checks that apply to every
+    /// answer (framing, ids, content types) read it.
+    pub transcript: Vec<Exchange>,
     pub discovery: Discovery,
     pub authorization_server: AuthorizationServer,
     pub transport: Transport,
@@ -110,9 +113,26 @@ pub struct Transport {
     pub delete: Observed<Exchange>,
     /// `tools/list` on the session after DELETE.
     pub after_delete: Observed<Exchange>,
+    /// GET on the endpoint with `Accept: text/event-stream` and the session id (the stream is closed
+    /// at once: only its status and headers are recorded).
+    pub get_stream: Observed<Exchange>,
+    /// A request for a method no server implements.
+    pub unknown_method: Observed<RpcExchange>,
+    /// `tools/list` on the live session without the Authorization header.
+    pub session_without_credential: Observed<Exchange>,
+    /// `initialize` with the access token in the query string instead of the Authorization header.
+    pub token_in_query: Observed<Exchange>,
 }
 
 impl Transport {
+    /// The initialize result's capabilities.
+    pub fn capabilities(&self) -> Option<&Value> {
+        self.initialize
+            .seen()
+            .and_then(|x| x.result())
+            .map(|r| &r["capabilities"])
+    }
+
     pub fn instructions(&self) -> Option<&str> {
         self.initialize
             .seen()
@@ -166,6 +186,8 @@ pub struct Tasks {
     pub early_result: Observed<(RpcExchange, RpcExchange)>,
     /// `tasks/get` of task A by another credential.
     pub other_credential: Observed<RpcExchange>,
+    /// `tasks/get` of a task id the server never issued.
+    pub unknown_task: Observed<RpcExchange>,
 }
 
 /// Every UI resource the tools point at, read through `resources/read`.

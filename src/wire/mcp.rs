@@ -159,14 +159,17 @@ impl McpClient {
     /// Opens the standalone GET stream: `Ok(None)` when the server does not offer one (any answer but
     /// 200 with `text/event-stream`, typically 405).
     pub async fn open_stream(&self) -> Result<Option<ServerStream>, Error> {
-        let request = self
-            .with_session_headers(Request::get(&self.url).header("accept", "text/event-stream"));
-        let (received, response) = self.wire.open_stream(request).await?;
+        let (received, response) = self.wire.open_stream(self.stream_request()).await?;
         let is_sse = received
             .exchange
             .header("content-type")
             .is_some_and(|c| c.starts_with("text/event-stream"));
         Ok(response.filter(|_| is_sse).map(ServerStream::new))
+    }
+
+    /// The GET that opens the standalone stream, with this client's session headers.
+    pub fn stream_request(&self) -> Request {
+        self.with_session_headers(Request::get(&self.url).header("accept", "text/event-stream"))
     }
 
     /// DELETE the session (best effort: servers may answer 405).

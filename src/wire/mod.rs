@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 pub use exchange::{Exchange, Transcript};
 pub use mcp::{messages, McpClient, Reply, LATEST_PROTOCOL_VERSION};
-pub use redact::redact_body;
+pub use redact::{redact_body, redact_url};
 pub use stream::ServerStream;
 
 use redact::redact_headers;
@@ -171,6 +171,8 @@ impl Wire {
         stream: bool,
     ) -> Result<(Received, Option<reqwest::Response>), Error> {
         let method = request.method.to_string();
+        // What records and errors show of the URL: secret query values and userinfo redacted.
+        let shown_url = redact_url(&request.url);
         let mut builder = self.http.request(request.method.clone(), &request.url);
         for (k, v) in &request.headers {
             builder = builder.header(k.as_str(), v.as_str());
@@ -189,7 +191,7 @@ impl Wire {
         }
         let built = builder.build().map_err(|e| Error::Transport {
             method: method.clone(),
-            url: request.url.clone(),
+            url: shown_url.clone(),
             message: e.to_string(),
         })?;
         let request_headers = redact_headers(built.headers());
@@ -198,13 +200,13 @@ impl Wire {
             if e.is_timeout() {
                 Error::Timeout {
                     method: method.clone(),
-                    url: request.url.clone(),
+                    url: shown_url.clone(),
                     timeout: self.timeout,
                 }
             } else {
                 Error::Transport {
                     method: method.clone(),
-                    url: request.url.clone(),
+                    url: shown_url.clone(),
                     message: error_chain(&e),
                 }
             }
@@ -220,7 +222,7 @@ impl Wire {
         };
         let exchange = Exchange {
             method: method.clone(),
-            url: request.url.clone(),
+            url: shown_url.clone(),
             request_headers,
             request_body,
             status,

@@ -10,8 +10,8 @@ mod tools;
 mod transport;
 mod ui;
 
-use std::collections::BTreeSet;
-use std::time::Duration;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
@@ -22,12 +22,14 @@ use crate::target::Instance;
 use crate::wire::{Exchange, McpClient, Request, Wire};
 
 /// What the sweep cost.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct SweepCost {
     pub exchanges: usize,
     pub exchange_ms: u64,
     pub popups: usize,
     pub popup_ms: u64,
+    /// Wall time of each section's probes (sections judged on others' evidence have none).
+    pub section_ms: BTreeMap<Section, u64>,
 }
 
 /// Which tools a probe may call: on the embedded server any; on a deployment only those that declare
@@ -96,7 +98,14 @@ pub async fn run(
         endpoint: instance.endpoint_url.clone(),
         ..Default::default()
     };
+    let mut section_ms = BTreeMap::new();
+    let mut clock = Instant::now();
+    let mut lap = |section: Section| {
+        *section_ms.entry(section).or_insert(0) += clock.elapsed().as_millis() as u64;
+        clock = Instant::now();
+    };
     let discovery = discovery::probe(&sweep, &mut ev.discovery).await;
+    lap(Section::Discovery);
     let hygiene = chosen.contains(&Section::AuthorizationServer);
     let (credential, signed_in) = authorization_server::probe(
         &mut sweep,
@@ -106,9 +115,11 @@ pub async fn run(
         &mut ev.authorization_server,
     )
     .await;
+    lap(Section::AuthorizationServer);
     if wants(&[Section::Transport, Section::Review]) {
         transport::probe(&sweep, &credential, &mut ev.transport).await;
     }
+    lap(Section::Transport);
     if wants(&[
         Section::Tools,
         Section::Tasks,
@@ -118,24 +129,30 @@ pub async fn run(
     ]) {
         tools::probe(&sweep, &credential, &mut ev.tools).await;
     }
+    lap(Section::Tools);
     if chosen.contains(&Section::Tasks) {
         let tools = ev.listed_tools().map(<[Value]>::to_vec);
         tasks::probe(&sweep, &credential, tools.as_deref(), &mut ev.tasks).await;
     }
+    lap(Section::Tasks);
     if chosen.contains(&Section::Ui) {
         let tools = ev.listed_tools().map(<[Value]>::to_vec);
         ui::probe(&sweep, &credential, tools.as_deref(), &mut ev.ui).await;
     }
+    lap(Section::Ui);
     if hygiene {
         authorization_server::grant_ending(&mut sweep, signed_in, &mut ev.authorization_server)
             .await;
     }
+    lap(Section::AuthorizationServer);
     let exchanges = sweep.wire.transcript.snapshot();
+    ev.transcript = exchanges.clone();
     let cost = SweepCost {
         exchanges: exchanges.len(),
         exchange_ms: exchanges.iter().map(|e| e.elapsed_ms).sum(),
         popups: sweep.popups,
         popup_ms: sweep.popup_ms,
+        section_ms,
     };
     Ok((ev, cost))
 }

@@ -119,6 +119,13 @@ pub(super) async fn probe(
         ev.cancel_terminal = Observed::not_testable(why);
         ev.early_result = Observed::not_testable(why);
     }
+    ev.unknown_task = sweep
+        .rpc(
+            &mut client,
+            "tasks/get",
+            json!({"taskId": "metabind-conformance-no-such-task"}),
+        )
+        .await;
     ev.other_credential = match &credential.second {
         None => {
             Observed::skipped("needs a second credential (--second-user, or --token beside --user)")
@@ -138,6 +145,7 @@ pub(super) async fn probe(
 
 /// Every record after the first call, as not testable for `why`.
 fn fill(ev: &mut Tasks, why: &str) {
+    ev.unknown_task = Observed::not_testable(why);
     ev.created = Observed::not_testable(why);
     ev.poll = Observed::not_testable(why);
     ev.result = Observed::not_testable(why);

@@ -9,6 +9,12 @@ use crate::evidence::sweep::Transport;
 use crate::evidence::Observed;
 use crate::wire::Request;
 
+/// An `initialize` request body.
+fn init_body() -> serde_json::Value {
+    json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": crate::wire::LATEST_PROTOCOL_VERSION, "capabilities": {}, "clientInfo": super::client_info()}})
+}
+
 pub(super) async fn probe(sweep: &Sweep<'_>, credential: &Credential, ev: &mut Transport) {
     let bearer = credential.bearer.as_deref();
     let (client, initialize) = match sweep.initialized(bearer).await {
@@ -17,7 +23,11 @@ pub(super) async fn probe(sweep: &Sweep<'_>, credential: &Credential, ev: &mut T
             let missing = Observed::<()>::not_testable(format!("initialize failed: {why}"));
             let gap = missing.gap().cloned().expect("a gap");
             ev.initialize = Observed::Missing(gap.clone());
+            ev.unknown_method = Observed::Missing(gap.clone());
             for slot in [
+                &mut ev.get_stream,
+                &mut ev.session_without_credential,
+                &mut ev.token_in_query,
                 &mut ev.initialized,
                 &mut ev.without_session,
                 &mut ev.other_credential,
@@ -82,6 +92,41 @@ pub(super) async fn probe(sweep: &Sweep<'_>, credential: &Credential, ev: &mut T
                 .header("origin", "http://rebinding.attacker.example"),
         )
         .await;
+    ev.unknown_method = sweep
+        .rpc(
+            &mut client.clone(),
+            "metabind-conformance/no-such-method",
+            json!({}),
+        )
+        .await;
+    // Only the status and headers: the stream closes as the response is dropped.
+    ev.get_stream = sweep
+        .wire
+        .open_stream(client.stream_request())
+        .await
+        .map(|(received, _)| received.exchange)
+        .into();
+    match bearer {
+        None => {
+            let why = "the run has no credential for the endpoint";
+            ev.session_without_credential = Observed::not_applicable(why);
+            ev.token_in_query = Observed::not_applicable(why);
+        }
+        Some(token) => {
+            ev.session_without_credential = match &client.session_id {
+                None => Observed::not_applicable("the server issues no session id"),
+                Some(_) => {
+                    sweep
+                        .raw(without(client.request(&list), "authorization"))
+                        .await
+                }
+            };
+            let mut in_query = without(sweep.mcp(None).request(&init_body()), "authorization");
+            let separator = if in_query.url.contains('?') { '&' } else { '?' };
+            in_query.url = format!("{}{separator}access_token={token}", in_query.url);
+            ev.token_in_query = sweep.raw(in_query).await;
+        }
+    }
     let mut malformed = client.request(&list);
     malformed.body = Some(b"{\"jsonrpc\": \"2.0\", \"id\": 3, \"method\": ".to_vec());
     ev.malformed_json = sweep.raw(malformed).await;

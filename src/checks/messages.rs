@@ -1,0 +1,252 @@
+//! JSON-RPC framing of every answer the sweep got (MCP basic/index, transports): a response carries
+//! its request's id, arrives as JSON or SSE, and an unknown method is an error. Judged over the
+//! sweep's whole transcript, so a new rule about answers needs no new probe.
+
+use serde_json::Value;
+
+use super::catalogue::{CheckDef, Judge, Level, Section};
+use super::tools::rpc_error_rule;
+use super::verdict::{truncate, CheckResult};
+use crate::evidence::SweepEvidence;
+use crate::wire::{messages, Exchange};
+
+pub static ID_ECHOED: CheckDef = CheckDef {
+    id: "jsonrpc.response.id-echoed",
+    level: Level::Must,
+    clause: "MCP basic/index §responses (JSON-RPC 2.0 §5): a response carries the same id as the request it answers",
+    applies: "a request the sweep sent was answered 2xx",
+    row: None,
+    hint: "copy the request's `id` into its response unchanged (same value, same JSON type)",
+    judge: Judge::Sweep(Section::Transport, id_echoed),
+};
+
+pub static UNKNOWN_METHOD: CheckDef = CheckDef {
+    id: "jsonrpc.method.unknown",
+    level: Level::Must,
+    clause: "MCP basic/index §messages (JSON-RPC 2.0 §5.1): a request for a method the server does not implement gets -32601 Method not found",
+    applies: "always",
+    row: None,
+    hint: "answer requests for unknown methods with JSON-RPC -32601",
+    judge: Judge::Sweep(Section::Transport, unknown_method),
+};
+
+pub static CONTENT_TYPE: CheckDef = CheckDef {
+    id: "transport.response.content-type",
+    level: Level::Must,
+    clause: "MCP transports §sending messages: a POSTed request is answered with Content-Type application/json (one JSON object) or text/event-stream",
+    applies: "a request the sweep sent was answered 2xx",
+    row: Some(crate::guide::Row::Add),
+    hint: "answer requests with `Content-Type: application/json` or an SSE stream (`text/event-stream`)",
+    judge: Judge::Sweep(Section::Transport, content_type),
+};
+
+pub static CHECKS: &[&CheckDef] = &[&ID_ECHOED, &UNKNOWN_METHOD, &CONTENT_TYPE];
+
+/// The MCP requests (a JSON object with `method` and `id`) POSTed to the endpoint and answered 2xx,
+/// with their id.
+fn answered_requests(ev: &SweepEvidence) -> Vec<(&Exchange, Value)> {
+    let endpoint = crate::wire::redact_url(&ev.endpoint);
+    ev.transcript
+        .iter()
+        .filter(|x| x.method == "POST" && x.url == endpoint && (200..300).contains(&x.status))
+        .filter_map(|x| {
+            let request: Value = serde_json::from_str(&x.request_body).ok()?;
+            let id = request.get("id")?.clone();
+            request.get("method")?;
+            Some((x, id))
+        })
+        .collect()
+}
+
+fn id_echoed(ev: &SweepEvidence) -> Vec<CheckResult> {
+    let def = &ID_ECHOED;
+    let requests = answered_requests(ev);
+    if requests.is_empty() {
+        return vec![CheckResult::not_testable(
+            def,
+            "no request was answered 2xx",
+        )];
+    }
+    let mut wrong = Vec::new();
+    for (x, id) in &requests {
+        let found = messages(x.header("content-type"), x.response_body.as_bytes());
+        let answers = found.iter().any(|m| {
+            m.get("id") == Some(id) && (m.get("result").is_some() || m.get("error").is_some())
+        });
+        if !answers {
+            let ids: Vec<String> = found
+                .iter()
+                .filter_map(|m| m.get("id").map(Value::to_string))
+                .collect();
+            wrong.push((
+                *x,
+                format!(
+                    "id {id}: the answer carries {}",
+                    if ids.is_empty() {
+                        "no JSON-RPC response".to_owned()
+                    } else {
+                        format!("id {}", ids.join(", "))
+                    }
+                ),
+            ));
+        }
+    }
+    let verdict = CheckResult::judge(
+        def,
+        wrong.is_empty(),
+        format!("the ids of {} answered requests", requests.len()),
+        "each response carries its request's id",
+        if wrong.is_empty() {
+            "every id echoed".to_owned()
+        } else {
+            wrong
+                .iter()
+                .map(|(_, w)| w.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        },
+    );
+    vec![verdict.with_evidence(wrong.iter().map(|(x, _)| *x))]
+}
+
+fn unknown_method(ev: &SweepEvidence) -> Vec<CheckResult> {
+    vec![rpc_error_rule(
+        &UNKNOWN_METHOD,
+        &ev.transport.unknown_method,
+        "a request for metabind-conformance/no-such-method",
+        Some(-32601),
+        "a result",
+    )]
+}
+
+fn content_type(ev: &SweepEvidence) -> Vec<CheckResult> {
+    let def = &CONTENT_TYPE;
+    let requests = answered_requests(ev);
+    if requests.is_empty() {
+        return vec![CheckResult::not_testable(
+            def,
+            "no request was answered 2xx",
+        )];
+    }
+    let wrong: Vec<(&Exchange, String)> = requests
+        .iter()
+        .filter_map(|(x, _)| {
+            let media = x.header("content-type").map(|c| {
+                c.split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase()
+            });
+            match media.as_deref() {
+                Some("application/json" | "text/event-stream") => None,
+                other => Some((
+                    *x,
+                    format!(
+                        "{} answered {} with {}",
+                        truncate(&x.request_body, 60),
+                        x.status,
+                        other.unwrap_or("no Content-Type")
+                    ),
+                )),
+            }
+        })
+        .collect();
+    vec![CheckResult::judge(
+        def,
+        wrong.is_empty(),
+        format!("the Content-Type of {} answered requests", requests.len()),
+        "application/json or text/event-stream",
+        if wrong.is_empty() {
+            "every answer is JSON or SSE".to_owned()
+        } else {
+            wrong
+                .iter()
+                .map(|(_, w)| w.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        },
+    )
+    .with_evidence(wrong.iter().map(|(x, _)| *x))]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{exchange, reply};
+    use crate::checks::Status;
+    use crate::evidence::Observed;
+    use serde_json::json;
+
+    fn answered(request: Value, content_type: &str, body: &str) -> Exchange {
+        let mut x = exchange("POST", "http://x/mcp", 200, body);
+        x.request_body = request.to_string();
+        x.response_headers = vec![("content-type".into(), content_type.into())];
+        x
+    }
+
+    fn with(transcript: Vec<Exchange>) -> SweepEvidence {
+        SweepEvidence {
+            endpoint: "http://x/mcp".into(),
+            transcript,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn ids_must_come_back_unchanged_in_json_and_sse() {
+        let request = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/list"});
+        let json_ok = answered(
+            request.clone(),
+            "application/json",
+            r#"{"jsonrpc":"2.0","id":7,"result":{}}"#,
+        );
+        let sse_ok = answered(
+            request.clone(),
+            "text/event-stream",
+            "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{}}\n\n",
+        );
+        assert_eq!(
+            id_echoed(&with(vec![json_ok, sse_ok]))[0].status,
+            Status::Pass
+        );
+        let as_string = answered(
+            request,
+            "application/json",
+            r#"{"jsonrpc":"2.0","id":"7","result":{}}"#,
+        );
+        let v = &id_echoed(&with(vec![as_string]))[0];
+        assert_eq!(v.status, Status::Fail, "\"7\" is not 7");
+        assert_eq!(id_echoed(&with(Vec::new()))[0].status, Status::NotTestable);
+    }
+
+    #[test]
+    fn answers_are_json_or_sse() {
+        let request = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
+        let ok = answered(
+            request.clone(),
+            "application/json; charset=utf-8",
+            r#"{"jsonrpc":"2.0","id":1,"result":{}}"#,
+        );
+        assert_eq!(content_type(&with(vec![ok]))[0].status, Status::Pass);
+        let text = answered(
+            request,
+            "text/plain",
+            r#"{"jsonrpc":"2.0","id":1,"result":{}}"#,
+        );
+        assert_eq!(content_type(&with(vec![text]))[0].status, Status::Fail);
+    }
+
+    #[test]
+    fn an_unknown_method_needs_method_not_found() {
+        let mut ev = with(Vec::new());
+        ev.transport.unknown_method = Observed::Seen(reply(
+            200,
+            json!({"jsonrpc": "2.0", "id": 9, "error": {"code": -32601, "message": "nope"}}),
+        ));
+        assert_eq!(unknown_method(&ev)[0].status, Status::Pass);
+        ev.transport.unknown_method =
+            Observed::Seen(reply(200, json!({"jsonrpc": "2.0", "id": 9, "result": {}})));
+        assert_eq!(unknown_method(&ev)[0].status, Status::Fail);
+    }
+}
