@@ -87,3 +87,41 @@ pub fn judge(
         _ => Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::Status;
+    use crate::evidence::sweep::RefreshReplay;
+
+    fn step(text: &str) -> Step {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn each_step_is_judged_by_its_own_expectations_and_nothing_else() {
+        let claude = HostProfile::builtin("claude-desktop").unwrap();
+        let replay = step("do = \"replay-refresh\"\nrefused = true");
+        let refused = StepEvidence::RefreshReplay {
+            connector: "main".into(),
+            replay: RefreshReplay {
+                replayed: Err("invalid_grant".into()),
+            },
+        };
+        let checks = judge(&replay, &refused, &claude, "s");
+        assert_eq!(checks.len(), 1);
+        assert_eq!(checks[0].status, Status::Pass);
+        // A server-control step records nothing, so nothing is judged.
+        let publish = step("do = \"publish\"\nproject = \"target\"");
+        assert!(judge(&publish, &StepEvidence::Nothing, &claude, "s").is_empty());
+        let render = step("do = \"render-ui\"");
+        let checks = judge(
+            &render,
+            &StepEvidence::Renders(vec![RenderAttempt::NotApplicable("no UI".into())]),
+            &claude,
+            "s",
+        );
+        assert_eq!(checks.len(), 3);
+        assert!(checks.iter().all(|c| c.status == Status::NotApplicable));
+    }
+}

@@ -231,3 +231,100 @@ pub fn judge_render(profile: &HostProfile, scenario: &str, render: &UiRender) ->
     }
     checks
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::Status;
+    use crate::render::{CspViolation, Handshake, RenderRecord};
+
+    fn claude() -> HostProfile {
+        HostProfile::builtin("claude-desktop").unwrap()
+    }
+
+    fn rendered(record: RenderRecord) -> UiRender {
+        UiRender {
+            tool: "product_card".into(),
+            path: UiPath::McpApps,
+            preferred: true,
+            outcome: UiRenderOutcome::Rendered(Box::new(record)),
+        }
+    }
+
+    fn good() -> RenderRecord {
+        RenderRecord {
+            uri: "ui://card".into(),
+            mime_type: "text/html;profile=mcp-app".into(),
+            csp: "default-src 'none'".into(),
+            loaded: true,
+            handshake: Some(Handshake {
+                initialize: true,
+                initialized: true,
+                delivered: true,
+                methods: vec!["ui/initialize".into()],
+            }),
+            text: "Green tea, 4.50".into(),
+            png: vec![1, 2, 3],
+            ..Default::default()
+        }
+    }
+
+    fn status(checks: &[CheckResult], def: &CheckDef) -> Status {
+        checks.iter().find(|c| c.id == def.id).unwrap().status
+    }
+
+    #[test]
+    fn a_view_that_loads_shakes_hands_and_stays_in_its_csp_passes_with_a_screenshot() {
+        let checks = judge_render(&claude(), "ui/x", &rendered(good()));
+        assert!(
+            checks.iter().all(|c| c.status == Status::Pass),
+            "{checks:?}"
+        );
+        let shot = checks[0].screenshot.as_ref().unwrap();
+        assert_eq!(
+            shot.file,
+            "screenshots/claude-desktop-ui-x-product_card-mcp-apps.png"
+        );
+    }
+
+    #[test]
+    fn script_errors_silence_and_blocked_requests_each_fail_their_check() {
+        let mut broken = good();
+        broken
+            .uncaught_errors
+            .push("TypeError: x is undefined".into());
+        broken.handshake.as_mut().unwrap().initialized = false;
+        broken.csp_violations.push(CspViolation {
+            blocked_uri: "https://cdn.example/a.png".into(),
+            directive: "img-src".into(),
+        });
+        let checks = judge_render(&claude(), "ui/x", &rendered(broken));
+        assert_eq!(status(&checks, &RENDERS), Status::Fail);
+        assert_eq!(status(&checks, &HANDSHAKE), Status::Fail);
+        assert_eq!(status(&checks, &CSP), Status::Fail);
+    }
+
+    #[test]
+    fn a_refused_resource_fails_rendering_and_a_browser_failure_is_an_error() {
+        let refused = UiRender {
+            outcome: UiRenderOutcome::Refused {
+                uri: "ui://card".into(),
+                reason: "served as text/html".into(),
+            },
+            ..rendered(good())
+        };
+        let checks = judge_render(&claude(), "ui/x", &refused);
+        assert_eq!(status(&checks, &RENDERS), Status::Fail);
+        assert_eq!(status(&checks, &CSP), Status::NotTestable);
+        let gone = UiRender {
+            outcome: UiRenderOutcome::Unavailable {
+                reason: "the browser failed".into(),
+                browser_failed: true,
+            },
+            ..rendered(good())
+        };
+        let checks = judge_render(&claude(), "ui/x", &gone);
+        assert!(checks.iter().all(|c| c.status == Status::Error));
+        assert_eq!(not_applicable("no UI")[0].status, Status::NotApplicable);
+    }
+}

@@ -483,4 +483,36 @@ mod tests {
             guidance.message
         );
     }
+
+    #[test]
+    fn the_sweep_reviews_the_listing_and_says_when_there_is_nothing_to_review() {
+        use crate::evidence::Observed;
+        use crate::mcp_ops::{ListingEnd, ToolListing};
+        let mut ev = SweepEvidence::default();
+        ev.tools.listing = Observed::Seen(ToolListing {
+            tools: Vec::new(),
+            pages: 1,
+            repeated: Vec::new(),
+            end: ListingEnd::Complete,
+        });
+        assert_eq!(
+            descriptions_in_sweep(&ev)[0].status,
+            crate::checks::Status::NotApplicable
+        );
+        ev.tools.listing = Observed::Seen(ToolListing {
+            tools: vec![tool("ship", "Ship.")],
+            pages: 1,
+            repeated: Vec::new(),
+            end: ListingEnd::Complete,
+        });
+        assert_eq!(
+            descriptions_in_sweep(&ev)[0].status,
+            crate::checks::Status::Warn
+        );
+        assert_eq!(
+            instructions_in_sweep(&ev)[0].status,
+            crate::checks::Status::NotTestable,
+            "no initialize was recorded"
+        );
+    }
 }
