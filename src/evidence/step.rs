@@ -1,6 +1,8 @@
 //! What a scenario's host-side steps record: the connector as the host shows it, a call with the
-//! host's decisions, the UI it would show. Expectations (`crate::checks::host`) judge these.
+//! host's decisions, the UI it would show, the tools each endpoint showed. Expectations
+//! (`crate::checks::expect`) judge these; `report.json` keeps the surfaces for `diff`.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::host::{ConnectorState, ToolCall};
@@ -122,4 +124,25 @@ pub enum StepEvidence {
         replay: crate::evidence::sweep::RefreshReplay,
     },
     Renders(Vec<RenderAttempt>),
+}
+
+/// The tools one host saw on one endpoint.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Surface {
+    pub host: String,
+    pub endpoint: String,
+    pub tools: Vec<ToolSurface>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ToolSurface {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub annotations: Value,
+    #[serde(default)]
+    pub input_schema: Value,
+    #[serde(default)]
+    pub execution: Value,
 }

@@ -3,10 +3,10 @@
 //! version. Times and durations are recorded here once, at run and scenario level.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::checks::verdict::run_status;
 use crate::checks::{CheckResult, Status};
+pub use crate::evidence::step::{Surface, ToolSurface};
 
 pub const SCHEMA_VERSION: u32 = 2;
 
@@ -113,27 +113,6 @@ impl ScenarioResult {
             true,
         )
     }
-}
-
-/// The tools one host saw on one endpoint.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Surface {
-    pub host: String,
-    pub endpoint: String,
-    pub tools: Vec<ToolSurface>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ToolSurface {
-    pub name: String,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub annotations: Value,
-    #[serde(default)]
-    pub input_schema: Value,
-    #[serde(default)]
-    pub execution: Value,
 }
 
 /// Wall time of each phase, summed over all scenarios (they overlap when run concurrently).

@@ -9,10 +9,9 @@ mod render;
 
 use std::collections::BTreeMap;
 
-use crate::evidence::step::StepEvidence;
+use crate::evidence::step::{StepEvidence, Surface, ToolSurface};
 use crate::evidence::{CallView, ConnectorView};
 use crate::host::{HostConnector, MockHost, PendingCall, ToolCall};
-use crate::report::model::{Surface, ToolSurface};
 use crate::scenario::{Scenario, Step};
 use crate::target::Instance;
 
