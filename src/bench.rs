@@ -47,6 +47,7 @@ async fn connectors(
     let host = MockHost::new(
         HostProfile::builtin("chatgpt").expect("built-in profile"),
         popup,
+        crate::wire::Net::open(Duration::from_secs(20)),
     );
     let (mut popups, mut adds) = (Vec::new(), Vec::new());
     for _ in 0..n {
@@ -81,12 +82,10 @@ async fn full_run(popup: Popup, out: &mut String) -> Result<(), BenchError> {
         sweep: crate::checks::Section::ALL.into_iter().collect(),
         popup,
         concurrency: 4,
-        request_timeout: Duration::from_secs(20),
+        net: crate::wire::Net::open(Duration::from_secs(20)),
     };
     let started = Instant::now();
-    let report = crate::run::run(&config, &|_| {})
-        .await
-        .map_err(|e| BenchError::Server(e.to_string()))?;
+    let report = crate::run::run(&config, &|_| {}).await;
     let checks: usize = report.results.iter().map(|r| r.checks.len()).sum();
     let p = &report.phases;
     let _ = writeln!(

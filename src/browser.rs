@@ -98,8 +98,18 @@ impl Drop for Chromium {
             let _ = child.as_mut_inner().start_kill();
         }
         self.handler.abort();
-        // Chromium's helpers may still be writing; what this misses, the next launch sweeps.
-        let _ = std::fs::remove_dir_all(&self.profile_dir);
+        // Wait (briefly) for the browser to exit so its profile is no longer being written.
+        for _ in 0..100 {
+            if !matches!(self.browser.try_wait(), Ok(None)) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Its helpers may still be closing files: try again once; what is left, the next launch sweeps.
+        if std::fs::remove_dir_all(&self.profile_dir).is_err() {
+            std::thread::sleep(Duration::from_millis(100));
+            let _ = std::fs::remove_dir_all(&self.profile_dir);
+        }
     }
 }
 

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use futures_util::stream::{self, StreamExt};
 
@@ -23,7 +23,8 @@ use crate::report::model::{
     Phases, RunReport, ScenarioResult, SourceInfo, Surface, TargetInfo, SCHEMA_VERSION, SWEEP_HOST,
 };
 use crate::scenario::{Need, Scenario, Vocabulary};
-use crate::target::{preflight, Instance, Logins, TargetError, TargetSpec};
+use crate::target::{Instance, Logins, TargetSpec};
+use crate::wire::Net;
 
 /// Everything a run needs.
 #[derive(Clone)]
@@ -38,8 +39,9 @@ pub struct RunConfig {
     pub popup: Popup,
     /// Trials run at once.
     pub concurrency: usize,
-    /// The limit on every HTTP exchange.
-    pub request_timeout: Duration,
+    /// The network context every wire of the run shares (time limit, read limits, URL policy,
+    /// secrets to scrub from outputs).
+    pub net: Arc<Net>,
 }
 
 /// What the runner tells its consumers (progress display, test trials, report builder).
@@ -91,17 +93,11 @@ struct Shared<'a> {
     on_event: &'a (dyn Fn(Event<'_>) + Sync),
 }
 
-/// Runs the whole configuration. Only a target that cannot be reached (or an embedded server that
-/// cannot start) is an error: everything else is a verdict in the report.
-pub async fn run(
-    config: &RunConfig,
-    on_event: &(dyn Fn(Event<'_>) + Sync),
-) -> Result<RunReport, TargetError> {
+/// Runs the whole configuration; everything that happens is a verdict in the report (a target that
+/// cannot be reached is for the caller to find out first: `target::preflight`).
+pub async fn run(config: &RunConfig, on_event: &(dyn Fn(Event<'_>) + Sync)) -> RunReport {
     let started_at = SystemTime::now();
     let started = Instant::now();
-    if let TargetSpec::Remote { url } = &config.target {
-        preflight(url, config.request_timeout).await?;
-    }
     let shared = Shared {
         config,
         metadata_site: metadata_site(config).await,
@@ -152,19 +148,38 @@ pub async fn run(
         }
         phases.add(&output.phases);
     }
+    assemble(
+        config,
+        results,
+        surfaces,
+        phases,
+        started_at,
+        started.elapsed(),
+    )
+}
+
+/// The report of a run (or of what a stopped run finished), its target as the user named it.
+pub fn assemble(
+    config: &RunConfig,
+    results: Vec<ScenarioResult>,
+    surfaces: Vec<Surface>,
+    phases: Phases,
+    started_at: SystemTime,
+    duration: std::time::Duration,
+) -> RunReport {
     let (url, faults) = match &config.target {
         TargetSpec::Embedded { faults } => (
             "embedded reference server (default fixture), acme/storefront".to_owned(),
             faults.iter().map(|f| f.name().to_owned()).collect(),
         ),
-        TargetSpec::Remote { url } => (url.clone(), Vec::new()),
+        TargetSpec::Remote { url } => (crate::wire::redact_url(url), Vec::new()),
     };
     let mut hosts = Vec::new();
     if !config.sweep.is_empty() {
         hosts.push(SWEEP_HOST.to_owned());
     }
     hosts.extend(config.hosts.iter().cloned());
-    Ok(RunReport {
+    RunReport {
         schema_version: SCHEMA_VERSION,
         tool: format!("metabind-conformance {}", env!("CARGO_PKG_VERSION")),
         target: TargetInfo {
@@ -178,13 +193,14 @@ pub async fn run(
             faults,
         },
         started_at: humantime::format_rfc3339_seconds(started_at).to_string(),
-        duration_ms: started.elapsed().as_millis() as u64,
+        duration_ms: duration.as_millis() as u64,
         hosts,
         results,
         surfaces,
         phases,
         stale_baseline: Vec::new(),
-    })
+        stopped: None,
+    }
 }
 
 /// The hosts' CIMD documents, served once for the whole run (the embedded AS may fetch loopback).
@@ -285,14 +301,9 @@ async fn run_sweep(shared: &Shared<'_>) -> TrialOutput {
                 output.phases.servers_started = 1;
                 output.phases.server_start_ms = instance.server_start.as_millis() as u64;
             }
-            probes::sweep::run(
-                &instance,
-                &config.popup,
-                config.request_timeout,
-                &config.sweep,
-            )
-            .await
-            .map_err(|e| e.to_string())
+            probes::sweep::run(&instance, &config.popup, &config.net, &config.sweep)
+                .await
+                .map_err(|e| e.to_string())
         }
     };
     for section in config.sweep.iter().copied() {
@@ -429,7 +440,7 @@ async fn run_trial(
     output: &mut TrialOutput,
 ) {
     let config = shared.config;
-    let mut host = MockHost::new(profile, config.popup.clone());
+    let mut host = MockHost::new(profile, config.popup.clone(), Arc::clone(&config.net));
     // One browser per user for the trial, like a person's own browser.
     static TRIALS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let session_key = format!(
@@ -438,7 +449,6 @@ async fn run_trial(
     );
     host.browser_session = Some(session_key.clone());
     host.time_factor = scenario.file.time_factor.unwrap_or(1.0);
-    host.request_timeout = config.request_timeout;
     host.metadata_site = shared.metadata_site.clone();
     host.renderer = shared.renderer.clone();
     let profile = Arc::clone(&host.profile);

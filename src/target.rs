@@ -7,9 +7,12 @@ use std::time::{Duration, Instant};
 use metabind_reference_server::{spawn, Fault, RunningServer, ServerOptions};
 use serde_json::{json, Value};
 
+use std::sync::Arc;
+
 use crate::host::Login;
 use crate::popup::Credentials;
 use crate::scenario::refs::{EndpointRef, LoginRef, ProjectRef, UserRef};
+use crate::wire::{self, Net, Request, Wire};
 
 /// The project the embedded target puts under test, and its logins.
 pub const EMBEDDED_PROJECT: (&str, &str) = ("acme", "storefront");
@@ -39,6 +42,17 @@ pub struct Logins {
     pub token: Option<String>,
 }
 
+impl Logins {
+    /// The passwords and the token, for the run to scrub from every output.
+    pub fn secrets(&self) -> impl Iterator<Item = &str> {
+        [&self.user, &self.second]
+            .into_iter()
+            .flatten()
+            .map(|c| c.password.as_str())
+            .chain(self.token.as_deref())
+    }
+}
+
 impl std::fmt::Debug for Logins {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Logins")
@@ -55,8 +69,10 @@ pub enum TargetError {
     Start(String),
     #[error("target {url} is unreachable: {message}")]
     Unreachable { url: String, message: String },
-    #[error("target {url} did not answer within {} s", timeout.as_secs())]
+    #[error("target {url} did not answer (or never finished its answer) within {} s", timeout.as_secs())]
     Hung { url: String, timeout: Duration },
+    #[error("target {url} answered with something that is not HTTP: {message}")]
+    NotHttp { url: String, message: String },
     #[error("target URL {url:?} is not usable: {message}")]
     BadUrl { url: String, message: String },
 }
@@ -288,41 +304,36 @@ fn fixture_api_key(name: &str) -> Result<String, String> {
         .ok_or_else(|| format!("no API key named {name} in the default fixture"))
 }
 
-/// Before a remote run: one request to the target, so an unreachable or hung target stops the run
-/// with exit 2 instead of failing every check.
-pub async fn preflight(url: &str, timeout: Duration) -> Result<(), TargetError> {
-    let http = reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .build()
-        .map_err(|e| TargetError::Start(e.to_string()))?;
+/// Before a remote run: one request to the target, read to its end, so an unreachable, hung or
+/// non-HTTP target stops the run with exit 2 (before any browser starts) instead of failing every
+/// check.
+pub async fn preflight(url: &str, net: &Arc<Net>) -> Result<(), TargetError> {
+    let wire = Wire::new(net).map_err(|e| TargetError::Start(e.to_string()))?;
     let body = json!({"jsonrpc": "2.0", "id": 0, "method": "ping"});
-    match http
-        .post(url)
-        .header("accept", "application/json, text/event-stream")
-        .json(&body)
-        .send()
-        .await
-    {
+    let request = Request::post(url, "application/json", body.to_string().into_bytes())
+        .header("accept", "application/json, text/event-stream");
+    let shown = crate::wire::redact_url(url);
+    match wire.send(request).await {
         Ok(_) => Ok(()),
-        Err(e) if e.is_timeout() => Err(TargetError::Hung {
-            url: url.to_owned(),
+        Err(wire::Error::Timeout { timeout, .. }) => Err(TargetError::Hung {
+            url: shown,
             timeout,
         }),
-        Err(e) => Err(TargetError::Unreachable {
-            url: url.to_owned(),
-            message: error_chain(&e),
+        Err(wire::Error::Transport {
+            connect: true,
+            message,
+            ..
+        }) => Err(TargetError::Unreachable {
+            url: shown,
+            message,
+        }),
+        Err(wire::Error::Transport { message, .. }) => Err(TargetError::NotHttp {
+            url: shown,
+            message,
+        }),
+        Err(wire::Error::Refused(refusal)) => Err(TargetError::BadUrl {
+            url: shown,
+            message: refusal.why,
         }),
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }

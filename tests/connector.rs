@@ -6,7 +6,7 @@ use std::time::Duration;
 use metabind_conformance::connector::{Connector, ConnectorConfig, Error};
 use metabind_conformance::oauth::RegistrationPlan;
 use metabind_conformance::popup::{Credentials, Popup, PopupOutcome};
-use metabind_conformance::wire::Wire;
+use metabind_conformance::wire::{Net, Wire};
 use metabind_reference_server::{spawn, RunningServer, ServerOptions};
 use serde_json::json;
 
@@ -20,7 +20,7 @@ async fn server() -> RunningServer {
 
 fn connector(server: &RunningServer, path: &str, email: &str, password: &str) -> Connector {
     Connector::new(
-        Wire::new(Duration::from_secs(20)).unwrap(),
+        Wire::new(&Net::open(Duration::from_secs(20))).unwrap(),
         &server.url(path),
         ConnectorConfig::new(
             CHATGPT_REDIRECT,
@@ -162,7 +162,7 @@ async fn after_revocation_the_connector_reauthorizes() {
 async fn the_get_stream_delivers_list_changed_after_a_publish() {
     let s = server().await;
     let mut mcp = metabind_conformance::wire::McpClient::new(
-        Wire::new(Duration::from_secs(20)).unwrap(),
+        Wire::new(&Net::open(Duration::from_secs(20))).unwrap(),
         s.url("/acme/storefront"),
     );
     mcp.bearer = Some("mbk_storefront_ci_3d7e1f09a4c24b5e".into());

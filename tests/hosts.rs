@@ -10,6 +10,7 @@ use metabind_conformance::host::{
     CallOutcome, ClientMetadataSite, ConnectorState, HostProfile, Login, MockHost,
 };
 use metabind_conformance::popup::{Credentials, Popup};
+use metabind_conformance::wire::Net;
 use metabind_reference_server::{spawn, RunningServer, ServerOptions};
 use serde_json::{json, Value};
 
@@ -34,7 +35,7 @@ async fn host(id: &str, popup: &Popup) -> MockHost {
     let site = ClientMetadataSite::start(&[(id, &profile.name, &redirect)])
         .await
         .unwrap();
-    let mut host = MockHost::new(profile, popup.clone());
+    let mut host = MockHost::new(profile, popup.clone(), Net::open(Duration::from_secs(20)));
     host.metadata_site = Some(Arc::new(site));
     host
 }
@@ -138,7 +139,7 @@ async fn a_blocked_popup_fails_to_add() {
         let mut profile = HostProfile::builtin(id).unwrap();
         // A host that awaits before window.open has lost the click's user gesture.
         profile.auth.popup_from_click = false;
-        let host = MockHost::new(profile, popup.clone());
+        let host = MockHost::new(profile, popup.clone(), Net::open(Duration::from_secs(20)));
         let c = host
             .add_connector(&s.url("/acme/storefront"), user("mia@acme.test"))
             .await
@@ -311,7 +312,11 @@ async fn tasks_are_polled_at_the_servers_interval_and_abandoned_at_the_host_time
 #[tokio::test]
 async fn the_generic_host_uses_an_api_key_and_a_revoked_key_fails() {
     let s = server().await;
-    let host = MockHost::new(HostProfile::builtin("generic").unwrap(), Popup::http());
+    let host = MockHost::new(
+        HostProfile::builtin("generic").unwrap(),
+        Popup::http(),
+        Net::open(Duration::from_secs(20)),
+    );
     let mut c = host
         .add_connector(
             &s.url("/acme/storefront"),

@@ -8,7 +8,7 @@ use metabind_conformance::browser;
 use metabind_conformance::connector::{Connector, ConnectorConfig, Error};
 use metabind_conformance::oauth::RegistrationPlan;
 use metabind_conformance::popup::{Credentials, LoginSelectors, Popup, PopupOutcome, PopupRequest};
-use metabind_conformance::wire::Wire;
+use metabind_conformance::wire::{Net, Wire};
 use metabind_reference_server::{spawn, RunningServer, ServerOptions};
 use serde_json::json;
 
@@ -29,7 +29,7 @@ async fn setup() -> (RunningServer, Popup) {
 
 fn connector(server: &RunningServer, popup: &Popup, email: &str, password: &str) -> Connector {
     Connector::new(
-        Wire::new(Duration::from_secs(20)).unwrap(),
+        Wire::new(&Net::open(Duration::from_secs(20))).unwrap(),
         &server.url("/acme/storefront"),
         ConnectorConfig::new(
             CLAUDE_REDIRECT,
@@ -130,7 +130,7 @@ async fn a_popup_opened_outside_the_click_is_blocked() {
 #[tokio::test]
 async fn an_error_page_and_a_timeout_are_reported_as_the_user_saw_them() {
     let (s, popup) = setup().await;
-    let wire = Wire::new(Duration::from_secs(20)).unwrap();
+    let wire = Wire::new(&Net::open(Duration::from_secs(20))).unwrap();
     let unregistered = "https://evil.example/cb";
     let url = format!(
         "{}?response_type=code&client_id=acme-assistant&redirect_uri={}&state=s1\

@@ -8,6 +8,7 @@ use metabind_conformance::popup::{Credentials, Popup};
 use metabind_conformance::run::{self, RunConfig};
 use metabind_conformance::scenario;
 use metabind_conformance::target::{Logins, TargetSpec};
+use metabind_conformance::wire::{Limits, Net};
 use metabind_reference_server::{spawn, ServerOptions};
 
 #[tokio::test]
@@ -15,10 +16,10 @@ async fn a_deployment_gets_the_sweep_and_login_scenarios_and_the_rest_is_skipped
     let server = spawn(ServerOptions::with_default_fixture().unwrap())
         .await
         .unwrap();
+    let url = server.url("/acme/storefront");
+    let net = Net::for_target(&url, &[], Duration::from_secs(20), Limits::default()).unwrap();
     let config = RunConfig {
-        target: TargetSpec::Remote {
-            url: server.url("/acme/storefront"),
-        },
+        target: TargetSpec::Remote { url },
         logins: Logins {
             user: Some(Credentials {
                 email: "mia@acme.test".into(),
@@ -32,9 +33,9 @@ async fn a_deployment_gets_the_sweep_and_login_scenarios_and_the_rest_is_skipped
         sweep: Section::ALL.into_iter().collect(),
         popup: Popup::http(),
         concurrency: 4,
-        request_timeout: Duration::from_secs(20),
+        net,
     };
-    let report = run::run(&config, &|_| {}).await.unwrap();
+    let report = run::run(&config, &|_| {}).await;
     assert_eq!(report.target.kind, "remote");
     let get = |scenario: &str, host: &str| {
         report

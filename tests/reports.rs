@@ -157,6 +157,7 @@ fn report() -> RunReport {
         surfaces: Vec::new(),
         phases: Phases::default(),
         stale_baseline: vec!["sweep/ui, ui.resource.resolves (fixed upstream): no longer fails; remove it from the baseline".into()],
+        stopped: None,
     }
 }
 

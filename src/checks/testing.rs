@@ -14,6 +14,7 @@ pub(crate) fn exchange(method: &str, url: &str, status: u16, body: &str) -> Exch
         response_headers: vec![("content-type".into(), "application/json".into())],
         response_body: body.into(),
         elapsed_ms: 1,
+        cut_at: None,
     }
 }
 

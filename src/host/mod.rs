@@ -17,7 +17,7 @@ use crate::connector::{Connector, ConnectorConfig};
 use crate::oauth::RegistrationPlan;
 use crate::popup::{Credentials, Popup};
 use crate::render::Renderer;
-use crate::wire::{self, Wire};
+use crate::wire::{self, Net, Wire};
 
 pub use calls::{decide, CallDecision, CallOutcome, PendingCall, ToolCall};
 pub use client_metadata::ClientMetadataSite;
@@ -47,8 +47,8 @@ pub struct MockHost {
     pub time_factor: f64,
     /// Serves this host's Client ID Metadata Document on loopback, when the target may fetch it.
     pub metadata_site: Option<Arc<ClientMetadataSite>>,
-    /// The limit on every HTTP exchange.
-    pub request_timeout: Duration,
+    /// The run's network context: time limit, read limits, URL policy, secrets.
+    pub net: Arc<Net>,
     /// Keys this host's users' browser sessions (`<key>:<email>`): a user's popups then share the
     /// authorization server's login cookie, as one person's browser does. `None`: every popup is a
     /// fresh private window.
@@ -73,14 +73,14 @@ impl ConnectorState {
 }
 
 impl MockHost {
-    pub fn new(profile: HostProfile, popup: Popup) -> MockHost {
+    pub fn new(profile: HostProfile, popup: Popup, net: Arc<Net>) -> MockHost {
         MockHost {
             profile: Arc::new(profile),
             popup,
             renderer: None,
             time_factor: 1.0,
             metadata_site: None,
-            request_timeout: Duration::from_secs(30),
+            net,
             browser_session: None,
         }
     }
@@ -115,7 +115,7 @@ impl MockHost {
         url: &str,
         login: Login,
     ) -> Result<HostConnector, wire::Error> {
-        let wire = Wire::new(self.request_timeout)?;
+        let wire = Wire::new(&self.net)?;
         let session = match (&login, &self.browser_session) {
             (Login::User(c), Some(key)) => Some(format!("{key}:{}", c.email)),
             _ => None,

@@ -199,6 +199,7 @@ fn http_closure(
                     method: "POST".into(),
                     url: "token endpoint".into(),
                     message: e.to_string(),
+                    connect: false,
                 })
         })
     }
@@ -223,7 +224,12 @@ fn token_error<RE: std::error::Error + 'static>(
     }
 }
 
-fn tokens_from(response: &oauth2::basic::BasicTokenResponse) -> Tokens {
+/// The tokens of a response, remembered as the run's secrets.
+fn tokens_from(wire: &Wire, response: &oauth2::basic::BasicTokenResponse) -> Tokens {
+    wire.net.secrets.remember(response.access_token().secret());
+    if let Some(r) = response.refresh_token() {
+        wire.net.secrets.remember(r.secret());
+    }
     Tokens {
         access_token: response.access_token().secret().clone(),
         refresh_token: response.refresh_token().map(|r| r.secret().clone()),
@@ -246,6 +252,8 @@ pub async fn exchange_code(
 ) -> Result<Tokens, Error> {
     let client = oauth_client(discovery, creds, &request.redirect_uri)?;
     let http = http_closure(wire);
+    wire.net.secrets.remember(&code);
+    wire.net.secrets.remember(request.verifier.secret());
     let response = client
         .exchange_code(AuthorizationCode::new(code))
         .set_pkce_verifier(request.verifier)
@@ -253,7 +261,7 @@ pub async fn exchange_code(
         .request_async(&http)
         .await
         .map_err(|e| token_error("token", e))?;
-    Ok(tokens_from(&response))
+    Ok(tokens_from(wire, &response))
 }
 
 pub async fn refresh(
@@ -272,7 +280,7 @@ pub async fn refresh(
         .request_async(&http)
         .await
         .map_err(|e| token_error("refresh", e))?;
-    let mut tokens = tokens_from(&response);
+    let mut tokens = tokens_from(wire, &response);
     if tokens.refresh_token.is_none() {
         tokens.refresh_token = Some(refresh_token.to_owned());
     }

@@ -101,6 +101,9 @@ pub async fn register(
         .get("client_secret")
         .and_then(Value::as_str)
         .map(String::from);
+    if let Some(secret) = &client_secret {
+        wire.net.secrets.remember(secret);
+    }
     let auth_method = reply
         .get("token_endpoint_auth_method")
         .and_then(Value::as_str)

@@ -33,6 +33,9 @@ pub struct RunReport {
     /// Baseline entries that no longer match a failure (the expected failure now passes).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stale_baseline: Vec<String>,
+    /// Why the run stopped before it finished (its deadline, a signal): the results are what it had.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -147,6 +150,44 @@ impl RunReport {
     }
 
     pub fn passed(&self) -> bool {
-        self.failures().next().is_none() && self.stale_baseline.is_empty()
+        self.failures().next().is_none() && self.stale_baseline.is_empty() && self.stopped.is_none()
+    }
+
+    /// Every string of the report with the run's secrets replaced, whatever field they reached.
+    pub fn scrub(&mut self, secrets: &crate::wire::Secrets) {
+        if secrets.is_empty() {
+            return;
+        }
+        let s = |text: &mut String| *text = secrets.scrub(text);
+        let o = |text: &mut Option<String>| {
+            if let Some(t) = text {
+                *t = secrets.scrub(t);
+            }
+        };
+        s(&mut self.target.url);
+        for r in &mut self.results {
+            s(&mut r.title);
+            o(&mut r.reason);
+            o(&mut r.error);
+            o(&mut r.skipped);
+            for c in &mut r.checks {
+                s(&mut c.message);
+                o(&mut c.expected);
+                o(&mut c.actual);
+                c.evidence.iter_mut().for_each(s);
+                if let Some(shot) = &mut c.screenshot {
+                    s(&mut shot.caption);
+                }
+            }
+        }
+        for surface in &mut self.surfaces {
+            for tool in &mut surface.tools {
+                o(&mut tool.description);
+                let text = secrets.scrub(&tool.annotations.to_string());
+                tool.annotations = serde_json::from_str(&text).unwrap_or_default();
+            }
+        }
+        self.stale_baseline.iter_mut().for_each(s);
+        o(&mut self.stopped);
     }
 }

@@ -88,6 +88,20 @@ pub fn describe_check(result: &ScenarioResult, check: &CheckResult) -> String {
     out
 }
 
+/// `text` safe to print to a terminal: control characters a server could use to move the cursor,
+/// clear the screen, set the window title or draw a fake verdict are shown escaped (`\u{1b}`).
+pub fn for_terminal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -149,6 +163,12 @@ pub fn render(report: &RunReport) -> String {
     }
     for stale in &report.stale_baseline {
         let _ = writeln!(out, "\nstale baseline entry: {stale}");
+    }
+    if let Some(why) = &report.stopped {
+        let _ = writeln!(
+            out,
+            "\nthe run stopped before it finished ({why}): these are the results it had"
+        );
     }
     out.push_str(&summary(report));
     out

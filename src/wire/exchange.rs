@@ -15,6 +15,21 @@ pub struct Exchange {
     pub response_headers: Vec<(String, String)>,
     pub response_body: String,
     pub elapsed_ms: u64,
+    /// The body was longer than the run reads: it was cut after this many bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut_at: Option<u64>,
+}
+
+/// `text` cut to `max` characters, saying how long it was.
+pub(super) fn keep(text: String, max: usize) -> String {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &text[..end], text.len())
 }
 
 impl Exchange {
@@ -26,24 +41,46 @@ impl Exchange {
     }
 }
 
-/// Every exchange of a run, in order.
+/// Every exchange of a run, in order, bodies kept until the run's limit.
 #[derive(Debug, Clone, Default)]
-pub struct Transcript(Arc<Mutex<Vec<Exchange>>>);
+pub struct Transcript(Arc<Mutex<Recorded>>);
+
+#[derive(Debug, Default)]
+struct Recorded {
+    exchanges: Vec<Exchange>,
+    body_bytes: usize,
+}
 
 impl Transcript {
-    pub fn push(&self, exchange: Exchange) -> usize {
+    pub fn push(&self, mut exchange: Exchange, limits: &super::Limits) -> usize {
         let mut all = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        all.push(exchange);
-        all.len() - 1
+        let size = exchange.request_body.len() + exchange.response_body.len();
+        if all.body_bytes + size > limits.max_transcript_bytes {
+            let note = "(not kept: the transcript reached its limit)".to_owned();
+            exchange.request_body = note.clone();
+            exchange.response_body = note;
+        } else {
+            all.body_bytes += size;
+        }
+        all.exchanges.push(exchange);
+        all.exchanges.len() - 1
     }
 
     pub fn snapshot(&self) -> Vec<Exchange> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .exchanges
+            .clone()
     }
 
     /// How many exchanges it holds.
     pub fn len(&self) -> usize {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .exchanges
+            .len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -53,7 +90,8 @@ impl Transcript {
     /// The exchanges from index `start` on.
     pub fn since(&self, start: usize) -> Vec<Exchange> {
         let all = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        all.get(start..)
+        all.exchanges
+            .get(start..)
             .map(<[Exchange]>::to_vec)
             .unwrap_or_default()
     }

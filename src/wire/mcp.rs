@@ -164,7 +164,10 @@ impl McpClient {
             .exchange
             .header("content-type")
             .is_some_and(|c| c.starts_with("text/event-stream"));
-        Ok(response.filter(|_| is_sse).map(ServerStream::new))
+        let max = self.wire.net.limits.max_event_bytes;
+        Ok(response
+            .filter(|_| is_sse)
+            .map(|r| ServerStream::new(r, max)))
     }
 
     /// The GET that opens the standalone stream, with this client's session headers.

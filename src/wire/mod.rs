@@ -7,13 +7,16 @@
 
 mod exchange;
 mod mcp;
+mod net;
 mod redact;
 mod stream;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use exchange::{Exchange, Transcript};
 pub use mcp::{messages, McpClient, Reply, LATEST_PROTOCOL_VERSION};
+pub use net::{Limits, Net, Refusal, Secrets, UrlPolicy};
 pub use redact::{redact_body, redact_url};
 pub use stream::ServerStream;
 
@@ -33,15 +36,20 @@ pub enum Error {
         method: String,
         url: String,
         message: String,
+        /// No connection could be made (refused, no route, DNS).
+        connect: bool,
     },
+    /// The URL policy kept the harness from reaching it.
+    #[error("{0}")]
+    Refused(#[from] Refusal),
 }
 
-/// An HTTP client that records every exchange.
+/// An HTTP client that records every exchange, within the run's limits and URL policy.
 #[derive(Debug, Clone)]
 pub struct Wire {
     http: reqwest::Client,
     pub transcript: Transcript,
-    pub timeout: Duration,
+    pub net: Arc<Net>,
 }
 
 /// A request, before it is sent.
@@ -97,24 +105,27 @@ pub struct Received {
 }
 
 impl Wire {
-    pub fn new(timeout: Duration) -> Result<Wire, Error> {
-        Wire::with_client(timeout, false)
+    pub fn new(net: &Arc<Net>) -> Result<Wire, Error> {
+        Wire::build(net, Cookies::None)
     }
 
     /// A wire that keeps cookies (a browser stand-in).
-    pub fn with_cookies(timeout: Duration) -> Result<Wire, Error> {
-        Wire::with_client(timeout, true)
+    pub fn with_cookies(net: &Arc<Net>) -> Result<Wire, Error> {
+        Wire::build(net, Cookies::Own)
     }
 
-    fn with_client(timeout: Duration, cookies: bool) -> Result<Wire, Error> {
-        Wire::build(timeout, if cookies { Cookies::Own } else { Cookies::None })
+    /// The limit on every exchange.
+    pub fn timeout(&self) -> Duration {
+        self.net.timeout
     }
 
-    fn build(timeout: Duration, cookies: Cookies) -> Result<Wire, Error> {
+    fn build(net: &Arc<Net>, cookies: Cookies) -> Result<Wire, Error> {
         let builder = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none());
+            .timeout(net.timeout)
+            .connect_timeout(net.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            // What a name resolves to passes the URL policy's address rules too.
+            .dns_resolver(Arc::new(net::Resolver(Arc::clone(net))));
         let builder = match cookies {
             Cookies::None => builder,
             Cookies::Own => builder.cookie_store(true),
@@ -124,11 +135,12 @@ impl Wire {
             method: "-".into(),
             url: "-".into(),
             message: e.to_string(),
+            connect: false,
         })?;
         Ok(Wire {
             http,
             transcript: Transcript::default(),
-            timeout,
+            net: Arc::clone(net),
         })
     }
 
@@ -138,14 +150,17 @@ impl Wire {
         &self,
         jar: std::sync::Arc<reqwest::cookie::Jar>,
     ) -> Result<Wire, Error> {
-        let mut wire = Wire::build(self.timeout, Cookies::Jar(jar))?;
+        let mut wire = Wire::build(&self.net, Cookies::Jar(jar))?;
         wire.transcript = self.transcript.clone();
         Ok(wire)
     }
 
     /// A wire sharing this one's transcript but with its own connection settings.
     pub fn sharing_transcript(&self, cookies: bool) -> Result<Wire, Error> {
-        let mut wire = Wire::with_client(self.timeout, cookies)?;
+        let mut wire = Wire::build(
+            &self.net,
+            if cookies { Cookies::Own } else { Cookies::None },
+        )?;
         wire.transcript = self.transcript.clone();
         Ok(wire)
     }
@@ -173,6 +188,10 @@ impl Wire {
         let method = request.method.to_string();
         // What records and errors show of the URL: secret query values and userinfo redacted.
         let shown_url = redact_url(&request.url);
+        self.net.policy.check(&request.url).map_err(|r| Refusal {
+            url: shown_url.clone(),
+            why: r.why,
+        })?;
         let mut builder = self.http.request(request.method.clone(), &request.url);
         for (k, v) in &request.headers {
             builder = builder.header(k.as_str(), v.as_str());
@@ -193,6 +212,7 @@ impl Wire {
             method: method.clone(),
             url: shown_url.clone(),
             message: e.to_string(),
+            connect: false,
         })?;
         let request_headers = redact_headers(built.headers());
         let started = Instant::now();
@@ -201,36 +221,54 @@ impl Wire {
                 Error::Timeout {
                     method: method.clone(),
                     url: shown_url.clone(),
-                    timeout: self.timeout,
+                    timeout: self.net.timeout,
                 }
             } else {
                 Error::Transport {
                     method: method.clone(),
                     url: shown_url.clone(),
                     message: error_chain(&e),
+                    connect: e.is_connect(),
                 }
             }
         };
-        let response = self.http.execute(built).await.map_err(fail)?;
+        let mut response = self.http.execute(built).await.map_err(fail)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let streaming = stream && status == 200;
-        let (body, open) = if streaming {
-            (Vec::new(), Some(response))
+        let limits = self.net.limits;
+        let mut body = Vec::new();
+        let mut cut_at = None;
+        let open = if streaming {
+            Some(response)
         } else {
-            (response.bytes().await.map_err(fail)?.to_vec(), None)
+            // Bounded: a body past the limit is cut there and marked, never read whole.
+            while let Some(chunk) = response.chunk().await.map_err(fail)? {
+                let room = limits.max_response_bytes - body.len();
+                if chunk.len() > room {
+                    body.extend_from_slice(&chunk[..room]);
+                    cut_at = Some(body.len() as u64);
+                    break;
+                }
+                body.extend_from_slice(&chunk);
+            }
+            None
         };
         let exchange = Exchange {
             method: method.clone(),
             url: shown_url.clone(),
             request_headers,
-            request_body,
+            request_body: exchange::keep(request_body, limits.max_recorded_body),
             status,
             response_headers: redact_headers(&headers),
-            response_body: redact_body(&String::from_utf8_lossy(&body)),
+            response_body: exchange::keep(
+                redact_body(&String::from_utf8_lossy(&body)),
+                limits.max_recorded_body,
+            ),
             elapsed_ms: started.elapsed().as_millis() as u64,
+            cut_at,
         };
-        let index = self.transcript.push(exchange.clone());
+        let index = self.transcript.push(exchange.clone(), &limits);
         Ok((
             Received {
                 exchange,

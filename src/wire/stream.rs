@@ -11,14 +11,17 @@ pub struct ServerStream {
     response: reqwest::Response,
     buffer: String,
     pending: std::collections::VecDeque<Value>,
+    /// An event longer than this ends the stream with an error instead of growing the buffer.
+    max_event_bytes: usize,
 }
 
 impl ServerStream {
-    pub(super) fn new(response: reqwest::Response) -> ServerStream {
+    pub(super) fn new(response: reqwest::Response, max_event_bytes: usize) -> ServerStream {
         ServerStream {
             response,
             buffer: String::new(),
             pending: Default::default(),
+            max_event_bytes,
         }
     }
 
@@ -42,6 +45,7 @@ impl ServerStream {
                     method: "GET".into(),
                     url,
                     message: error_chain(&e),
+                    connect: e.is_connect(),
                 })?;
             let Some(chunk) = chunk else {
                 return Ok(None);
@@ -53,6 +57,17 @@ impl ServerStream {
                 let complete: String = self.buffer.drain(..end + 2).collect();
                 self.pending
                     .extend(messages(Some("text/event-stream"), complete.as_bytes()));
+            }
+            if self.buffer.len() > self.max_event_bytes {
+                return Err(Error::Transport {
+                    method: "GET".into(),
+                    url: self.response.url().to_string(),
+                    message: format!(
+                        "an event of the stream passed {} bytes without ending",
+                        self.max_event_bytes
+                    ),
+                    connect: false,
+                });
             }
         }
     }

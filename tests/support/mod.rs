@@ -64,11 +64,9 @@ pub fn run(scenarios: Vec<Scenario>, hosts: &[&str], sweep: bool, faults: &[Faul
         },
         popup: popup(),
         concurrency: 4,
-        request_timeout: Duration::from_secs(20),
+        net: metabind_conformance::wire::Net::open(Duration::from_secs(20)),
     };
-    RUNTIME
-        .block_on(run::run(&config, &|_| {}))
-        .unwrap_or_else(|e| panic!("the run could not start: {e}"))
+    RUNTIME.block_on(run::run(&config, &|_| {}))
 }
 
 /// Every failing check of a result, described as the terminal report does.

@@ -11,7 +11,8 @@ mod transport;
 mod ui;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Instant;
 
 use serde_json::{json, Value};
 
@@ -19,7 +20,7 @@ use crate::checks::Section;
 use crate::evidence::{Observed, RpcExchange, SweepEvidence};
 use crate::popup::Popup;
 use crate::target::Instance;
-use crate::wire::{Exchange, McpClient, Request, Wire};
+use crate::wire::{Exchange, McpClient, Net, Request, Wire};
 
 /// What the sweep cost.
 #[derive(Debug, Clone, Default)]
@@ -80,14 +81,14 @@ fn client_info() -> Value {
 pub async fn run(
     instance: &Instance,
     popup: &Popup,
-    timeout: Duration,
+    net: &Arc<Net>,
     chosen: &BTreeSet<Section>,
 ) -> Result<(SweepEvidence, SweepCost), crate::wire::Error> {
     let wants = |sections: &[Section]| sections.iter().any(|s| chosen.contains(s));
     let mut sweep = Sweep {
         instance,
         popup,
-        wire: Wire::new(timeout)?,
+        wire: Wire::new(net)?,
         policy: CallPolicy {
             sandbox: instance.control.is_some(),
         },

@@ -1,0 +1,105 @@
+//! The commands that read files and print: `list`, `diff`, `baseline`.
+
+use std::path::Path;
+
+use super::{run::load_scenarios, CliError};
+use crate::checks::catalogue::{self, Section};
+use crate::report::{self, model::RunReport};
+use crate::scenario;
+
+pub(super) fn list(globs: &[String], dir: Option<&Path>, checks: bool) -> Result<bool, CliError> {
+    if checks {
+        println!(
+            "{:<38} {:<6} {:<22} troubleshooting row",
+            "check", "level", "judged in"
+        );
+        for c in catalogue::all() {
+            let judged = match c.judge.section() {
+                Some(section) => section.scenario_id(),
+                None => "scenario expectations".to_owned(),
+            };
+            println!(
+                "{:<38} {:<6} {:<22} {}",
+                c.id,
+                c.level.as_str(),
+                judged,
+                c.row.map(|r| r.text()).unwrap_or("-")
+            );
+            println!("{:<47} {}", "", c.clause);
+            println!("{:<47} applies when {}", "", c.applies);
+        }
+        return Ok(true);
+    }
+    let (scenarios, sweep) = load_scenarios(dir, globs)?;
+    println!("{:<44} {:<30} needs", "scenario", "hosts");
+    for s in &scenarios {
+        let needs: Vec<&str> = s
+            .needs()
+            .iter()
+            .map(|n| match n {
+                scenario::Need::ServerControl => "server-control",
+                scenario::Need::Fixture => "fixture",
+                scenario::Need::Login => "login",
+                scenario::Need::SecondUser => "second-user",
+                scenario::Need::Token => "token",
+            })
+            .collect();
+        println!("{:<44} {:<30} {}", s.id, s.hosts.join(","), needs.join(","));
+        let row = s
+            .file
+            .troubleshooting
+            .as_ref()
+            .map(|r| format!(" [{}]", r.get_ref()))
+            .unwrap_or_default();
+        println!("    {}{row}", s.file.title);
+    }
+    for section in &sweep {
+        println!(
+            "{:<44} {:<30} protocol sweep, {} checks",
+            section.scenario_id(),
+            if *section == Section::Hosts {
+                "every host"
+            } else {
+                "any host"
+            },
+            catalogue::in_section(*section).count()
+        );
+        println!("    {}", section.title());
+    }
+    println!(
+        "\n{} scenarios, {} sweep sections; `list --checks` shows the {} checks",
+        scenarios.len(),
+        sweep.len(),
+        catalogue::all().count()
+    );
+    Ok(true)
+}
+
+pub(super) fn read_report(path: &Path) -> Result<RunReport, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::Read {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    report::json::parse(&text).map_err(|message| CliError::Read {
+        path: path.to_owned(),
+        message,
+    })
+}
+
+pub(super) fn baseline(report: &Path, out: Option<&Path>) -> Result<bool, CliError> {
+    let text = report::baseline::from_report(&read_report(report)?, &report.display().to_string());
+    match out {
+        None => print!("{text}"),
+        Some(path) => std::fs::write(path, text).map_err(|e| CliError::Write {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?,
+    }
+    Ok(true)
+}
+
+pub(super) fn diff(old: &Path, new: &Path) -> Result<bool, CliError> {
+    let d = report::diff::compare(&read_report(old)?, &read_report(new)?);
+    print!("{}", report::diff::render(&d));
+    Ok(!d.has_regressions())
+}
