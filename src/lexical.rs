@@ -153,9 +153,30 @@ impl Ranker {
     }
 }
 
-/// TF-IDF cosine similarity of every pair of tools, most similar first.
-pub fn similar_pairs(tools: &[Value]) -> Vec<(String, String, f64)> {
-    let docs: Vec<Vec<String>> = tools.iter().map(|t| words(&tool_text(t))).collect();
+/// At most this many tools are compared pairwise (the first ones listed): the comparison grows with
+/// the square of their number, and a server's size must not decide how long the run takes.
+pub const MAX_COMPARED: usize = 1000;
+/// At most this many close pairs are named.
+const MAX_NAMED: usize = 50;
+
+/// How alike the tools read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Similarity {
+    /// Tools compared (at most [`MAX_COMPARED`]) and tools listed.
+    pub compared: usize,
+    pub listed: usize,
+    /// The most similar pairs, most similar first (at most three).
+    pub top: Vec<(String, String, f64)>,
+    /// Pairs at or above the threshold, most similar first (at most fifty named)…
+    pub close: Vec<(String, String, f64)>,
+    /// …of this many.
+    pub close_count: usize,
+}
+
+/// TF-IDF cosine similarity between the tools, pairs at or above `threshold` and the closest three.
+pub fn similarity(tools: &[Value], threshold: f64) -> Similarity {
+    let compared = &tools[..tools.len().min(MAX_COMPARED)];
+    let docs: Vec<Vec<String>> = compared.iter().map(|t| words(&tool_text(t))).collect();
     let n = docs.len() as f64;
     let mut df: BTreeMap<&str, usize> = BTreeMap::new();
     for doc in &docs {
@@ -163,42 +184,81 @@ pub fn similar_pairs(tools: &[Value]) -> Vec<(String, String, f64)> {
             *df.entry(w).or_default() += 1;
         }
     }
-    let vectors: Vec<BTreeMap<&str, f64>> = docs
+    // Sparse vectors, sorted by term, normalised once: a dot product is then one merge.
+    let vectors: Vec<Vec<(&str, f64)>> = docs
         .iter()
         .map(|doc| {
             let mut v: BTreeMap<&str, f64> = BTreeMap::new();
             for w in doc {
                 *v.entry(w.as_str()).or_default() += 1.0;
             }
-            for (w, x) in v.iter_mut() {
-                *x *= (1.0 + n / df[w] as f64).ln();
+            let mut v: Vec<(&str, f64)> = v
+                .into_iter()
+                .map(|(w, x)| (w, x * (1.0 + n / df[w] as f64).ln()))
+                .collect();
+            let norm = v.iter().map(|(_, x)| x * x).sum::<f64>().sqrt();
+            if norm > 0.0 {
+                v.iter_mut().for_each(|(_, x)| *x /= norm);
             }
             v
         })
         .collect();
-    let norm = |v: &BTreeMap<&str, f64>| v.values().map(|x| x * x).sum::<f64>().sqrt();
-    let mut pairs = Vec::new();
-    for i in 0..tools.len() {
-        for j in i + 1..tools.len() {
-            let dot: f64 = vectors[i]
-                .iter()
-                .filter_map(|(w, x)| vectors[j].get(w).map(|y| x * y))
-                .sum();
-            let denominator = norm(&vectors[i]) * norm(&vectors[j]);
-            let similarity = if denominator == 0.0 {
-                0.0
-            } else {
-                dot / denominator
-            };
-            pairs.push((
-                tools[i]["name"].as_str().unwrap_or_default().to_owned(),
-                tools[j]["name"].as_str().unwrap_or_default().to_owned(),
-                similarity,
-            ));
+    let name = |i: usize| compared[i]["name"].as_str().unwrap_or_default().to_owned();
+    let mut result = Similarity {
+        compared: compared.len(),
+        listed: tools.len(),
+        ..Default::default()
+    };
+    let mut top: Vec<(usize, usize, f64)> = Vec::new();
+    let mut close: Vec<(usize, usize, f64)> = Vec::new();
+    for i in 0..vectors.len() {
+        for j in i + 1..vectors.len() {
+            let similarity = dot(&vectors[i], &vectors[j]);
+            if similarity >= threshold {
+                result.close_count += 1;
+                close.push((i, j, similarity));
+                if close.len() > 2 * MAX_NAMED {
+                    close.sort_by(|a, b| b.2.total_cmp(&a.2));
+                    close.truncate(MAX_NAMED);
+                }
+            }
+            if top.len() < 3 || similarity > top[top.len() - 1].2 {
+                top.push((i, j, similarity));
+                top.sort_by(|a, b| b.2.total_cmp(&a.2));
+                top.truncate(3);
+            }
         }
     }
-    pairs.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
-    pairs
+    let named = |pairs: Vec<(usize, usize, f64)>| -> Vec<(String, String, f64)> {
+        let mut named: Vec<(String, String, f64)> = pairs
+            .into_iter()
+            .map(|(i, j, s)| (name(i), name(j), s))
+            .collect();
+        named.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+        named
+    };
+    result.top = named(top);
+    let mut close = named(close);
+    close.truncate(MAX_NAMED);
+    result.close = close;
+    result
+}
+
+/// The dot product of two sparse vectors sorted by term.
+fn dot(a: &[(&str, f64)], b: &[(&str, f64)]) -> f64 {
+    let (mut i, mut j, mut sum) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                sum += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    sum
 }
 
 #[cfg(test)]
@@ -233,5 +293,38 @@ mod tests {
         let ranking = Ranker::new(&tools).rank("how long does delivery to 94110 take");
         assert_eq!(ranking[0].0, "check_shipping");
         assert!(ranking[1].1 < 0.8 * ranking[0].1);
+    }
+
+    #[test]
+    fn similarity_names_the_close_pairs_and_compares_a_bounded_number_of_tools() {
+        let tools = vec![
+            tool(
+                "search_products",
+                "Search the catalogue by free text and return products.",
+            ),
+            tool(
+                "find_products",
+                "Search the catalogue by free text and return products.",
+            ),
+            tool("place_order", "Charge the card on file for an order."),
+        ];
+        let s = similarity(&tools, 0.5);
+        assert_eq!(s.close_count, 1);
+        assert_eq!(
+            (s.close[0].0.as_str(), s.close[0].1.as_str()),
+            ("search_products", "find_products")
+        );
+        assert!(s.top[0].2 > 0.99);
+        let many: Vec<Value> = (0..MAX_COMPARED + 10)
+            .map(|i| {
+                tool(
+                    &format!("t{i}"),
+                    &format!("Does thing number {i} for the user."),
+                )
+            })
+            .collect();
+        let s = similarity(&many, 0.5);
+        assert_eq!((s.compared, s.listed), (MAX_COMPARED, MAX_COMPARED + 10));
+        assert!(s.close.len() <= 50);
     }
 }

@@ -12,7 +12,7 @@ use super::catalogue::{CheckDef, Judge, Level, Section};
 use super::verdict::{seen, CheckResult};
 use crate::evidence::SweepEvidence;
 use crate::guide::Row;
-use crate::lexical::{similar_pairs, words, Ranker, SCHEMA_WORDS};
+use crate::lexical::{similarity, words, Ranker, SCHEMA_WORDS};
 
 /// A description needs at least this many words to say what the tool does and when to use it.
 pub const MIN_DESCRIPTION_WORDS: usize = 5;
@@ -208,34 +208,42 @@ pub fn requests_pick_their_tool(
 
 /// `review.tools.distinguishable` on any target: no two tools read alike.
 pub fn tools_read_apart(label: &str, tools: &[Value]) -> CheckResult {
-    let pairs = similar_pairs(tools);
-    let close: Vec<String> = pairs
+    let s = similarity(tools, MAX_SIMILARITY);
+    let named: Vec<String> = s
+        .close
         .iter()
-        .filter(|(_, _, s)| *s >= MAX_SIMILARITY)
-        .map(|(a, b, s)| format!("{a} and {b} ({s:.2})"))
+        .map(|(a, b, x)| format!("{a} and {b} ({x:.2})"))
         .collect();
+    let more = s.close_count.saturating_sub(named.len());
     let mut check = CheckResult::judge(
         &DISTINGUISHABLE,
-        close.is_empty(),
-        if close.is_empty() {
+        s.close_count == 0,
+        if s.close_count == 0 {
             format!("no two tools of {label} read alike")
         } else {
             format!(
-                "{label}: tools whose name and description read alike, a model cannot tell them apart: {}",
-                close.join(", ")
+                "{label}: tools whose name and description read alike, a model cannot tell them apart: {}{}",
+                named.join(", "),
+                if more > 0 { format!(" and {more} more pairs") } else { String::new() }
             )
         },
         format!("every pair below {MAX_SIMILARITY:.2} similarity (TF-IDF cosine)"),
-        pairs
+        s.top
             .first()
-            .map(|(a, b, s)| format!("most similar: {a} and {b} ({s:.2})"))
+            .map(|(a, b, x)| format!("most similar: {a} and {b} ({x:.2})"))
             .unwrap_or_else(|| "fewer than two tools".into()),
     );
-    check.evidence = pairs
+    check.evidence = s
+        .top
         .iter()
-        .take(3)
-        .map(|(a, b, s)| format!("{a} ~ {b}: {s:.2}"))
+        .map(|(a, b, x)| format!("{a} ~ {b}: {x:.2}"))
         .collect();
+    if s.compared < s.listed {
+        check.evidence.push(format!(
+            "compared the first {} of {} tools (the review's limit)",
+            s.compared, s.listed
+        ));
+    }
     check
 }
 

@@ -131,6 +131,13 @@ pub async fn discover(
         .to_owned();
     let issuer_url =
         Url::parse(&issuer).map_err(|e| fail("discovery", format!("bad issuer {issuer}: {e}")))?;
+    // The authorization server the metadata names becomes reachable only if it passes the check.
+    wire.net.policy.admit(&issuer).map_err(|r| {
+        fail(
+            "discovery",
+            format!("the protected resource metadata names an authorization server the harness will not reach: {r}"),
+        )
+    })?;
     let as_origin = issuer_url.origin().ascii_serialization();
     let as_path = issuer_url.path().trim_end_matches('/');
     let mut metadata_urls = if as_path.is_empty() {
@@ -171,6 +178,22 @@ pub async fn discover(
                         "discovery",
                         format!("the metadata at {url} has no {key}"),
                     ));
+                }
+            }
+            // The endpoints it names are the authorization server's too, under the same check.
+            for key in [
+                "authorization_endpoint",
+                "token_endpoint",
+                "registration_endpoint",
+                "revocation_endpoint",
+            ] {
+                if let Some(endpoint) = metadata.get(key).and_then(Value::as_str) {
+                    wire.net.policy.admit(endpoint).map_err(|r| {
+                        fail(
+                            "discovery",
+                            format!("the metadata's {key} is not reachable: {r}"),
+                        )
+                    })?;
                 }
             }
             return Ok(Discovery {

@@ -101,6 +101,11 @@ async fn as_metadata(sweep: &Sweep<'_>, issuer: &str) -> Observed<Exchange> {
     let Ok(u) = url::Url::parse(issuer) else {
         return Observed::not_testable(format!("the authorization server {issuer:?} is not a URL"));
     };
+    if let Err(refusal) = sweep.wire.net.policy.admit(issuer) {
+        return Observed::not_testable(format!(
+            "the protected resource metadata names an authorization server the harness will not reach: {refusal}"
+        ));
+    }
     let origin = u.origin().ascii_serialization();
     let path = u.path().trim_end_matches('/');
     let mut last = Observed::not_testable("no metadata URL was tried");
