@@ -40,7 +40,17 @@ pub static CONTENT_TYPE: CheckDef = CheckDef {
     judge: Judge::Sweep(Section::Transport, content_type),
 };
 
-pub static CHECKS: &[&CheckDef] = &[&ID_ECHOED, &UNKNOWN_METHOD, &CONTENT_TYPE];
+pub static WITHIN_LIMIT: CheckDef = CheckDef {
+    id: "transport.response.within-limit",
+    level: Level::Should,
+    clause: "hosts read bounded replies (Claude: about 150,000 characters per result, hosts-observed A30); a reply past the run's limit (--max-response-bytes) is cut and cannot be judged",
+    applies: "always",
+    row: Some(crate::guide::Row::ToolsFail),
+    hint: "keep replies small: page long lists, summarise large results, link to resources instead of inlining them",
+    judge: Judge::Sweep(Section::Transport, within_limit),
+};
+
+pub static CHECKS: &[&CheckDef] = &[&ID_ECHOED, &UNKNOWN_METHOD, &CONTENT_TYPE, &WITHIN_LIMIT];
 
 /// The MCP requests (a JSON object with `method` and `id`) POSTed to the endpoint and answered 2xx,
 /// with their id.
@@ -170,6 +180,40 @@ fn content_type(ev: &SweepEvidence) -> Vec<CheckResult> {
     .with_evidence(wrong.iter().map(|(x, _)| *x))]
 }
 
+fn within_limit(ev: &SweepEvidence) -> Vec<CheckResult> {
+    let def = &WITHIN_LIMIT;
+    if ev.transcript.is_empty() {
+        return vec![CheckResult::not_testable(def, "no exchange was recorded")];
+    }
+    let cut: Vec<&Exchange> = ev
+        .transcript
+        .iter()
+        .filter(|x| x.cut_at.is_some())
+        .collect();
+    vec![CheckResult::judge(
+        def,
+        cut.is_empty(),
+        format!("the size of {} replies", ev.transcript.len()),
+        "every reply within the run's limit",
+        if cut.is_empty() {
+            "all within it".to_owned()
+        } else {
+            cut.iter()
+                .map(|x| {
+                    format!(
+                        "{} {} passed {} bytes",
+                        x.method,
+                        x.url,
+                        x.cut_at.unwrap_or(0)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        },
+    )
+    .with_evidence(cut.iter().copied())]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +279,19 @@ mod tests {
             r#"{"jsonrpc":"2.0","id":1,"result":{}}"#,
         );
         assert_eq!(content_type(&with(vec![text]))[0].status, Status::Fail);
+    }
+
+    #[test]
+    fn a_reply_cut_at_the_limit_is_a_finding_with_its_size() {
+        let request = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
+        let mut big = answered(request, "application/json", "{");
+        big.cut_at = Some(4 << 20);
+        let v = &within_limit(&with(vec![big]))[0];
+        assert_eq!(v.status, Status::Warn);
+        assert!(
+            v.actual.as_deref().unwrap().contains("4194304 bytes"),
+            "{v:?}"
+        );
     }
 
     #[test]

@@ -271,11 +271,14 @@ pub(super) async fn run_command(args: RunArgs) -> Result<bool, CliError> {
     let started_at = SystemTime::now();
     let started = Instant::now();
     let deadline = Duration::from_secs(args.deadline);
+    // One listener for the whole command: registered at the first poll, it keeps every signal.
+    let stop = interrupted();
+    tokio::pin!(stop);
     // The deadline and the signals also bound the preflight and the browser's start.
     let config = tokio::select! {
         config = configure(&args) => config?,
         _ = tokio::time::sleep(deadline) => return Err(CliError::Stopped(format!("the run's deadline ({} s) passed before it started", args.deadline))),
-        why = interrupted() => return Err(CliError::Stopped(why.into())),
+        why = &mut stop => return Err(CliError::Stopped(why.into())),
     };
     match &config.target {
         TargetSpec::Embedded { .. } => eprintln!(
@@ -317,7 +320,7 @@ pub(super) async fn run_command(args: RunArgs) -> Result<bool, CliError> {
     let outcome = tokio::select! {
         report = run::run(&config, &progress) => Ok(report),
         _ = tokio::time::sleep(remaining) => Err(format!("the run's deadline ({} s) passed", args.deadline)),
-        why = interrupted() => Err(why.to_owned()),
+        why = &mut stop => Err(why.to_owned()),
     };
     let mut report = match outcome {
         Ok(report) => report,
