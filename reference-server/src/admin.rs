@@ -11,9 +11,11 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::domain::lock::lock;
+use crate::domain::secret::{constant_time_eq, random_id};
 use crate::fault::Fault;
 use crate::fixture::{BehaviourDef, Environment, TaskSupport, Visibility};
-use crate::state::{lock, ApiKey, ApiKeyStatus, AppState, Project, Tool, User, WorldEvent};
+use crate::state::{ApiKey, ApiKeyStatus, AppState, Project, Tool, User, WorldEvent};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -110,17 +112,13 @@ impl IntoResponse for AdminError {
 
 type AdminResult = Result<Response, AdminError>;
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), AdminError> {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    if constant_time_eq(given.as_bytes(), state.config.settings.admin_key.as_bytes()) {
+    if constant_time_eq(given, &state.config.settings.admin_key) {
         Ok(())
     } else {
         Err(AdminError::Unauthorized)
@@ -667,7 +665,7 @@ async fn create_api_key(
     }
     let key = new
         .key
-        .unwrap_or_else(|| format!("mbk_{}", crate::state::random_id().replace('-', "")));
+        .unwrap_or_else(|| format!("mbk_{}", random_id().replace('-', "")));
     if key.len() < 16 {
         return Err(AdminError::BadRequest(
             "an API key must have at least 16 characters".into(),

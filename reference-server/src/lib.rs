@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod domain;
 pub mod fault;
 pub mod fixture;
 pub mod mcp;

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use serde_json::{json, Map, Value};
 use tokio::sync::{broadcast, watch};
 
+use crate::domain::lock;
 use crate::fault::FaultSet;
 use crate::fixture::{
     BehaviourDef, Environment, Fixture, OAuthSettings, ServerSettings, TaskSupport, ToolDef,
@@ -344,25 +345,19 @@ impl AppState {
         &self.config.faults
     }
 
-    /// Reads the world. A poisoned lock only means a panic elsewhere; the data is still consistent
-    /// because every writer finishes its change before releasing.
+    /// Reads the world (see [`crate::domain::lock`] for why poisoning is recovered from).
     pub fn read(&self) -> std::sync::RwLockReadGuard<'_, World> {
-        self.world.read().unwrap_or_else(|e| e.into_inner())
+        lock::read(&self.world)
     }
 
     pub fn write(&self) -> std::sync::RwLockWriteGuard<'_, World> {
-        self.world.write().unwrap_or_else(|e| e.into_inner())
+        lock::write(&self.world)
     }
 
     pub fn notify(&self, event: WorldEvent) {
         // No receiver is fine: nobody holds a GET stream.
         let _ = self.events.send(event);
     }
-}
-
-/// Locks a mutex, recovering from poisoning (see [`AppState::read`]).
-pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The JSON a tool is listed with, for a session speaking `protocol_version`.
@@ -398,9 +393,4 @@ pub fn tool_json(tool: &Tool, protocol_version: &str) -> Value {
         obj.insert("_meta".into(), m.clone());
     }
     Value::Object(obj)
-}
-
-/// Session ids, task ids: random and unguessable (UUID v4 from the OS's CSPRNG).
-pub fn random_id() -> String {
-    uuid::Uuid::new_v4().to_string()
 }

@@ -4,9 +4,9 @@
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
+use crate::domain::endpoint::Endpoint;
 use crate::fault::Fault;
 use crate::fixture::{Environment, TaskSupport};
-use crate::mcp::endpoint::Endpoint;
 use crate::mcp::error::{RpcError, INVALID_PARAMS, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND};
 use crate::mcp::tasks::TaskCaller;
 use crate::mcp::tools::{self, Invocation};

@@ -1,6 +1,5 @@
 //! The MCP side of a project endpoint: Streamable HTTP transport, sessions, methods, tools and tasks.
 
-pub mod endpoint;
 pub mod error;
 pub mod methods;
 pub mod session;

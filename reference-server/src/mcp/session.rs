@@ -7,8 +7,10 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::mcp::endpoint::EndpointKey;
-use crate::state::{lock, Tool};
+use crate::domain::endpoint::EndpointKey;
+use crate::domain::lock::lock;
+use crate::domain::secret::random_id;
+use crate::state::Tool;
 
 /// Most sessions kept at once; beyond it the oldest is dropped (its next request gets 404 and the
 /// client re-initializes, as the spec expects).
@@ -44,7 +46,7 @@ impl SessionStore {
         client_capabilities: Value,
     ) -> Session {
         let session = Session {
-            id: crate::state::random_id(),
+            id: random_id(),
             endpoint,
             subject,
             protocol_version,

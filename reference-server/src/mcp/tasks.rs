@@ -10,11 +10,14 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 use tokio::task::AbortHandle;
 
+use crate::domain::endpoint::EndpointKey;
+use crate::domain::lock::lock;
+use crate::domain::secret::random_id;
+use crate::domain::time::rfc3339;
 use crate::fault::Fault;
-use crate::mcp::endpoint::EndpointKey;
 use crate::mcp::error::RpcError;
 use crate::mcp::tools::{self, Invocation};
-use crate::state::{lock, AppState};
+use crate::state::AppState;
 
 pub const RELATED_TASK: &str = "io.modelcontextprotocol/related-task";
 
@@ -90,14 +93,6 @@ pub struct TaskStore {
     tasks: Mutex<HashMap<String, TaskRecord>>,
 }
 
-pub fn rfc3339(t: SystemTime) -> String {
-    humantime::format_rfc3339_millis(t).to_string()
-}
-
-pub fn now_rfc3339() -> String {
-    rfc3339(SystemTime::now())
-}
-
 /// Who may see a task: the creator's subject on the same endpoint (anonymous callers: their session).
 #[derive(Debug, Clone)]
 pub struct TaskCaller {
@@ -122,7 +117,7 @@ impl TaskStore {
         let ttl_ms = requested_ttl
             .unwrap_or(settings.task_default_ttl_ms)
             .min(settings.task_max_ttl_ms);
-        let id = crate::state::random_id();
+        let id = random_id();
         let now = SystemTime::now();
         let (changed, _) = watch::channel(());
         let record = TaskRecord {

@@ -15,8 +15,9 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
 use crate::auth::{self, Principal};
+use crate::domain::endpoint::Endpoint;
+use crate::domain::secret::random_id;
 use crate::fault::Fault;
-use crate::mcp::endpoint::Endpoint;
 use crate::mcp::error::*;
 use crate::mcp::methods::{self, Call, SUPPORTED_VERSIONS};
 use crate::mcp::session::{Session, SessionStore};
@@ -580,7 +581,7 @@ fn respond(
     };
     let use_sse = accept.sse && (!accept.json || state.config.prefer_sse);
     let mut response = if use_sse {
-        let stream_id = crate::state::random_id();
+        let stream_id = random_id();
         let mut events = Vec::new();
         // MCP 2025-11-25 §1.2: a priming event with an id and empty data lets the client resume.
         if protocol_version >= "2025-11-25" {
@@ -660,7 +661,7 @@ fn get_stream(
         session_id: session.id.clone(),
     };
     let (org, project) = (endpoint.org.clone(), endpoint.project.clone());
-    let stream_id = crate::state::random_id();
+    let stream_id = random_id();
     let priming = stream::once(futures_util::future::ready(Ok::<_, Infallible>(
         Event::default().id(format!("{stream_id}:0")).data(""),
     )));

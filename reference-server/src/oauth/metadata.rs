@@ -6,20 +6,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use crate::auth::{
-    SCOPE_EXECUTE, SCOPE_EXECUTE_DRAFT, SCOPE_OFFLINE, SCOPE_READ_ASSETS, SCOPE_READ_TYPES,
-};
+use crate::domain::scope::ALL_SCOPES;
 use crate::fault::Fault;
 use crate::state::AppState;
-
-pub const ALL_SCOPES: &[&str] = &[
-    SCOPE_READ_TYPES,
-    crate::auth::SCOPE_READ_PACKAGES,
-    SCOPE_READ_ASSETS,
-    SCOPE_EXECUTE,
-    SCOPE_EXECUTE_DRAFT,
-    SCOPE_OFFLINE,
-];
 
 pub fn document(state: &AppState) -> Value {
     let base = &state.config.base_url;

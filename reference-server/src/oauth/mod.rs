@@ -22,15 +22,18 @@ use axum::routing::{get, post};
 use axum::Router;
 use url::Url;
 
-use crate::auth::{self, SCOPE_EXECUTE_DRAFT, SCOPE_OFFLINE};
+use crate::auth;
+use crate::domain::endpoint::Endpoint;
+use crate::domain::lock::lock;
+use crate::domain::scope::{
+    endpoint_scopes, public_scopes, ALL_SCOPES, SCOPE_EXECUTE_DRAFT, SCOPE_OFFLINE,
+};
+use crate::domain::secret::{constant_time_eq, random_token};
+use crate::domain::time::expired;
 use crate::fault::Fault;
 use crate::fixture::Environment;
-use crate::mcp::endpoint::Endpoint;
-use crate::oauth::metadata::ALL_SCOPES;
-use crate::oauth::store::{
-    expired, random_token, AuthCode, BrowserSession, OAuthClient, PendingRequest,
-};
-use crate::state::{lock, AppState};
+use crate::oauth::store::{AuthCode, BrowserSession, OAuthClient, PendingRequest};
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -314,7 +317,7 @@ async fn authorize(
         .map(String::from)
         .or_else(|| client.scope.clone())
         .unwrap_or_else(|| {
-            let mut s = auth::endpoint_scopes(endpoint.env);
+            let mut s = endpoint_scopes(endpoint.env);
             s.push(SCOPE_OFFLINE);
             s.join(" ")
         });
@@ -385,14 +388,6 @@ async fn login_page(
 
 fn form_params(body: &str) -> Vec<(String, String)> {
     parse_params(body).unwrap_or_default()
-}
-
-pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 async fn login_submit(State(state): State<AppState>, headers: HeaderMap, body: String) -> Response {
@@ -470,11 +465,11 @@ fn decide(state: &AppState, pending: &PendingRequest, email: &str) -> Decision {
     let allowed: BTreeSet<String> = match &role {
         Some(_) if public_production => world
             .scopes_of(&endpoint.org, email)
-            .union(&auth::public_scopes(true))
+            .union(&public_scopes(true))
             .cloned()
             .collect(),
         Some(_) => world.scopes_of(&endpoint.org, email),
-        None if public_production => auth::public_scopes(true),
+        None if public_production => public_scopes(true),
         None if state.faults().has(Fault::NonMemberAllowed) => pending.scopes.clone(),
         None => {
             return Decision::Deny {

@@ -7,8 +7,11 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
+use crate::domain::endpoint::EndpointKey;
+use crate::domain::scope::SCOPE_OFFLINE;
+use crate::domain::secret::random_token;
+use crate::domain::time::expired;
 use crate::fixture::{OAuthSettings, TokenEndpointAuth};
-use crate::mcp::endpoint::EndpointKey;
 
 /// Most entries of one kind kept before expired ones are swept.
 const SWEEP_ABOVE: usize = 10_000;
@@ -39,8 +42,7 @@ impl OAuthClient {
     /// Refresh tokens go to clients that registered the refresh_token grant or were granted
     /// `offline_access` (hosts choosing scopes from the challenge never ask for it, MCP §7.5).
     pub fn gets_refresh_tokens(&self, scopes: &BTreeSet<String>) -> bool {
-        self.grant_types.iter().any(|g| g == "refresh_token")
-            || scopes.contains(crate::auth::SCOPE_OFFLINE)
+        self.grant_types.iter().any(|g| g == "refresh_token") || scopes.contains(SCOPE_OFFLINE)
     }
 }
 
@@ -133,19 +135,6 @@ pub struct OAuthData {
     pub refresh_ttl: Duration,
     pub code_ttl: Duration,
     pub request_ttl: Duration,
-}
-
-/// 244 random bits, URL-safe: for codes, tokens, session and request ids.
-pub fn random_token() -> String {
-    format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    )
-}
-
-pub fn expired(since: SystemTime, ttl: Duration) -> bool {
-    SystemTime::now().duration_since(since).unwrap_or_default() > ttl
 }
 
 impl OAuthData {

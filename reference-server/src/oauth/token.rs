@@ -12,13 +12,16 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::domain::lock::lock;
+use crate::domain::scope::{public_scopes, ALL_SCOPES};
+use crate::domain::secret::{constant_time_eq, random_token};
+use crate::domain::time::{expired, now_rfc3339};
 use crate::fault::Fault;
 use crate::fixture::{Environment, TokenEndpointAuth};
 use crate::oauth::error::OAuthError;
-use crate::oauth::metadata::ALL_SCOPES;
-use crate::oauth::store::{expired, random_token, ClientKind, Grant, OAuthClient, OAuthData};
+use crate::oauth::store::{ClientKind, Grant, OAuthClient, OAuthData};
 use crate::oauth::{param, parse_params, valid_redirect_uri};
-use crate::state::{lock, AppState};
+use crate::state::AppState;
 
 fn form(headers: &HeaderMap, body: &str) -> Result<Vec<(String, String)>, OAuthError> {
     let content_type = headers
@@ -108,9 +111,7 @@ async fn authenticate_client(
         TokenEndpointAuth::None => Ok(client),
         TokenEndpointAuth::ClientSecretBasic | TokenEndpointAuth::ClientSecretPost => {
             let expected = client.client_secret.as_deref().unwrap_or_default();
-            if presented.is_some_and(|p| {
-                !expected.is_empty() && crate::oauth::constant_time_eq(p, expected)
-            }) {
+            if presented.is_some_and(|p| !expected.is_empty() && constant_time_eq(p, expected)) {
                 Ok(client)
             } else {
                 Err(OAuthError::invalid_client(
@@ -238,7 +239,7 @@ fn exchange_code(
         }
     }
     // One grant per user × client × endpoint, as "Authorized apps" lists them.
-    let now = crate::mcp::tasks::now_rfc3339();
+    let now = now_rfc3339();
     let existing = data
         .grants
         .values()
@@ -297,12 +298,12 @@ pub fn current_allowance(state: &AppState, email: &str, grant: &Grant) -> Option
     if world.role_of(&grant.endpoint.org, email).is_some() {
         let mut scopes = world.scopes_of(&grant.endpoint.org, email);
         if public_production {
-            scopes.extend(crate::auth::public_scopes(true));
+            scopes.extend(public_scopes(true));
         }
         return Some(scopes);
     }
     if public_production || state.faults().has(Fault::NonMemberAllowed) {
-        Some(crate::auth::public_scopes(true))
+        Some(public_scopes(true))
     } else {
         None
     }
