@@ -12,10 +12,12 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::domain::lock::lock;
+use crate::domain::oauth::{Grant, OAuthClient};
 use crate::domain::secret::{constant_time_eq, random_id};
+use crate::domain::world::{tool_json, ApiKey, ApiKeyStatus, Project, Tool, User, WorldEvent};
 use crate::fault::Fault;
 use crate::fixture::{BehaviourDef, Environment, TaskSupport, Visibility};
-use crate::state::{ApiKey, ApiKeyStatus, AppState, Project, Tool, User, WorldEvent};
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -156,7 +158,7 @@ fn tools_changed(state: &AppState, org: &str, project: &str) {
 }
 
 fn tool_summary(tool: &Tool) -> Value {
-    crate::state::tool_json(tool, "2025-11-25")
+    tool_json(tool, "2025-11-25")
 }
 
 async fn summary(State(state): State<AppState>, headers: HeaderMap) -> AdminResult {
@@ -728,7 +730,7 @@ async fn list_grants(
         return Err(AdminError::NotFound(format!("no organization {org}")));
     }
     let data = lock(&state.oauth);
-    let mut grants: Vec<&crate::oauth::store::Grant> = data
+    let mut grants: Vec<&Grant> = data
         .grants
         .values()
         .filter(|g| g.org == org && !g.revoked)
@@ -774,7 +776,7 @@ async fn revoke_grant(
 async fn list_clients(State(state): State<AppState>, headers: HeaderMap) -> AdminResult {
     authorize(&state, &headers)?;
     let data = lock(&state.oauth);
-    let mut clients: Vec<&crate::oauth::store::OAuthClient> = data.clients.values().collect();
+    let mut clients: Vec<&OAuthClient> = data.clients.values().collect();
     clients.sort_by(|a, b| a.client_id.cmp(&b.client_id));
     Ok(Json(json!({ "clients": clients })).into_response())
 }

@@ -17,10 +17,11 @@ use crate::domain::scope::{
     SCOPE_READ_ASSETS, SCOPE_READ_TYPES,
 };
 use crate::domain::time::now_rfc3339;
+use crate::domain::world::{ApiKeyStatus, Project};
 use crate::fault::Fault;
 use crate::fixture::{Environment, Visibility};
 use crate::mcp::error::{HttpError, TRANSPORT_ERROR};
-use crate::state::{ApiKeyStatus, AppState};
+use crate::state::AppState;
 
 /// The caller of one request.
 #[derive(Debug, Clone)]
@@ -48,7 +49,7 @@ pub enum PrincipalKind {
 }
 
 /// Whether a project's public flag applies (the `public-project-members-only` fault ignores it).
-pub fn is_public(state: &AppState, project: &crate::state::Project) -> bool {
+pub fn is_public(state: &AppState, project: &Project) -> bool {
     project.visibility == Visibility::Public && !state.faults().has(Fault::PublicProjectMembersOnly)
 }
 

@@ -12,6 +12,7 @@ pub mod fixture;
 pub mod mcp;
 pub mod oauth;
 pub mod state;
+pub mod store;
 pub mod wellknown;
 
 use std::net::SocketAddr;
@@ -21,7 +22,8 @@ use tokio::sync::watch;
 
 pub use fault::{Fault, FaultSet};
 pub use fixture::{default_fixture_path, Fixture, FixtureError};
-use state::{AppState, ServerConfig, World};
+use state::{AppState, ServerConfig};
+use store::world::World;
 
 /// The router of a server built from `state`.
 pub fn app(state: AppState) -> Router {

@@ -7,6 +7,10 @@
 
 pub mod endpoint;
 pub mod lock;
+pub mod oauth;
 pub mod scope;
 pub mod secret;
+pub mod session;
+pub mod task;
 pub mod time;
+pub mod world;

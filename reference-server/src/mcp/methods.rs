@@ -5,12 +5,14 @@ use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
 use crate::domain::endpoint::Endpoint;
+use crate::domain::task::TaskCaller;
+use crate::domain::world::{tool_json, Project, Resource, Tool};
 use crate::fault::Fault;
 use crate::fixture::{Environment, TaskSupport};
 use crate::mcp::error::{RpcError, INVALID_PARAMS, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND};
-use crate::mcp::tasks::TaskCaller;
+use crate::mcp::tasks;
 use crate::mcp::tools::{self, Invocation};
-use crate::state::{tool_json, AppState, Tool};
+use crate::state::AppState;
 
 /// Protocol versions this server speaks, newest first.
 pub const SUPPORTED_VERSIONS: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26"];
@@ -138,24 +140,15 @@ pub async fn dispatch(
         "resources/list" => resources_list(call, params),
         "resources/read" => resources_read(call, params),
         "resources/templates/list" => Ok(json!({ "resourceTemplates": [] })),
-        "tasks/get" if tasks_enabled => {
-            call.state
-                .tasks
-                .get(call.state, &call.task_caller, task_id(params)?)
-        }
+        "tasks/get" if tasks_enabled => tasks::get(call.state, &call.task_caller, task_id(params)?),
         "tasks/result" if tasks_enabled => {
-            call.state
-                .tasks
-                .result(call.state, &call.task_caller, task_id(params)?)
-                .await
+            tasks::result(call.state, &call.task_caller, task_id(params)?).await
         }
         "tasks/cancel" if tasks_enabled => {
-            call.state
-                .tasks
-                .cancel(call.state, &call.task_caller, task_id(params)?)
+            tasks::cancel(call.state, &call.task_caller, task_id(params)?)
         }
         "tasks/list" if tasks_enabled => {
-            let tasks = call.state.tasks.list(call.state, &call.task_caller);
+            let tasks = tasks::list(call.state, &call.task_caller);
             let (page, next) = paginate(call, &tasks, params)?;
             let mut result = json!({ "tasks": page });
             if let Some(next) = next {
@@ -391,10 +384,12 @@ async fn tools_call(call: &Call<'_>, params: &Map<String, Value>) -> Result<Valu
                 },
                 _ => return Err(RpcError::invalid_params("params.task must be an object")),
             };
-            Ok(call
-                .state
-                .tasks
-                .start(call.state, call.task_caller.clone(), ttl, invocation))
+            Ok(tasks::start(
+                call.state,
+                call.task_caller.clone(),
+                ttl,
+                invocation,
+            ))
         }
         (None, TaskSupport::Required)
             if tasks_enabled && !call.state.faults().has(Fault::TaskSupportIgnored) =>
@@ -446,11 +441,7 @@ fn served_mime_type(call: &Call<'_>, mime: &str) -> String {
 }
 
 /// A UI resource's HTML as served, with the view bugs of the active faults.
-fn served_view(
-    call: &Call<'_>,
-    project: &crate::state::Project,
-    resource: &crate::state::Resource,
-) -> String {
+fn served_view(call: &Call<'_>, project: &Project, resource: &Resource) -> String {
     let faults = call.state.faults();
     let mut text = resource.text.clone();
     if !resource.uri.starts_with("ui://") {

@@ -2,7 +2,6 @@
 
 pub mod error;
 pub mod methods;
-pub mod session;
 pub mod tasks;
 pub mod tools;
 pub mod transport;

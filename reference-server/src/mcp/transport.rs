@@ -17,12 +17,14 @@ use serde_json::{json, Value};
 use crate::auth::{self, Principal};
 use crate::domain::endpoint::Endpoint;
 use crate::domain::secret::random_id;
+use crate::domain::session::Session;
+use crate::domain::task::TaskCaller;
+use crate::domain::world::WorldEvent;
 use crate::fault::Fault;
 use crate::mcp::error::*;
 use crate::mcp::methods::{self, Call, SUPPORTED_VERSIONS};
-use crate::mcp::session::{Session, SessionStore};
-use crate::mcp::tasks::TaskCaller;
-use crate::state::{AppState, WorldEvent};
+use crate::state::AppState;
+use crate::store::sessions::SessionStore;
 
 pub const SESSION_HEADER: &str = "mcp-session-id";
 pub const VERSION_HEADER: &str = "mcp-protocol-version";

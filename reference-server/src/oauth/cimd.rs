@@ -10,8 +10,8 @@ use serde_json::Value;
 use url::Url;
 
 use crate::domain::lock::lock;
+use crate::domain::oauth::{ClientKind, OAuthClient};
 use crate::fixture::TokenEndpointAuth;
-use crate::oauth::store::{ClientKind, OAuthClient};
 use crate::oauth::valid_redirect_uri;
 use crate::state::AppState;
 

@@ -9,7 +9,6 @@ pub mod cimd;
 pub mod error;
 pub mod metadata;
 pub mod pages;
-pub mod store;
 pub mod token;
 
 use std::collections::BTreeSet;
@@ -25,6 +24,7 @@ use url::Url;
 use crate::auth;
 use crate::domain::endpoint::Endpoint;
 use crate::domain::lock::lock;
+use crate::domain::oauth::{AuthCode, BrowserSession, OAuthClient, PendingRequest};
 use crate::domain::scope::{
     endpoint_scopes, public_scopes, ALL_SCOPES, SCOPE_EXECUTE_DRAFT, SCOPE_OFFLINE,
 };
@@ -32,7 +32,6 @@ use crate::domain::secret::{constant_time_eq, random_token};
 use crate::domain::time::expired;
 use crate::fault::Fault;
 use crate::fixture::Environment;
-use crate::oauth::store::{AuthCode, BrowserSession, OAuthClient, PendingRequest};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {

@@ -13,15 +13,16 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::domain::lock::lock;
+use crate::domain::oauth::{ClientKind, Grant, OAuthClient, RefreshToken};
 use crate::domain::scope::{public_scopes, ALL_SCOPES};
 use crate::domain::secret::{constant_time_eq, random_token};
 use crate::domain::time::{expired, now_rfc3339};
 use crate::fault::Fault;
 use crate::fixture::{Environment, TokenEndpointAuth};
 use crate::oauth::error::OAuthError;
-use crate::oauth::store::{ClientKind, Grant, OAuthClient, OAuthData};
 use crate::oauth::{param, parse_params, valid_redirect_uri};
 use crate::state::AppState;
+use crate::store::oauth::OAuthData;
 
 fn form(headers: &HeaderMap, body: &str) -> Result<Vec<(String, String)>, OAuthError> {
     let content_type = headers
@@ -411,7 +412,7 @@ fn refresh(
         let expires_at = SystemTime::now() + data.refresh_ttl;
         data.refresh_tokens.insert(
             token.clone(),
-            crate::oauth::store::RefreshToken {
+            RefreshToken {
                 grant_id: grant.id.clone(),
                 expires_at,
                 rotated: false,

@@ -1,8 +1,8 @@
-//! MCP sessions (`MCP-Session-Id`): issued on `initialize`, bound to the endpoint and to the caller's
-//! credential subject, ended by DELETE. A bounded table: the oldest sessions go first.
+//! The MCP session table: sessions are created on `initialize` and removed by DELETE. The table has a
+//! size limit, and the oldest sessions are dropped first.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use serde_json::Value;
@@ -10,26 +10,11 @@ use serde_json::Value;
 use crate::domain::endpoint::EndpointKey;
 use crate::domain::lock::lock;
 use crate::domain::secret::random_id;
-use crate::state::Tool;
+use crate::domain::session::Session;
 
 /// Most sessions kept at once; beyond it the oldest is dropped (its next request gets 404 and the
 /// client re-initializes, as the spec expects).
 const MAX_SESSIONS: usize = 10_000;
-
-#[derive(Debug, Clone)]
-pub struct Session {
-    pub id: String,
-    pub endpoint: EndpointKey,
-    pub subject: String,
-    pub protocol_version: String,
-    pub client_info: Value,
-    pub client_capabilities: Value,
-    pub initialized: bool,
-    pub get_stream_open: bool,
-    /// The tools this session first listed (kept only with `tools-list-cached-per-session`).
-    pub listed_tools: Option<Arc<Vec<Tool>>>,
-    created: Instant,
-}
 
 #[derive(Debug, Default)]
 pub struct SessionStore {
