@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::access::revoke_unless_faulty;
 use crate::domain::lock::lock;
 use crate::domain::oauth::{Grant, OAuthClient};
 use crate::domain::secret::{constant_time_eq, random_id};
@@ -328,7 +329,7 @@ async fn remove_member(
             .collect()
     };
     for g in &grants {
-        crate::oauth::token::revoke_unless_faulty(&state, &mut data, g);
+        revoke_unless_faulty(&state, &mut data, g);
     }
     Ok(Json(
         json!({ "org": org, "email": email, "removed_role": role, "revoked_grants": grants.len() }),
@@ -768,7 +769,7 @@ async fn revoke_grant(
         );
     }
     for g in &revoked {
-        crate::oauth::token::revoke_unless_faulty(&state, &mut data, g);
+        revoke_unless_faulty(&state, &mut data, g);
     }
     Ok(Json(json!({ "grant": grant, "revoked": true })).into_response())
 }

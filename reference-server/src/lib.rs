@@ -4,8 +4,8 @@
 //! Tests and the harness start it in-process with [`spawn`] on an ephemeral loopback port and talk to it
 //! over HTTP only. This crate never depends on the harness.
 
+pub mod access;
 pub mod admin;
-pub mod auth;
 pub mod domain;
 pub mod fault;
 pub mod fixture;
@@ -17,6 +17,10 @@ pub mod wellknown;
 
 use std::net::SocketAddr;
 
+use axum::body::Body;
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
 use axum::Router;
 use tokio::sync::watch;
 
@@ -31,8 +35,23 @@ pub fn app(state: AppState) -> Router {
         .merge(wellknown::routes())
         .merge(oauth::routes())
         .merge(admin::routes())
-        .fallback(mcp::transport::handle)
+        .fallback(endpoint_paths)
         .with_state(state)
+}
+
+/// Every other path: the authorization server metadata appended to a project path, else an MCP
+/// endpoint (which answers 404 to paths that name none).
+async fn endpoint_paths(
+    State(state): State<AppState>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if let Some(metadata) = oauth::metadata::at_project_path(&state, &method, uri.path()) {
+        return metadata;
+    }
+    mcp::transport::handle(State(state), method, OriginalUri(uri), headers, body).await
 }
 
 /// How to start a server.

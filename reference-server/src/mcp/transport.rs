@@ -14,13 +14,13 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
-use crate::auth::{self, Principal};
 use crate::domain::endpoint::Endpoint;
 use crate::domain::secret::random_id;
 use crate::domain::session::Session;
 use crate::domain::task::TaskCaller;
 use crate::domain::world::WorldEvent;
 use crate::fault::Fault;
+use crate::mcp::auth::{self, Principal};
 use crate::mcp::error::*;
 use crate::mcp::methods::{self, Call, SUPPORTED_VERSIONS};
 use crate::state::AppState;
@@ -37,18 +37,6 @@ pub async fn handle(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    // Metabind's own clients read AS metadata appended to the project path (spec/metabind.md §2.3).
-    if let Some(project_path) = uri
-        .path()
-        .strip_suffix("/.well-known/oauth-authorization-server")
-    {
-        let known = Endpoint::parse(project_path)
-            .filter(|e| e.env == crate::fixture::Environment::Production)
-            .is_some_and(|e| state.read().project(&e.org, &e.project).is_some());
-        if known && method == Method::GET {
-            return axum::Json(crate::oauth::metadata::document(&state)).into_response();
-        }
-    }
     let Some(endpoint) = Endpoint::parse(uri.path()) else {
         return HttpError::new(StatusCode::NOT_FOUND, TRANSPORT_ERROR, "Not Found").into_response();
     };

@@ -21,7 +21,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use url::Url;
 
-use crate::auth;
+use crate::access::is_public;
 use crate::domain::endpoint::Endpoint;
 use crate::domain::lock::lock;
 use crate::domain::oauth::{AuthCode, BrowserSession, OAuthClient, PendingRequest};
@@ -459,8 +459,7 @@ fn decide(state: &AppState, pending: &PendingRequest, email: &str) -> Decision {
         .map(|o| o.name.clone())
         .unwrap_or_else(|| endpoint.org.clone());
     let role = world.role_of(&endpoint.org, email).map(String::from);
-    let public_production =
-        endpoint.env == Environment::Production && auth::is_public(state, project);
+    let public_production = endpoint.env == Environment::Production && is_public(state, project);
     let allowed: BTreeSet<String> = match &role {
         Some(_) if public_production => world
             .scopes_of(&endpoint.org, email)

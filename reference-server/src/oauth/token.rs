@@ -12,17 +12,17 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::access::{current_allowance, revoke_unless_faulty};
 use crate::domain::lock::lock;
 use crate::domain::oauth::{ClientKind, Grant, OAuthClient, RefreshToken};
-use crate::domain::scope::{public_scopes, ALL_SCOPES};
+use crate::domain::scope::ALL_SCOPES;
 use crate::domain::secret::{constant_time_eq, random_token};
 use crate::domain::time::{expired, now_rfc3339};
 use crate::fault::Fault;
-use crate::fixture::{Environment, TokenEndpointAuth};
+use crate::fixture::TokenEndpointAuth;
 use crate::oauth::error::OAuthError;
 use crate::oauth::{param, parse_params, valid_redirect_uri};
 use crate::state::AppState;
-use crate::store::oauth::OAuthData;
 
 fn form(headers: &HeaderMap, body: &str) -> Result<Vec<(String, String)>, OAuthError> {
     let content_type = headers
@@ -289,27 +289,6 @@ fn exchange_code(
     ))
 }
 
-/// The scopes a user may still hold on an endpoint (their role's, or the public set on a public
-/// production endpoint); `None` when they may hold nothing there any more.
-pub fn current_allowance(state: &AppState, email: &str, grant: &Grant) -> Option<BTreeSet<String>> {
-    let world = state.read();
-    let project = world.project(&grant.endpoint.org, &grant.endpoint.project)?;
-    let public_production =
-        grant.endpoint.env == Environment::Production && crate::auth::is_public(state, project);
-    if world.role_of(&grant.endpoint.org, email).is_some() {
-        let mut scopes = world.scopes_of(&grant.endpoint.org, email);
-        if public_production {
-            scopes.extend(public_scopes(true));
-        }
-        return Some(scopes);
-    }
-    if public_production || state.faults().has(Fault::NonMemberAllowed) {
-        Some(public_scopes(true))
-    } else {
-        None
-    }
-}
-
 fn refresh(
     state: &AppState,
     client: &OAuthClient,
@@ -421,14 +400,6 @@ fn refresh(
         token
     });
     Ok(token_response(&access, Some(&refresh), expires_in, &scopes))
-}
-
-/// Revokes a grant, unless the server runs with `revocation-ignored`.
-pub fn revoke_unless_faulty(state: &AppState, data: &mut OAuthData, grant_id: &str) -> bool {
-    if state.faults().has(Fault::RevocationIgnored) {
-        return data.grants.contains_key(grant_id);
-    }
-    data.revoke_grant(grant_id)
 }
 
 /// RFC 7009: answers 200 whether or not the token was known.

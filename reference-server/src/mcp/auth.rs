@@ -5,11 +5,11 @@
 //! Credentials are checked on every request (MCP 2025-11-25 §7.7: sessions are never authentication).
 
 use std::collections::BTreeSet;
+use std::time::SystemTime;
 
 use axum::http::{header, HeaderMap, StatusCode};
 
-use std::time::SystemTime;
-
+use crate::access::{current_allowance, is_public};
 use crate::domain::endpoint::Endpoint;
 use crate::domain::lock::lock;
 use crate::domain::scope::{
@@ -17,9 +17,9 @@ use crate::domain::scope::{
     SCOPE_READ_ASSETS, SCOPE_READ_TYPES,
 };
 use crate::domain::time::now_rfc3339;
-use crate::domain::world::{ApiKeyStatus, Project};
+use crate::domain::world::ApiKeyStatus;
 use crate::fault::Fault;
-use crate::fixture::{Environment, Visibility};
+use crate::fixture::Environment;
 use crate::mcp::error::{HttpError, TRANSPORT_ERROR};
 use crate::state::AppState;
 
@@ -46,11 +46,6 @@ pub enum PrincipalKind {
         client_id: String,
         grant_id: String,
     },
-}
-
-/// Whether a project's public flag applies (the `public-project-members-only` fault ignores it).
-pub fn is_public(state: &AppState, project: &Project) -> bool {
-    project.visibility == Visibility::Public && !state.faults().has(Fault::PublicProjectMembersOnly)
 }
 
 impl Principal {
@@ -311,7 +306,7 @@ fn oauth_principal(
         // The fault: what consent granted is trusted; membership and role are not looked at again.
         access.scopes.clone()
     } else {
-        match crate::oauth::token::current_allowance(state, &grant.email, &grant) {
+        match current_allowance(state, &grant.email, &grant) {
             Some(allowance) => allowance,
             None => return refuse("the user is no longer a member of the project's organization"),
         }
