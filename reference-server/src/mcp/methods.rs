@@ -14,12 +14,6 @@ use crate::mcp::tasks;
 use crate::mcp::tools::{self, Invocation};
 use crate::state::AppState;
 
-/// Protocol versions this server speaks, newest first.
-pub const SUPPORTED_VERSIONS: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26"];
-pub const LATEST_VERSION: &str = "2025-11-25";
-/// What a request without `MCP-Protocol-Version` (and no session to tell) is taken to speak.
-pub const DEFAULT_VERSION: &str = "2025-03-26";
-
 /// The context of one request inside a session.
 pub struct Call<'a> {
     pub state: &'a AppState,
@@ -28,15 +22,6 @@ pub struct Call<'a> {
     /// The request's session (absent only when a fault lets requests without one through).
     pub session_id: Option<&'a str>,
     pub task_caller: TaskCaller,
-}
-
-/// The version to answer an `initialize` with (MCP §2.2: echo if supported, else our latest).
-pub fn negotiate(requested: Option<&str>) -> &'static str {
-    SUPPORTED_VERSIONS
-        .iter()
-        .copied()
-        .find(|v| Some(*v) == requested)
-        .unwrap_or(LATEST_VERSION)
 }
 
 /// The `InitializeResult` for this endpoint.
@@ -519,12 +504,5 @@ mod tests {
         assert_eq!(decode_cursor(&encode_cursor(4)), Some(4));
         assert_eq!(decode_cursor("not-a-cursor"), None);
         assert_eq!(decode_cursor(""), None);
-    }
-
-    #[test]
-    fn unsupported_versions_get_the_latest() {
-        assert_eq!(negotiate(Some("2025-06-18")), "2025-06-18");
-        assert_eq!(negotiate(Some("2099-01-01")), LATEST_VERSION);
-        assert_eq!(negotiate(None), LATEST_VERSION);
     }
 }
