@@ -12,7 +12,7 @@ use url::Url;
 use crate::domain::lock::lock;
 use crate::domain::oauth::{ClientKind, OAuthClient};
 use crate::fixture::TokenEndpointAuth;
-use crate::oauth::valid_redirect_uri;
+use crate::oauth::params::valid_redirect_uri;
 use crate::state::AppState;
 
 const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
