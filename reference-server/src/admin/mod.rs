@@ -3,7 +3,7 @@
 //! and roles, API keys). Every change is visible on the next MCP request.
 //!
 //! Each resource has its module; every handler first checks the admin key and reads its JSON body
-//! through `extract`, and answers failures with [`AdminError`].
+//! through `extract`, and answers failures with [`error::AdminError`].
 
 pub mod api_keys;
 pub mod clients;
@@ -17,5 +17,4 @@ pub mod projects;
 pub mod router;
 pub mod tools;
 
-pub use error::AdminError;
 pub use router::routes;

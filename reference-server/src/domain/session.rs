@@ -4,8 +4,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json::Value;
-
 use crate::domain::endpoint::EndpointKey;
 use crate::domain::world::Tool;
 
@@ -15,9 +13,6 @@ pub struct Session {
     pub endpoint: EndpointKey,
     pub subject: String,
     pub protocol_version: String,
-    pub client_info: Value,
-    pub client_capabilities: Value,
-    pub initialized: bool,
     pub get_stream_open: bool,
     /// The tools this session first listed (kept only with `tools-list-cached-per-session`).
     pub listed_tools: Option<Arc<Vec<Tool>>>,

@@ -141,14 +141,6 @@ pub fn initialize(
         endpoint.key(),
         principal.subject.clone(),
         version.to_owned(),
-        params
-            .and_then(|p| p.get("clientInfo"))
-            .cloned()
-            .unwrap_or(Value::Null),
-        params
-            .and_then(|p| p.get("capabilities"))
-            .cloned()
-            .unwrap_or(Value::Null),
     );
     let result = methods::initialize_result(state, endpoint, version);
     Ok(respond(

@@ -95,9 +95,7 @@ enum Message {
         method: String,
         params: Option<Value>,
     },
-    Notification {
-        method: String,
-    },
+    Notification,
     Response,
 }
 
@@ -121,7 +119,7 @@ fn classify(value: Value) -> Result<Message, HttpError> {
     let valid_id = |id: &Value| id.is_string() || id.is_i64() || id.is_u64();
     match obj.remove("method") {
         Some(Value::String(method)) => match id {
-            None => Ok(Message::Notification { method }),
+            None => Ok(Message::Notification),
             Some(id) if valid_id(&id) => Ok(Message::Request {
                 id,
                 method,
@@ -231,12 +229,7 @@ async fn post_message(
     let session = require_session(state, endpoint, principal, headers)?;
     let (id, method, params) = match message {
         Message::Response => return Ok(StatusCode::ACCEPTED.into_response()),
-        Message::Notification { method } => {
-            if method == "notifications/initialized" {
-                if let Some(s) = &session {
-                    state.sessions.update(&s.id, |s| s.initialized = true);
-                }
-            }
+        Message::Notification => {
             if state.faults().has(Fault::NotificationGets200) {
                 return Ok(axum::Json(json!({ "jsonrpc": "2.0", "result": {} })).into_response());
             }

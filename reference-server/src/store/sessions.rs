@@ -5,8 +5,6 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use serde_json::Value;
-
 use crate::domain::endpoint::EndpointKey;
 use crate::domain::lock::lock;
 use crate::domain::secret::random_id;
@@ -27,17 +25,12 @@ impl SessionStore {
         endpoint: EndpointKey,
         subject: String,
         protocol_version: String,
-        client_info: Value,
-        client_capabilities: Value,
     ) -> Session {
         let session = Session {
             id: random_id(),
             endpoint,
             subject,
             protocol_version,
-            client_info,
-            client_capabilities,
-            initialized: false,
             get_stream_open: false,
             listed_tools: None,
             created: Instant::now(),
