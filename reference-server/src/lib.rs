@@ -3,6 +3,22 @@
 //!
 //! Tests and the harness start it in-process with [`spawn`] on an ephemeral loopback port and talk to it
 //! over HTTP only. This crate never depends on the harness.
+//!
+//! # Module order
+//!
+//! A module imports only from modules above it in this list, so there are no import circles (the same
+//! holds inside each folder; its `mod.rs` gives the order there):
+//!
+//! 1. `fault`, `fixture`: the named bugs and the seed file format. They import nothing of this crate.
+//! 2. `domain`: the vocabulary and the records (endpoint identity, scopes, ids, timestamps, the
+//!    poisoned-lock helper; world, session, task and OAuth records). Imports only `fixture`.
+//! 3. `store`: the tables (world, MCP sessions, MCP tasks, OAuth). Imports only `domain` and `fixture`.
+//! 4. `state`: [`state::AppState`], the fixed settings (faults included) and the stores composed.
+//! 5. `access`: decisions the surfaces share (public flag, a user's current allowance, revocation).
+//! 6. The surfaces, which never import each other: `wellknown` (protected resource metadata), `mcp`
+//!    (project endpoints), `oauth` (authorization server), `admin` (admin API). Each has its routes
+//!    and its own error type.
+//! 7. This file: [`app`] (the router, apart from serving) and [`spawn`].
 
 pub mod access;
 pub mod admin;

@@ -4,6 +4,10 @@
 //!
 //! Each resource has its module; every handler first checks the admin key and reads its JSON body
 //! through `extract`, and answers failures with [`error::AdminError`].
+//!
+//! Module order (a module imports only from modules above it): `error`, `extract`; the resources
+//! `overview`, `members`, `projects`, `grants`, `clients`; then `tools`, `api_keys` and `expiry` (which
+//! use the project lookup of `projects`); `router`.
 
 pub mod api_keys;
 pub mod clients;

@@ -7,18 +7,18 @@ pub const SESSION_HEADER: &str = "mcp-session-id";
 pub const VERSION_HEADER: &str = "mcp-protocol-version";
 
 /// A header's value; one that is not visible ASCII reads as U+FFFD (so it never matches).
-pub fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).map(|v| v.to_str().unwrap_or("\u{fffd}"))
 }
 
 /// Which response bodies the client accepts.
-pub struct Accepts {
-    pub json: bool,
-    pub sse: bool,
+pub(crate) struct Accepts {
+    pub(crate) json: bool,
+    pub(crate) sse: bool,
 }
 
 /// Reads the `Accept` headers (all of them, case-insensitively; `*/*` and `type/*` count).
-pub fn accepts(headers: &HeaderMap) -> Accepts {
+pub(crate) fn accepts(headers: &HeaderMap) -> Accepts {
     let accept = headers
         .get_all(header::ACCEPT)
         .iter()

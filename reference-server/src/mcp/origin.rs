@@ -9,7 +9,7 @@ use crate::mcp::error::{HttpError, TRANSPORT_ERROR};
 use crate::state::AppState;
 
 /// The answer to a CORS preflight (`OPTIONS`).
-pub fn preflight() -> Response {
+pub(crate) fn preflight() -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
     let h = response.headers_mut();
     h.insert(
@@ -30,7 +30,7 @@ pub fn preflight() -> Response {
 }
 
 /// Lets a browser page at `origin` read the answer, and the MCP headers in it.
-pub fn add_cors_headers(headers: &mut HeaderMap, origin: &str) {
+pub(crate) fn add_cors_headers(headers: &mut HeaderMap, origin: &str) {
     if let Ok(value) = HeaderValue::from_str(origin) {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
         headers.insert(header::VARY, HeaderValue::from_static("Origin"));
@@ -60,7 +60,7 @@ fn is_loopback_name(host: &str) -> bool {
 
 /// DNS-rebinding guard (MCP §1.7): the Host must be a name this server answers to, and a present Origin
 /// must be this server, a loopback page, or an allowed host web app. Returns the Origin to echo in CORS.
-pub fn check_host_and_origin(
+pub(crate) fn check_host_and_origin(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<String>, HttpError> {

@@ -15,7 +15,7 @@ use crate::mcp::headers::{Accepts, SESSION_HEADER};
 use crate::state::AppState;
 
 /// Sends a JSON-RPC response as JSON or SSE, as the client accepts and the server prefers.
-pub fn respond(
+pub(crate) fn respond(
     state: &AppState,
     accept: &Accepts,
     protocol_version: &str,

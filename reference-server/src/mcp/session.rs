@@ -20,7 +20,7 @@ use crate::mcp::version::{self, SUPPORTED_VERSIONS};
 use crate::state::AppState;
 
 /// `MCP-Protocol-Version` on requests after initialize: an unsupported value is a 400 (MCP §1.6).
-pub fn check_version_header(state: &AppState, headers: &HeaderMap) -> Result<(), HttpError> {
+pub(crate) fn check_version_header(state: &AppState, headers: &HeaderMap) -> Result<(), HttpError> {
     match header_str(headers, VERSION_HEADER) {
         Some(v)
             if !SUPPORTED_VERSIONS.contains(&v)
@@ -44,7 +44,7 @@ pub fn check_version_header(state: &AppState, headers: &HeaderMap) -> Result<(),
 }
 
 /// The caller's session: required, known, of this endpoint and of this caller.
-pub fn require_session(
+pub(crate) fn require_session(
     state: &AppState,
     endpoint: &Endpoint,
     principal: &Principal,
@@ -75,7 +75,7 @@ pub fn require_session(
 }
 
 /// Whose tasks a request sees and creates.
-pub fn task_caller(
+pub(crate) fn task_caller(
     endpoint: &Endpoint,
     principal: &Principal,
     session: Option<&Session>,
@@ -96,7 +96,7 @@ pub fn task_caller(
 }
 
 /// `initialize`: negotiates the version, issues a session and answers with the `InitializeResult`.
-pub fn initialize(
+pub(crate) fn initialize(
     state: &AppState,
     endpoint: &Endpoint,
     headers: &HeaderMap,
@@ -154,7 +154,7 @@ pub fn initialize(
 }
 
 /// DELETE: ends the caller's session (its GET stream closes).
-pub fn delete(
+pub(crate) fn delete(
     state: &AppState,
     endpoint: &Endpoint,
     headers: &HeaderMap,

@@ -36,7 +36,7 @@ impl Drop for StreamGuard {
 }
 
 /// GET: opens the session's standalone stream.
-pub fn get_stream(
+pub(crate) fn get_stream(
     state: &AppState,
     endpoint: &Endpoint,
     headers: &HeaderMap,
