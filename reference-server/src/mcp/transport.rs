@@ -23,7 +23,8 @@ use crate::mcp::stream::get_stream;
 use crate::mcp::version::DEFAULT_VERSION;
 use crate::state::AppState;
 
-/// Entry point for every path that is not a well-known, OAuth or admin route.
+/// Entry point for every path that is not a well-known, OAuth or admin route (the router's fallback,
+/// after the authorization server metadata appended to a project path).
 pub async fn handle(
     State(state): State<AppState>,
     method: Method,
