@@ -3,24 +3,47 @@
 //!
 //! Tests and the harness start it in-process with [`spawn`] on an ephemeral loopback port and talk to it
 //! over HTTP only. This crate never depends on the harness.
+//!
+//! # Module order
+//!
+//! A module imports only from modules above it in this list, so there are no import circles (the same
+//! holds inside each folder; its `mod.rs` gives the order there):
+//!
+//! 1. `fault`, `fixture`: the named bugs and the seed file format. They import nothing of this crate.
+//! 2. `domain`: the vocabulary and the records (endpoint identity, scopes, ids, timestamps, the
+//!    poisoned-lock helper; world, session, task and OAuth records). Imports only `fixture`.
+//! 3. `store`: the tables (world, MCP sessions, MCP tasks, OAuth). Imports only `domain` and `fixture`.
+//! 4. `state`: [`state::AppState`], the fixed settings (faults included) and the stores composed.
+//! 5. `access`: decisions the surfaces share (public flag, a user's current allowance, revocation).
+//! 6. The surfaces, which never import each other: `wellknown` (protected resource metadata), `mcp`
+//!    (project endpoints), `oauth` (authorization server), `admin` (admin API). Each has its routes
+//!    and its own error type.
+//! 7. This file: [`app`] (the router, apart from serving) and [`spawn`].
 
+pub mod access;
 pub mod admin;
-pub mod auth;
+pub mod domain;
 pub mod fault;
 pub mod fixture;
 pub mod mcp;
 pub mod oauth;
 pub mod state;
+pub mod store;
 pub mod wellknown;
 
 use std::net::SocketAddr;
 
+use axum::body::Body;
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
 use axum::Router;
 use tokio::sync::watch;
 
 pub use fault::{Fault, FaultSet};
 pub use fixture::{default_fixture_path, Fixture, FixtureError};
-use state::{AppState, ServerConfig, World};
+use state::{AppState, ServerConfig};
+use store::world::World;
 
 /// The router of a server built from `state`.
 pub fn app(state: AppState) -> Router {
@@ -28,8 +51,23 @@ pub fn app(state: AppState) -> Router {
         .merge(wellknown::routes())
         .merge(oauth::routes())
         .merge(admin::routes())
-        .fallback(mcp::transport::handle)
+        .fallback(endpoint_paths)
         .with_state(state)
+}
+
+/// Every other path: the authorization server metadata appended to a project path, else an MCP
+/// endpoint (which answers 404 to paths that name none).
+async fn endpoint_paths(
+    State(state): State<AppState>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if let Some(metadata) = oauth::metadata::at_project_path(&state, &method, uri.path()) {
+        return metadata;
+    }
+    mcp::transport::handle(State(state), method, OriginalUri(uri), headers, body).await
 }
 
 /// How to start a server.

@@ -8,9 +8,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 
-use crate::auth;
+use crate::domain::endpoint::Endpoint;
+use crate::domain::scope::{endpoint_scopes, ALL_SCOPES, SCOPE_OFFLINE};
 use crate::fixture::Environment;
-use crate::mcp::endpoint::Endpoint;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -42,7 +42,7 @@ pub fn protected_resource_metadata(
     json!({
         "resource": format!("{base}{}{slash}", endpoint.path),
         "authorization_servers": [base],
-        "scopes_supported": auth::endpoint_scopes(endpoint.env),
+        "scopes_supported": endpoint_scopes(endpoint.env),
         "bearer_methods_supported": ["header"],
         "resource_name": format!("{project_name} ({env})"),
     })
@@ -65,9 +65,9 @@ async fn root_metadata(State(state): State<AppState>) -> Response {
     Json(json!({
         "resource": base,
         "authorization_servers": [base],
-        "scopes_supported": crate::oauth::metadata::ALL_SCOPES
+        "scopes_supported": ALL_SCOPES
             .iter()
-            .filter(|s| **s != auth::SCOPE_OFFLINE)
+            .filter(|s| **s != SCOPE_OFFLINE)
             .collect::<Vec<_>>(),
         "bearer_methods_supported": ["header"],
         "resource_name": "Metabind MCP (reference server)",

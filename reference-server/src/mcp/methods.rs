@@ -4,19 +4,15 @@
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
+use crate::domain::endpoint::Endpoint;
+use crate::domain::task::TaskCaller;
+use crate::domain::world::{tool_json, Project, Resource, Tool};
 use crate::fault::Fault;
 use crate::fixture::{Environment, TaskSupport};
-use crate::mcp::endpoint::Endpoint;
 use crate::mcp::error::{RpcError, INVALID_PARAMS, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND};
-use crate::mcp::tasks::TaskCaller;
+use crate::mcp::tasks;
 use crate::mcp::tools::{self, Invocation};
-use crate::state::{tool_json, AppState, Tool};
-
-/// Protocol versions this server speaks, newest first.
-pub const SUPPORTED_VERSIONS: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26"];
-pub const LATEST_VERSION: &str = "2025-11-25";
-/// What a request without `MCP-Protocol-Version` (and no session to tell) is taken to speak.
-pub const DEFAULT_VERSION: &str = "2025-03-26";
+use crate::state::AppState;
 
 /// The context of one request inside a session.
 pub struct Call<'a> {
@@ -26,15 +22,6 @@ pub struct Call<'a> {
     /// The request's session (absent only when a fault lets requests without one through).
     pub session_id: Option<&'a str>,
     pub task_caller: TaskCaller,
-}
-
-/// The version to answer an `initialize` with (MCP §2.2: echo if supported, else our latest).
-pub fn negotiate(requested: Option<&str>) -> &'static str {
-    SUPPORTED_VERSIONS
-        .iter()
-        .copied()
-        .find(|v| Some(*v) == requested)
-        .unwrap_or(LATEST_VERSION)
 }
 
 /// The `InitializeResult` for this endpoint.
@@ -138,24 +125,15 @@ pub async fn dispatch(
         "resources/list" => resources_list(call, params),
         "resources/read" => resources_read(call, params),
         "resources/templates/list" => Ok(json!({ "resourceTemplates": [] })),
-        "tasks/get" if tasks_enabled => {
-            call.state
-                .tasks
-                .get(call.state, &call.task_caller, task_id(params)?)
-        }
+        "tasks/get" if tasks_enabled => tasks::get(call.state, &call.task_caller, task_id(params)?),
         "tasks/result" if tasks_enabled => {
-            call.state
-                .tasks
-                .result(call.state, &call.task_caller, task_id(params)?)
-                .await
+            tasks::result(call.state, &call.task_caller, task_id(params)?).await
         }
         "tasks/cancel" if tasks_enabled => {
-            call.state
-                .tasks
-                .cancel(call.state, &call.task_caller, task_id(params)?)
+            tasks::cancel(call.state, &call.task_caller, task_id(params)?)
         }
         "tasks/list" if tasks_enabled => {
-            let tasks = call.state.tasks.list(call.state, &call.task_caller);
+            let tasks = tasks::list(call.state, &call.task_caller);
             let (page, next) = paginate(call, &tasks, params)?;
             let mut result = json!({ "tasks": page });
             if let Some(next) = next {
@@ -391,10 +369,12 @@ async fn tools_call(call: &Call<'_>, params: &Map<String, Value>) -> Result<Valu
                 },
                 _ => return Err(RpcError::invalid_params("params.task must be an object")),
             };
-            Ok(call
-                .state
-                .tasks
-                .start(call.state, call.task_caller.clone(), ttl, invocation))
+            Ok(tasks::start(
+                call.state,
+                call.task_caller.clone(),
+                ttl,
+                invocation,
+            ))
         }
         (None, TaskSupport::Required)
             if tasks_enabled && !call.state.faults().has(Fault::TaskSupportIgnored) =>
@@ -446,11 +426,7 @@ fn served_mime_type(call: &Call<'_>, mime: &str) -> String {
 }
 
 /// A UI resource's HTML as served, with the view bugs of the active faults.
-fn served_view(
-    call: &Call<'_>,
-    project: &crate::state::Project,
-    resource: &crate::state::Resource,
-) -> String {
+fn served_view(call: &Call<'_>, project: &Project, resource: &Resource) -> String {
     let faults = call.state.faults();
     let mut text = resource.text.clone();
     if !resource.uri.starts_with("ui://") {
@@ -528,12 +504,5 @@ mod tests {
         assert_eq!(decode_cursor(&encode_cursor(4)), Some(4));
         assert_eq!(decode_cursor("not-a-cursor"), None);
         assert_eq!(decode_cursor(""), None);
-    }
-
-    #[test]
-    fn unsupported_versions_get_the_latest() {
-        assert_eq!(negotiate(Some("2025-06-18")), "2025-06-18");
-        assert_eq!(negotiate(Some("2099-01-01")), LATEST_VERSION);
-        assert_eq!(negotiate(None), LATEST_VERSION);
     }
 }

@@ -1,9 +1,22 @@
 //! The MCP side of a project endpoint: Streamable HTTP transport, sessions, methods, tools and tasks.
+//!
+//! Module order (a module imports only from modules above it):
+//! 1. `error`, `headers`, `version`, `tools`: errors, request headers, protocol eras, running a tool.
+//! 2. `auth` (who is calling), `origin` (Host/Origin guard, CORS), `respond` (JSON or SSE answer),
+//!    `tasks` (task methods).
+//! 3. `methods` (JSON-RPC dispatch), then `session` (version check, session lookup, initialize,
+//!    DELETE), then `stream` (the GET stream).
+//! 4. `transport`: the entry point for every endpoint path, and POST.
 
-pub mod endpoint;
+pub mod auth;
 pub mod error;
+pub mod headers;
 pub mod methods;
+pub mod origin;
+pub mod respond;
 pub mod session;
+pub mod stream;
 pub mod tasks;
 pub mod tools;
 pub mod transport;
+pub mod version;

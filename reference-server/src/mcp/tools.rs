@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
+use crate::domain::world::Tool;
 use crate::fault::{Fault, FaultSet};
 use crate::fixture::BehaviourKind;
-use crate::state::Tool;
 
 /// Everything a call needs, copied out of the world so no lock is held while the tool "runs".
 #[derive(Debug, Clone)]

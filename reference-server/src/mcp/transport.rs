@@ -1,32 +1,30 @@
 //! Streamable HTTP (MCP 2025-11-25 §1): POST carries one JSON-RPC message and gets JSON or SSE back, GET
 //! opens the standalone SSE stream, DELETE ends the session. Every rule that a host can observe on the
-//! wire is enforced here, in the order a real server applies them: Host/Origin, project, credentials,
-//! body size, media types, JSON, envelope, protocol version, session, scope, then the method.
-
-use std::convert::Infallible;
-use std::time::Duration;
+//! wire is enforced here or in the modules this one calls, in the order a real server applies them:
+//! Host/Origin, project, credentials, body size, media types, JSON, envelope, protocol version, session,
+//! scope, then the method.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{OriginalUri, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
-use crate::auth::{self, Principal};
+use crate::domain::endpoint::Endpoint;
 use crate::fault::Fault;
-use crate::mcp::endpoint::Endpoint;
+use crate::mcp::auth::{self, Principal};
 use crate::mcp::error::*;
-use crate::mcp::methods::{self, Call, SUPPORTED_VERSIONS};
-use crate::mcp::session::{Session, SessionStore};
-use crate::mcp::tasks::TaskCaller;
-use crate::state::{AppState, WorldEvent};
+use crate::mcp::headers::{accepts, header_str, Accepts, VERSION_HEADER};
+use crate::mcp::methods::{self, Call};
+use crate::mcp::origin::{add_cors_headers, check_host_and_origin, preflight};
+use crate::mcp::respond::respond;
+use crate::mcp::session::{self, check_version_header, require_session, task_caller};
+use crate::mcp::stream::get_stream;
+use crate::mcp::version::DEFAULT_VERSION;
+use crate::state::AppState;
 
-pub const SESSION_HEADER: &str = "mcp-session-id";
-pub const VERSION_HEADER: &str = "mcp-protocol-version";
-
-/// Entry point for every path that is not a well-known, OAuth or admin route.
+/// Entry point for every path that is not a well-known, OAuth or admin route (the router's fallback,
+/// after the authorization server metadata appended to a project path).
 pub async fn handle(
     State(state): State<AppState>,
     method: Method,
@@ -34,18 +32,6 @@ pub async fn handle(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    // Metabind's own clients read AS metadata appended to the project path (spec/metabind.md §2.3).
-    if let Some(project_path) = uri
-        .path()
-        .strip_suffix("/.well-known/oauth-authorization-server")
-    {
-        let known = Endpoint::parse(project_path)
-            .filter(|e| e.env == crate::fixture::Environment::Production)
-            .is_some_and(|e| state.read().project(&e.org, &e.project).is_some());
-        if known && method == Method::GET {
-            return axum::Json(crate::oauth::metadata::document(&state)).into_response();
-        }
-    }
     let Some(endpoint) = Endpoint::parse(uri.path()) else {
         return HttpError::new(StatusCode::NOT_FOUND, TRANSPORT_ERROR, "Not Found").into_response();
     };
@@ -75,7 +61,7 @@ pub async fn handle(
                 .unwrap_or_else(IntoResponse::into_response),
             Method::GET => get_stream(&state, &endpoint, &headers, uri.query())
                 .unwrap_or_else(IntoResponse::into_response),
-            Method::DELETE => delete(&state, &endpoint, &headers, uri.query())
+            Method::DELETE => session::delete(&state, &endpoint, &headers, uri.query())
                 .unwrap_or_else(IntoResponse::into_response),
             _ => HttpError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -90,226 +76,6 @@ pub async fn handle(
         add_cors_headers(response.headers_mut(), &origin);
     }
     response
-}
-
-fn preflight() -> Response {
-    let mut response = StatusCode::NO_CONTENT.into_response();
-    let h = response.headers_mut();
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("GET, POST, DELETE, OPTIONS"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static(
-            "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID",
-        ),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_MAX_AGE,
-        HeaderValue::from_static("600"),
-    );
-    response
-}
-
-fn add_cors_headers(headers: &mut HeaderMap, origin: &str) {
-    if let Ok(value) = HeaderValue::from_str(origin) {
-        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
-        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
-        headers.insert(
-            header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate"),
-        );
-    }
-}
-
-fn host_name(authority: &str) -> String {
-    let authority = authority.trim().to_ascii_lowercase();
-    if let Some(rest) = authority.strip_prefix('[') {
-        // IPv6 literal: [::1]:8080
-        return format!("[{}]", rest.split(']').next().unwrap_or(""));
-    }
-    authority
-        .rsplit_once(':')
-        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
-        .map(|(host, _)| host.to_owned())
-        .unwrap_or(authority)
-}
-
-fn is_loopback_name(host: &str) -> bool {
-    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
-}
-
-/// DNS-rebinding guard (MCP §1.7): the Host must be a name this server answers to, and a present Origin
-/// must be this server, a loopback page, or an allowed host web app. Returns the Origin to echo in CORS.
-fn check_host_and_origin(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<String>, HttpError> {
-    if state.faults().has(Fault::OriginNotChecked) {
-        return Ok(headers
-            .get(header::ORIGIN)
-            .and_then(|o| o.to_str().ok())
-            .map(String::from));
-    }
-    let settings = &state.config.settings;
-    let own_host = host_name(
-        state
-            .config
-            .base_url
-            .split("://")
-            .nth(1)
-            .unwrap_or_default(),
-    );
-    let host_allowed = |host: &str| {
-        is_loopback_name(host)
-            || host == own_host
-            || settings
-                .allowed_hosts
-                .iter()
-                .any(|h| h.eq_ignore_ascii_case(host))
-    };
-    if let Some(host) = headers.get(header::HOST) {
-        let host = host_name(host.to_str().unwrap_or(""));
-        if !host_allowed(&host) {
-            return Err(HttpError::new(
-                StatusCode::FORBIDDEN,
-                TRANSPORT_ERROR,
-                format!("Forbidden: Host {host:?} is not served here"),
-            ));
-        }
-    }
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return Ok(None);
-    };
-    let origin = origin
-        .to_str()
-        .unwrap_or("")
-        .trim_end_matches('/')
-        .to_owned();
-    let allowed = settings
-        .allowed_origins
-        .iter()
-        .any(|o| o.eq_ignore_ascii_case(&origin))
-        || origin.eq_ignore_ascii_case(&state.config.base_url)
-        || origin
-            .split_once("://")
-            .filter(|(scheme, _)| *scheme == "http" || *scheme == "https")
-            .map(|(_, authority)| host_allowed(&host_name(authority)))
-            .unwrap_or(false);
-    if allowed {
-        Ok(Some(origin))
-    } else {
-        Err(HttpError::new(
-            StatusCode::FORBIDDEN,
-            TRANSPORT_ERROR,
-            format!("Forbidden: Origin {origin:?} is not allowed"),
-        ))
-    }
-}
-
-fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).map(|v| v.to_str().unwrap_or("\u{fffd}"))
-}
-
-/// Which response bodies the client accepts.
-struct Accepts {
-    json: bool,
-    sse: bool,
-}
-
-fn accepts(headers: &HeaderMap) -> Accepts {
-    let accept = headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>()
-        .join(",")
-        .to_ascii_lowercase();
-    let types: Vec<&str> = accept
-        .split(',')
-        .map(|t| t.split(';').next().unwrap_or("").trim())
-        .collect();
-    let any = types.contains(&"*/*");
-    Accepts {
-        json: any || types.contains(&"application/json") || types.contains(&"application/*"),
-        sse: any || types.contains(&"text/event-stream") || types.contains(&"text/*"),
-    }
-}
-
-/// `MCP-Protocol-Version` on requests after initialize: an unsupported value is a 400 (MCP §1.6).
-fn check_version_header(state: &AppState, headers: &HeaderMap) -> Result<(), HttpError> {
-    match header_str(headers, VERSION_HEADER) {
-        Some(v)
-            if !SUPPORTED_VERSIONS.contains(&v)
-                && !state.faults().has(Fault::ProtocolVersionNotChecked) =>
-        {
-            Err(HttpError {
-                status: StatusCode::BAD_REQUEST,
-                error: RpcError::new(
-                    TRANSPORT_ERROR,
-                    format!(
-                        "Bad Request: unsupported MCP-Protocol-Version {v:?} (supported: {})",
-                        SUPPORTED_VERSIONS.join(", ")
-                    ),
-                )
-                .with_data(json!({ "supported": SUPPORTED_VERSIONS, "requested": v })),
-                headers: Vec::new(),
-            })
-        }
-        _ => Ok(()),
-    }
-}
-
-/// The caller's session: required, known, of this endpoint and of this caller.
-fn require_session(
-    state: &AppState,
-    endpoint: &Endpoint,
-    principal: &Principal,
-    headers: &HeaderMap,
-) -> Result<Option<Session>, HttpError> {
-    let Some(id) = header_str(headers, SESSION_HEADER) else {
-        if state.faults().has(Fault::SessionNotRequired) {
-            return Ok(None);
-        }
-        return Err(HttpError::new(
-            StatusCode::BAD_REQUEST,
-            TRANSPORT_ERROR,
-            "Bad Request: Mcp-Session-Id header is required",
-        ));
-    };
-    let session = state.sessions.get(id).filter(|s| {
-        s.endpoint == endpoint.key()
-            && (s.subject == principal.subject || state.faults().has(Fault::SessionNotBound))
-    });
-    // A session of another endpoint or another caller is answered exactly like an unknown one.
-    session.map(Some).ok_or_else(|| {
-        HttpError::new(
-            StatusCode::NOT_FOUND,
-            SESSION_NOT_FOUND,
-            "Session not found",
-        )
-    })
-}
-
-fn task_caller(
-    endpoint: &Endpoint,
-    principal: &Principal,
-    session: Option<&Session>,
-) -> TaskCaller {
-    // Anonymous callers share one subject, so their tasks are bound to their session instead.
-    let owner = if principal.is_anonymous() {
-        format!(
-            "anonymous:{}",
-            session.map(|s| s.id.as_str()).unwrap_or("no-session")
-        )
-    } else {
-        principal.subject.clone()
-    };
-    TaskCaller {
-        owner,
-        endpoint: endpoint.key(),
-    }
 }
 
 async fn read_body(state: &AppState, body: Body) -> Result<Bytes, HttpError> {
@@ -330,9 +96,7 @@ enum Message {
         method: String,
         params: Option<Value>,
     },
-    Notification {
-        method: String,
-    },
+    Notification,
     Response,
 }
 
@@ -356,7 +120,7 @@ fn classify(value: Value) -> Result<Message, HttpError> {
     let valid_id = |id: &Value| id.is_string() || id.is_i64() || id.is_u64();
     match obj.remove("method") {
         Some(Value::String(method)) => match id {
-            None => Ok(Message::Notification { method }),
+            None => Ok(Message::Notification),
             Some(id) if valid_id(&id) => Ok(Message::Request {
                 id,
                 method,
@@ -451,7 +215,7 @@ async fn post_message(
     let message = classify(value)?;
     if let Message::Request { id, method, params } = &message {
         if method == "initialize" {
-            return initialize(
+            return session::initialize(
                 state,
                 endpoint,
                 headers,
@@ -466,12 +230,7 @@ async fn post_message(
     let session = require_session(state, endpoint, principal, headers)?;
     let (id, method, params) = match message {
         Message::Response => return Ok(StatusCode::ACCEPTED.into_response()),
-        Message::Notification { method } => {
-            if method == "notifications/initialized" {
-                if let Some(s) = &session {
-                    state.sessions.update(&s.id, |s| s.initialized = true);
-                }
-            }
+        Message::Notification => {
             if state.faults().has(Fault::NotificationGets200) {
                 return Ok(axum::Json(json!({ "jsonrpc": "2.0", "result": {} })).into_response());
             }
@@ -488,7 +247,7 @@ async fn post_message(
         .as_ref()
         .map(|s| s.protocol_version.clone())
         .or_else(|| header_str(headers, VERSION_HEADER).map(String::from))
-        .unwrap_or_else(|| methods::DEFAULT_VERSION.to_owned());
+        .unwrap_or_else(|| DEFAULT_VERSION.to_owned());
     let call = Call {
         state,
         endpoint,
@@ -498,249 +257,4 @@ async fn post_message(
     };
     let outcome = methods::dispatch(&call, &method, params.as_ref()).await;
     Ok(respond(state, accept, &protocol_version, id, outcome, None))
-}
-
-fn initialize(
-    state: &AppState,
-    endpoint: &Endpoint,
-    headers: &HeaderMap,
-    principal: &Principal,
-    accept: &Accepts,
-    id: Value,
-    params: Option<&Value>,
-) -> Result<Response, HttpError> {
-    if let Some(existing) = header_str(headers, SESSION_HEADER) {
-        if state.sessions.contains(existing) {
-            return Ok(respond(
-                state,
-                accept,
-                methods::LATEST_VERSION,
-                id,
-                Err(RpcError::new(
-                    INVALID_REQUEST,
-                    "Invalid Request: this session is already initialized; send initialize without Mcp-Session-Id to start a new one",
-                )),
-                None,
-            ));
-        }
-    }
-    let params = params.and_then(Value::as_object);
-    let requested = params
-        .and_then(|p| p.get("protocolVersion"))
-        .and_then(Value::as_str);
-    let Some(requested) = requested else {
-        return Ok(respond(
-            state,
-            accept,
-            methods::LATEST_VERSION,
-            id,
-            Err(RpcError::invalid_params(
-                "params.protocolVersion must be a string",
-            )),
-            None,
-        ));
-    };
-    let version = methods::negotiate(Some(requested));
-    let session = state.sessions.create(
-        endpoint.key(),
-        principal.subject.clone(),
-        version.to_owned(),
-        params
-            .and_then(|p| p.get("clientInfo"))
-            .cloned()
-            .unwrap_or(Value::Null),
-        params
-            .and_then(|p| p.get("capabilities"))
-            .cloned()
-            .unwrap_or(Value::Null),
-    );
-    let result = methods::initialize_result(state, endpoint, version);
-    Ok(respond(
-        state,
-        accept,
-        version,
-        id,
-        Ok(result),
-        Some(&session.id),
-    ))
-}
-
-/// Sends a JSON-RPC response as JSON or SSE, as the client accepts and the server prefers.
-fn respond(
-    state: &AppState,
-    accept: &Accepts,
-    protocol_version: &str,
-    id: Value,
-    outcome: Result<Value, RpcError>,
-    new_session: Option<&str>,
-) -> Response {
-    let body = match outcome {
-        Ok(result) => json!({ "jsonrpc": "2.0", "id": id, "result": result }),
-        Err(error) => json!({ "jsonrpc": "2.0", "id": id, "error": error.to_json() }),
-    };
-    let use_sse = accept.sse && (!accept.json || state.config.prefer_sse);
-    let mut response = if use_sse {
-        let stream_id = crate::state::random_id();
-        let mut events = Vec::new();
-        // MCP 2025-11-25 §1.2: a priming event with an id and empty data lets the client resume.
-        if protocol_version >= "2025-11-25" {
-            events.push(Event::default().id(format!("{stream_id}:0")).data(""));
-        }
-        events.push(
-            Event::default()
-                .event("message")
-                .id(format!("{stream_id}:1"))
-                .data(body.to_string()),
-        );
-        Sse::new(stream::iter(events.into_iter().map(Ok::<_, Infallible>))).into_response()
-    } else {
-        axum::Json(body).into_response()
-    };
-    if let Some(session) = new_session {
-        if let Ok(v) = HeaderValue::from_str(session) {
-            response
-                .headers_mut()
-                .insert(HeaderName::from_static(SESSION_HEADER), v);
-        }
-    }
-    response
-}
-
-/// Clears the session's "GET stream open" flag when the stream ends, however it ends.
-struct StreamGuard {
-    sessions: std::sync::Arc<SessionStore>,
-    session_id: String,
-}
-
-impl Drop for StreamGuard {
-    fn drop(&mut self) {
-        self.sessions
-            .update(&self.session_id, |s| s.get_stream_open = false);
-    }
-}
-
-fn get_stream(
-    state: &AppState,
-    endpoint: &Endpoint,
-    headers: &HeaderMap,
-    query: Option<&str>,
-) -> Result<Response, HttpError> {
-    let principal = auth::authenticate(state, endpoint, headers, query)?;
-    if !accepts(headers).sse {
-        return Err(HttpError::new(
-            StatusCode::NOT_ACCEPTABLE,
-            TRANSPORT_ERROR,
-            "Not Acceptable: the GET stream needs Accept: text/event-stream",
-        ));
-    }
-    check_version_header(state, headers)?;
-    let Some(session) = require_session(state, endpoint, &principal, headers)? else {
-        return Err(HttpError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            TRANSPORT_ERROR,
-            "Method Not Allowed: a standalone stream needs a session",
-        ));
-    };
-    let mut claimed = false;
-    state.sessions.update(&session.id, |s| {
-        if !s.get_stream_open {
-            s.get_stream_open = true;
-            claimed = true;
-        }
-    });
-    if !claimed {
-        return Err(HttpError::new(
-            StatusCode::CONFLICT,
-            TRANSPORT_ERROR,
-            "Conflict: only one standalone SSE stream is allowed per session",
-        ));
-    }
-    let guard = StreamGuard {
-        sessions: state.sessions.clone(),
-        session_id: session.id.clone(),
-    };
-    let (org, project) = (endpoint.org.clone(), endpoint.project.clone());
-    let stream_id = crate::state::random_id();
-    let priming = stream::once(futures_util::future::ready(Ok::<_, Infallible>(
-        Event::default().id(format!("{stream_id}:0")).data(""),
-    )));
-    let events = state.events.subscribe();
-    let shutdown = state.shutdown.clone();
-    let session_id = session.id.clone();
-    let notifications = stream::unfold(
-        (events, shutdown, guard, 1u64),
-        move |(mut events, mut shutdown, guard, seq)| {
-            let (org, project, session_id, stream_id) = (
-                org.clone(),
-                project.clone(),
-                session_id.clone(),
-                stream_id.clone(),
-            );
-            async move {
-                loop {
-                    let event = tokio::select! {
-                        event = events.recv() => event,
-                        _ = shutdown.wait_for(|stopped| *stopped) => return None,
-                    };
-                    match event {
-                        Ok(WorldEvent::ToolsChanged { org: o, project: p })
-                            if o == org && p == project =>
-                        {
-                            let data = json!({ "jsonrpc": "2.0", "method": "notifications/tools/list_changed" });
-                            let event = Event::default()
-                                .event("message")
-                                .id(format!("{stream_id}:{seq}"))
-                                .data(data.to_string());
-                            return Some((Ok(event), (events, shutdown, guard, seq + 1)));
-                        }
-                        Ok(WorldEvent::SessionEnded { session }) if session == session_id => {
-                            return None
-                        }
-                        Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                            continue
-                        }
-                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-                    }
-                }
-            }
-        },
-    );
-    Ok(Sse::new(priming.chain(notifications))
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response())
-}
-
-fn delete(
-    state: &AppState,
-    endpoint: &Endpoint,
-    headers: &HeaderMap,
-    query: Option<&str>,
-) -> Result<Response, HttpError> {
-    let principal = auth::authenticate(state, endpoint, headers, query)?;
-    let Some(session) = require_session(state, endpoint, &principal, headers)? else {
-        return Err(HttpError::new(
-            StatusCode::BAD_REQUEST,
-            TRANSPORT_ERROR,
-            "Bad Request: Mcp-Session-Id header is required",
-        ));
-    };
-    if !state.faults().has(Fault::SessionNotEnded) {
-        state.sessions.remove(&session.id);
-        state.notify(WorldEvent::SessionEnded {
-            session: session.id.clone(),
-        });
-    }
-    Ok(StatusCode::OK.into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn host_names_drop_ports() {
-        assert_eq!(host_name("127.0.0.1:8080"), "127.0.0.1");
-        assert_eq!(host_name("[::1]:80"), "[::1]");
-        assert_eq!(host_name("Evil.Example.com"), "evil.example.com");
-    }
 }

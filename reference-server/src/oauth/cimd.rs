@@ -9,10 +9,11 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 use url::Url;
 
+use crate::domain::lock::lock;
+use crate::domain::oauth::{ClientKind, OAuthClient};
 use crate::fixture::TokenEndpointAuth;
-use crate::oauth::store::{ClientKind, OAuthClient};
-use crate::oauth::valid_redirect_uri;
-use crate::state::{lock, AppState};
+use crate::oauth::params::valid_redirect_uri;
+use crate::state::AppState;
 
 const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);

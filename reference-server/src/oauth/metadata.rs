@@ -2,24 +2,16 @@
 //! project-path form Metabind's own clients read (`<project URL>/.well-known/oauth-authorization-server`).
 
 use axum::extract::State;
+use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use crate::auth::{
-    SCOPE_EXECUTE, SCOPE_EXECUTE_DRAFT, SCOPE_OFFLINE, SCOPE_READ_ASSETS, SCOPE_READ_TYPES,
-};
+use crate::domain::endpoint::Endpoint;
+use crate::domain::scope::ALL_SCOPES;
 use crate::fault::Fault;
+use crate::fixture::Environment;
 use crate::state::AppState;
-
-pub const ALL_SCOPES: &[&str] = &[
-    SCOPE_READ_TYPES,
-    crate::auth::SCOPE_READ_PACKAGES,
-    SCOPE_READ_ASSETS,
-    SCOPE_EXECUTE,
-    SCOPE_EXECUTE_DRAFT,
-    SCOPE_OFFLINE,
-];
 
 pub fn document(state: &AppState) -> Value {
     let base = &state.config.base_url;
@@ -48,4 +40,14 @@ pub fn document(state: &AppState) -> Value {
 
 pub async fn serve(State(state): State<AppState>) -> Response {
     Json(document(&state)).into_response()
+}
+
+/// The document appended to a project path, which Metabind's own clients read (spec/metabind.md §2.3):
+/// only for a GET of `<production endpoint of a known project>/.well-known/oauth-authorization-server`.
+pub fn at_project_path(state: &AppState, method: &Method, path: &str) -> Option<Response> {
+    let project_path = path.strip_suffix("/.well-known/oauth-authorization-server")?;
+    let known = Endpoint::parse(project_path)
+        .filter(|e| e.env == Environment::Production)
+        .is_some_and(|e| state.read().project(&e.org, &e.project).is_some());
+    (known && method == Method::GET).then(|| Json(document(state)).into_response())
 }

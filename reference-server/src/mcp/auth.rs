@@ -5,25 +5,23 @@
 //! Credentials are checked on every request (MCP 2025-11-25 §7.7: sessions are never authentication).
 
 use std::collections::BTreeSet;
+use std::time::SystemTime;
 
 use axum::http::{header, HeaderMap, StatusCode};
 
-use std::time::SystemTime;
-
+use crate::access::{current_allowance, is_public};
+use crate::domain::endpoint::Endpoint;
+use crate::domain::lock::lock;
+use crate::domain::scope::{
+    endpoint_scopes, execute_scope, public_scopes, ALL_SCOPES, SCOPE_EXECUTE, SCOPE_EXECUTE_DRAFT,
+    SCOPE_READ_ASSETS, SCOPE_READ_TYPES,
+};
+use crate::domain::time::now_rfc3339;
+use crate::domain::world::ApiKeyStatus;
 use crate::fault::Fault;
-use crate::fixture::{Environment, Visibility};
-use crate::mcp::endpoint::Endpoint;
+use crate::fixture::Environment;
 use crate::mcp::error::{HttpError, TRANSPORT_ERROR};
-use crate::state::lock;
-use crate::state::{ApiKeyStatus, AppState};
-
-pub const SCOPE_READ_TYPES: &str = "read:types";
-pub const SCOPE_READ_ASSETS: &str = "read:assets";
-/// Requested by Metabind's own clients (spec/metabind.md §2.3); reads package metadata.
-pub const SCOPE_READ_PACKAGES: &str = "read:packages";
-pub const SCOPE_EXECUTE: &str = "execute:mcp";
-pub const SCOPE_EXECUTE_DRAFT: &str = "execute:mcp-draft";
-pub const SCOPE_OFFLINE: &str = "offline_access";
+use crate::state::AppState;
 
 /// The caller of one request.
 #[derive(Debug, Clone)]
@@ -50,45 +48,10 @@ pub enum PrincipalKind {
     },
 }
 
-/// What anyone may do on a public project's production endpoint (plus refresh tokens for logins).
-pub fn public_scopes(with_offline: bool) -> BTreeSet<String> {
-    let mut scopes: BTreeSet<String> = [
-        SCOPE_READ_TYPES,
-        SCOPE_READ_PACKAGES,
-        SCOPE_READ_ASSETS,
-        SCOPE_EXECUTE,
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
-    if with_offline {
-        scopes.insert(SCOPE_OFFLINE.to_owned());
-    }
-    scopes
-}
-
-/// Whether a project's public flag applies (the `public-project-members-only` fault ignores it).
-pub fn is_public(state: &AppState, project: &crate::state::Project) -> bool {
-    project.visibility == Visibility::Public && !state.faults().has(Fault::PublicProjectMembersOnly)
-}
-
 impl Principal {
     pub fn is_anonymous(&self) -> bool {
         self.kind == PrincipalKind::Anonymous
     }
-}
-
-/// The scope that executing tools needs on this environment.
-pub fn execute_scope(env: Environment) -> &'static str {
-    match env {
-        Environment::Production => SCOPE_EXECUTE,
-        Environment::Draft => SCOPE_EXECUTE_DRAFT,
-    }
-}
-
-/// The scopes a host should ask for to use an endpoint fully (the 401 challenge's `scope`).
-pub fn endpoint_scopes(env: Environment) -> Vec<&'static str> {
-    vec![SCOPE_READ_TYPES, SCOPE_READ_ASSETS, execute_scope(env)]
 }
 
 /// The scope a JSON-RPC method needs, if any.
@@ -293,7 +256,7 @@ pub fn authenticate(
         }
         let scopes = world.scopes_of(&key_org, &created_by);
         if let Some(project) = world.project_mut(&key_org, &key_project) {
-            project.api_keys[index].last_used = Some(crate::mcp::tasks::now_rfc3339());
+            project.api_keys[index].last_used = Some(now_rfc3339());
         }
         return Ok(Principal {
             subject: format!("apikey:{key_org}/{key_project}/{name}"),
@@ -343,7 +306,7 @@ fn oauth_principal(
         // The fault: what consent granted is trusted; membership and role are not looked at again.
         access.scopes.clone()
     } else {
-        match crate::oauth::token::current_allowance(state, &grant.email, &grant) {
+        match current_allowance(state, &grant.email, &grant) {
             Some(allowance) => allowance,
             None => return refuse("the user is no longer a member of the project's organization"),
         }
@@ -361,15 +324,12 @@ fn oauth_principal(
         }
     }
     let scopes = if faults.has(Fault::ScopeNotEnforced) {
-        crate::oauth::metadata::ALL_SCOPES
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        ALL_SCOPES.iter().map(|s| s.to_string()).collect()
     } else {
         access.scopes.intersection(&allowance).cloned().collect()
     };
     if let Some(g) = lock(&state.oauth).grants.get_mut(&grant.id) {
-        g.last_used_at = Some(crate::mcp::tasks::now_rfc3339());
+        g.last_used_at = Some(now_rfc3339());
     }
     Some(Ok(Principal {
         subject: format!("grant:{}", grant.id),
