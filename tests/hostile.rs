@@ -174,6 +174,9 @@ async fn answer(
 
 /// A minimal MCP server without auth: initialize with `instructions`, tools/list from `tools`.
 fn mcp(seen: &Seen, instructions: &str, tools: &Value) -> Reply {
+    if seen.method == "GET" {
+        return Reply::Full(405, Vec::new(), Vec::new());
+    }
     let (method, id) = seen.rpc();
     match method.as_str() {
         "initialize" => Reply::Full(

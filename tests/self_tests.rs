@@ -420,6 +420,63 @@ const TABLE: &[(&str, Probe, &[&str])] = &[
         Scenario("environments/both-enabled", "claude-desktop"),
         &["review.connectors.distinct-names"],
     ),
+    // Message framing, lifecycle, capabilities and authorization gaps the clause table revealed
+    ("response-id-wrong", Sweep, &["jsonrpc.response.id-echoed"]),
+    (
+        "unknown-method-not-error",
+        Sweep,
+        &["jsonrpc.method.unknown"],
+    ),
+    (
+        "response-content-type-wrong",
+        Sweep,
+        &["transport.response.content-type"],
+    ),
+    ("get-not-supported", Sweep, &["transport.get.sse-or-405"]),
+    (
+        "session-id-not-ascii",
+        Sweep,
+        &["transport.session.id-visible-ascii"],
+    ),
+    (
+        "server-info-missing",
+        Sweep,
+        &["lifecycle.initialize.result-shape"],
+    ),
+    (
+        "tools-capability-missing",
+        Sweep,
+        &["tools.capability.declared"],
+    ),
+    (
+        "tasks-capability-missing",
+        Sweep,
+        &["tasks.capability.declared"],
+    ),
+    ("huge-response", Sweep, &["transport.response.within-limit"]),
+    ("tool-name-invalid", Sweep, &["tools.list.name-format"]),
+    ("schema-invalid", Sweep, &["tools.list.schemas-valid"]),
+    ("unknown-task-not-error", Sweep, &["tasks.get.unknown-id"]),
+    (
+        "session-authenticates",
+        Sweep,
+        &["auth.session.not-authentication"],
+    ),
+    (
+        "token-in-query-accepted",
+        Sweep,
+        &["auth.token.query-ignored"],
+    ),
+    (
+        "prm-no-authorization-servers",
+        Sweep,
+        &["auth.prm.authorization-servers"],
+    ),
+    (
+        "issuer-mismatch",
+        Sweep,
+        &["auth.as.metadata-issuer-matches"],
+    ),
     // UI rendering
     (
         "ui-script-error",

@@ -188,6 +188,41 @@ faults! {
     /// The MCP Apps view is the Apps SDK template: it waits for `window.openai` and never starts the
     /// `ui/initialize` handshake, so the host never sends it the tool input or result.
     UiHandshakeSilent = "ui-handshake-silent",
+    // Message framing and lifecycle
+    /// Responses to `tools/list` carry the request's id as a string (`7` comes back as `"7"`).
+    ResponseIdWrong = "response-id-wrong",
+    /// A request for a method the server does not implement gets an empty result instead of -32601.
+    UnknownMethodNotError = "unknown-method-not-error",
+    /// JSON replies are served as `text/plain`.
+    ResponseContentTypeWrong = "response-content-type-wrong",
+    /// A GET on the endpoint answers 404 instead of an SSE stream or 405.
+    GetNotSupported = "get-not-supported",
+    /// Minted session ids contain a space (not visible ASCII).
+    SessionIdNotAscii = "session-id-not-ascii",
+    /// The initialize result omits `serverInfo`.
+    ServerInfoMissing = "server-info-missing",
+    /// The initialize result omits the `tools` capability, though tools are listed.
+    ToolsCapabilityMissing = "tools-capability-missing",
+    /// The initialize result omits the `tasks` capability, though tools support tasks.
+    TasksCapabilityMissing = "tasks-capability-missing",
+    /// `tools/list` pads `search_products`' description to 5 MB.
+    HugeResponse = "huge-response",
+    // Tools and tasks
+    /// `export_catalog` is listed under a name with a space and a slash (`export catalog/all`).
+    ToolNameInvalid = "tool-name-invalid",
+    /// `search_products`' inputSchema declares a property of type `"strng"`: not a JSON Schema.
+    SchemaInvalid = "schema-invalid",
+    /// `tasks/get` of an unknown task id answers with a made-up working task instead of -32602.
+    UnknownTaskNotError = "unknown-task-not-error",
+    // Authorization
+    /// A request with a live session id and no Authorization header is served as the session's user.
+    SessionAuthenticates = "session-authenticates",
+    /// An access token in the query string (`?access_token=`) is accepted.
+    TokenInQueryAccepted = "token-in-query-accepted",
+    /// The protected resource metadata lists no authorization server.
+    PrmNoAuthorizationServers = "prm-no-authorization-servers",
+    /// The authorization server metadata's `issuer` ends with a slash the PRM's entry does not have.
+    IssuerMismatch = "issuer-mismatch",
 }
 
 impl fmt::Display for Fault {

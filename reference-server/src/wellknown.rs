@@ -39,9 +39,18 @@ pub fn protected_resource_metadata(
     } else {
         ""
     };
+    // The bug: a metadata document that forgot to say where to authorize.
+    let servers = if state
+        .faults()
+        .has(crate::fault::Fault::PrmNoAuthorizationServers)
+    {
+        json!([])
+    } else {
+        json!([base])
+    };
     json!({
         "resource": format!("{base}{}{slash}", endpoint.path),
-        "authorization_servers": [base],
+        "authorization_servers": servers,
         "scopes_supported": endpoint_scopes(endpoint.env),
         "bearer_methods_supported": ["header"],
         "resource_name": format!("{project_name} ({env})"),

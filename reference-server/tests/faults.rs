@@ -573,6 +573,88 @@ async fn misbehaves(fault: Fault, t: &TestServer) -> bool {
             let view = read_view(t, "ui://storefront/product-card.html").await;
             !view["text"].as_str().unwrap_or_default().contains("ui/initialize")
         }
+        Fault::ResponseIdWrong => {
+            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let body = s.request("tools/list", json!({})).await.json();
+            body["id"].is_string()
+        }
+        Fault::UnknownMethodNotError => {
+            let s = t.session(CATALOG, None).await;
+            s.request("metabind/no-such-method", json!({})).await.json().get("result").is_some()
+        }
+        Fault::ResponseContentTypeWrong => {
+            let reply = t.initialize(CATALOG, None, V).await;
+            reply.header("content-type").is_some_and(|c| c.starts_with("text/plain"))
+        }
+        Fault::GetNotSupported => {
+            // Without a session a clean server answers 405 at once (no stream to wait on).
+            t.send(Method::GET, CATALOG, &[("accept", "text/event-stream")], None)
+                .await
+                .status
+                == StatusCode::NOT_FOUND
+        }
+        Fault::SessionIdNotAscii => {
+            let reply = t.initialize(CATALOG, None, V).await;
+            reply.header("mcp-session-id").is_some_and(|id| id.contains(' '))
+        }
+        Fault::ServerInfoMissing => t.initialize(CATALOG, None, V).await.result().get("serverInfo").is_none(),
+        Fault::ToolsCapabilityMissing => {
+            t.initialize(CATALOG, None, V).await.result()["capabilities"].get("tools").is_none()
+        }
+        Fault::TasksCapabilityMissing => {
+            t.initialize(STOREFRONT, Some(STOREFRONT_CI_KEY), V).await.result()["capabilities"]
+                .get("tasks")
+                .is_none()
+        }
+        Fault::HugeResponse => {
+            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            s.request("tools/list", json!({})).await.text.len() > 5 << 20
+        }
+        Fault::ToolNameInvalid => {
+            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            s.tool_names().await.iter().any(|n| n.contains(' '))
+        }
+        Fault::SchemaInvalid => {
+            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let tools = s.all_tools().await;
+            find_tool(&tools, "search_products").unwrap()["inputSchema"]["properties"]["query"]["type"] == "strng"
+        }
+        Fault::UnknownTaskNotError => {
+            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            s.request("tasks/get", json!({"taskId": "no-such-task"})).await.json().get("result").is_some()
+        }
+        Fault::SessionAuthenticates => {
+            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            t.post(
+                STOREFRONT,
+                &[("mcp-session-id", &s.id), ("mcp-protocol-version", V)],
+                &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+            )
+            .await
+            .status
+                == StatusCode::OK
+        }
+        Fault::TokenInQueryAccepted => {
+            let path = format!("{STOREFRONT}?access_token={STOREFRONT_CI_KEY}");
+            t.post(
+                &path,
+                &[],
+                &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                    "protocolVersion": V, "capabilities": {}, "clientInfo": {"name": "p", "version": "1"}}}),
+            )
+            .await
+            .status
+                == StatusCode::OK
+        }
+        Fault::PrmNoAuthorizationServers => {
+            let prm = t.get_json("/.well-known/oauth-protected-resource/acme/storefront").await;
+            prm["authorization_servers"].as_array().is_some_and(Vec::is_empty)
+        }
+        Fault::IssuerMismatch => {
+            let metadata = t.get_json("/.well-known/oauth-authorization-server").await;
+            let prm = t.get_json("/.well-known/oauth-protected-resource/acme/storefront").await;
+            metadata["issuer"] != prm["authorization_servers"][0]
+        }
     }
 }
 

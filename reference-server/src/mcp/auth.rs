@@ -147,21 +147,32 @@ pub fn authenticate(
     query: Option<&str>,
 ) -> Result<Principal, HttpError> {
     // MCP §7.7: tokens in the query string are forbidden.
+    let mut from_query = None;
     if let Some(q) = query {
-        if q.split('&')
-            .any(|pair| pair.starts_with("access_token=") || pair.starts_with("token="))
-        {
-            return Err(HttpError::new(
-                StatusCode::BAD_REQUEST,
-                TRANSPORT_ERROR,
-                "Bad Request: credentials must be sent in the Authorization header, never in the URL",
-            ));
+        let in_query = q.split('&').find_map(|pair| {
+            pair.strip_prefix("access_token=")
+                .or_else(|| pair.strip_prefix("token="))
+        });
+        match in_query {
+            // The bug: the query's token is taken as if it came in the Authorization header.
+            Some(token) if state.faults().has(Fault::TokenInQueryAccepted) => {
+                from_query = Some(token.to_owned());
+            }
+            Some(_) => {
+                return Err(HttpError::new(
+                    StatusCode::BAD_REQUEST,
+                    TRANSPORT_ERROR,
+                    "Bad Request: credentials must be sent in the Authorization header, never in the URL",
+                ));
+            }
+            None => {}
         }
     }
     let authorization = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or(""));
     let token = match authorization {
+        None if from_query.is_some() => from_query,
         None => None,
         Some(value) => match value.split_once(' ') {
             Some((scheme, token))
@@ -180,6 +191,21 @@ pub fn authenticate(
     };
     let Some(token) = token else {
         let faults = state.faults();
+        // The bug: a live session id stands in for the credential that opened it.
+        if faults.has(Fault::SessionAuthenticates) {
+            let session = headers
+                .get(crate::mcp::headers::SESSION_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|id| state.sessions.get(id))
+                .filter(|s| s.endpoint == endpoint.key());
+            if let Some(session) = session {
+                return Ok(Principal {
+                    subject: session.subject,
+                    kind: PrincipalKind::Anonymous,
+                    scopes: ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
+                });
+            }
+        }
         let public = state
             .read()
             .project(&endpoint.org, &endpoint.project)

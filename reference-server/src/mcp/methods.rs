@@ -29,11 +29,15 @@ pub fn initialize_result(state: &AppState, endpoint: &Endpoint, version: &str) -
     let world = state.read();
     let project = world.project(&endpoint.org, &endpoint.project);
     let name = project.map(|p| p.name.clone()).unwrap_or_default();
+    let faults = state.faults();
     let mut capabilities = json!({
         "tools": { "listChanged": true },
         "resources": { "listChanged": false },
     });
-    if version >= "2025-11-25" {
+    if faults.has(Fault::ToolsCapabilityMissing) {
+        capabilities.as_object_mut().map(|c| c.remove("tools"));
+    }
+    if version >= "2025-11-25" && !faults.has(Fault::TasksCapabilityMissing) {
         capabilities["tasks"] =
             json!({ "list": {}, "cancel": {}, "requests": { "tools": { "call": {} } } });
     }
@@ -50,7 +54,9 @@ pub fn initialize_result(state: &AppState, endpoint: &Endpoint, version: &str) -
             "version": env!("CARGO_PKG_VERSION"),
         },
     });
-    let faults = state.faults();
+    if faults.has(Fault::ServerInfoMissing) {
+        result.as_object_mut().map(|r| r.remove("serverInfo"));
+    }
     if !faults.has(Fault::InstructionsMissing) {
         let instructions = project.and_then(|p| {
             if faults.has(Fault::InstructionsRestateSchema) && !p.tools(endpoint.env).is_empty() {
@@ -145,6 +151,7 @@ pub async fn dispatch(
             crate::mcp::error::INVALID_REQUEST,
             "initialize must be sent without a session id, as the first request",
         )),
+        _ if call.state.faults().has(Fault::UnknownMethodNotError) => Ok(json!({})),
         _ => Err(RpcError::new(
             METHOD_NOT_FOUND,
             format!("Method not found: {method}"),
@@ -217,6 +224,15 @@ fn current_tools(call: &Call<'_>) -> Vec<Tool> {
                 if let Some(schema) = tool.input_schema.as_object_mut() {
                     schema.remove("type");
                 }
+            }
+            "search_products" if faults.has(Fault::SchemaInvalid) => {
+                tool.input_schema["properties"]["query"]["type"] = json!("strng");
+            }
+            "search_products" if faults.has(Fault::HugeResponse) => {
+                tool.description = Some("x".repeat(5 << 20));
+            }
+            "export_catalog" if faults.has(Fault::ToolNameInvalid) => {
+                tool.name = "export catalog/all".into();
             }
             _ => {}
         }

@@ -10,6 +10,7 @@ use futures_util::stream;
 use serde_json::{json, Value};
 
 use crate::domain::secret::random_id;
+use crate::fault::Fault;
 use crate::mcp::error::RpcError;
 use crate::mcp::headers::{Accepts, SESSION_HEADER};
 use crate::state::AppState;
@@ -23,6 +24,16 @@ pub(crate) fn respond(
     outcome: Result<Value, RpcError>,
     new_session: Option<&str>,
 ) -> Response {
+    let faults = state.faults();
+    // The bug: ids of results come back as strings (a serializer that stringifies them).
+    let id = match (&outcome, &id) {
+        (Ok(result), Value::Number(n))
+            if faults.has(Fault::ResponseIdWrong) && result.get("tools").is_some() =>
+        {
+            Value::String(n.to_string())
+        }
+        _ => id,
+    };
     let body = match outcome {
         Ok(result) => json!({ "jsonrpc": "2.0", "id": id, "result": result }),
         Err(error) => json!({ "jsonrpc": "2.0", "id": id, "error": error.to_json() }),
@@ -42,6 +53,12 @@ pub(crate) fn respond(
                 .data(body.to_string()),
         );
         Sse::new(stream::iter(events.into_iter().map(Ok::<_, Infallible>))).into_response()
+    } else if faults.has(Fault::ResponseContentTypeWrong) {
+        (
+            [(axum::http::header::CONTENT_TYPE, "text/plain")],
+            body.to_string(),
+        )
+            .into_response()
     } else {
         axum::Json(body).into_response()
     };

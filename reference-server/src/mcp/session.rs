@@ -141,6 +141,8 @@ pub(crate) fn initialize(
         endpoint.key(),
         principal.subject.clone(),
         version.to_owned(),
+        // The bug: ids made of two words ("sess 1a2b…"), which is not visible ASCII.
+        state.faults().has(Fault::SessionIdNotAscii),
     );
     let result = methods::initialize_result(state, endpoint, version);
     Ok(respond(

@@ -88,7 +88,14 @@ pub fn get(state: &AppState, caller: &TaskCaller, id: &str) -> Result<Value, Rpc
     state
         .tasks
         .with_task(caller, id, rules(state), |t| t.to_json())
-        .map_err(|why| missing(why, id))
+        .or_else(|why| {
+            if state.faults().has(Fault::UnknownTaskNotError) {
+                // The bug: an id it never issued reads as a task still at work.
+                Ok(json!({"taskId": id, "status": "working", "createdAt": "", "lastUpdatedAt": "", "ttl": null}))
+            } else {
+                Err(missing(why, id))
+            }
+        })
 }
 
 /// `tasks/result`: waits until the task is terminal, then answers what the original request would

@@ -59,6 +59,9 @@ pub async fn handle(
             Method::POST => post(&state, &endpoint, &headers, uri.query(), body)
                 .await
                 .unwrap_or_else(IntoResponse::into_response),
+            Method::GET if state.faults().has(Fault::GetNotSupported) => {
+                HttpError::new(StatusCode::NOT_FOUND, TRANSPORT_ERROR, "Not Found").into_response()
+            }
             Method::GET => get_stream(&state, &endpoint, &headers, uri.query())
                 .unwrap_or_else(IntoResponse::into_response),
             Method::DELETE => session::delete(&state, &endpoint, &headers, uri.query())

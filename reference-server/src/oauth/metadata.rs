@@ -31,6 +31,10 @@ pub fn document(state: &AppState) -> Value {
         "client_id_metadata_document_supported": true,
         "authorization_response_iss_parameter_supported": true,
     });
+    if state.faults().has(Fault::IssuerMismatch) {
+        // The bug: the issuer written with a trailing slash the PRM's entry does not have.
+        doc["issuer"] = json!(format!("{base}/"));
+    }
     if state.faults().has(Fault::S256NotAdvertised) {
         doc.as_object_mut()
             .map(|o| o.remove("code_challenge_methods_supported"));

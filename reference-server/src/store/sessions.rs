@@ -20,14 +20,20 @@ pub struct SessionStore {
 }
 
 impl SessionStore {
+    /// A new session; `spaced` makes its id two words (the `session-id-not-ascii` fault).
     pub fn create(
         &self,
         endpoint: EndpointKey,
         subject: String,
         protocol_version: String,
+        spaced: bool,
     ) -> Session {
         let session = Session {
-            id: random_id(),
+            id: if spaced {
+                format!("sess {}", random_id())
+            } else {
+                random_id()
+            },
             endpoint,
             subject,
             protocol_version,
