@@ -166,6 +166,7 @@ fn refused_request(
             v
         }
         PopupOutcome::TimedOut { .. }
+        | PopupOutcome::UrlRefused(_)
         | PopupOutcome::Blocked
         | PopupOutcome::LoginFailed(_)
         | PopupOutcome::NeedsCredentials => {

@@ -127,7 +127,12 @@ pub async fn run_http(
         let received = wire.send(request).await?;
         let status = received.exchange.status;
         if (300..400).contains(&status) {
-            let Some(location) = received.exchange.header("location") else {
+            // The raw header: the recorded one has its code redacted.
+            let location = received
+                .headers
+                .get("location")
+                .and_then(|v| v.to_str().ok());
+            let Some(location) = location else {
                 return Ok(PopupOutcome::Stopped {
                     status,
                     text: "a redirect without Location".into(),

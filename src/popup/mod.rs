@@ -61,6 +61,8 @@ pub enum PopupOutcome {
     NeedsCredentials,
     /// Nothing conclusive happened before the popup's time limit; the page it was on.
     TimedOut { url: String },
+    /// The popup was sent to a URL the run's URL policy does not reach (why, with the URL).
+    UrlRefused(String),
 }
 
 impl PopupOutcome {
@@ -82,6 +84,9 @@ impl PopupOutcome {
                 "a sign-in page appeared but no credentials were given".into()
             }
             PopupOutcome::TimedOut { url } => format!("the popup timed out on {url}"),
+            PopupOutcome::UrlRefused(why) => {
+                format!("the popup was sent where the run does not go: {why}")
+            }
         }
     }
 }
@@ -272,6 +277,9 @@ impl Popup {
                     )
                     .await
                     {
+                        Ok(Err(wire::Error::Refused(refusal))) => {
+                            PopupOutcome::UrlRefused(refusal.to_string())
+                        }
                         Ok(outcome) => outcome?,
                         Err(_) => PopupOutcome::TimedOut {
                             url: request.authorization_url.to_owned(),

@@ -25,7 +25,9 @@ use redact::redact_headers;
 /// No exchange happened.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{method} {url} got no answer within {timeout:?}")]
+    #[error(
+        "{method} {url}: no complete answer within {timeout:?} (none came, or it never finished)"
+    )]
     Timeout {
         method: String,
         url: String,

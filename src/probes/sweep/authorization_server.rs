@@ -80,7 +80,7 @@ impl Sweep<'_> {
 /// server or a login, the evidence says why.
 pub(super) async fn probe(
     sweep: &mut Sweep<'_>,
-    discovery: Option<&Discovery>,
+    discovery: Result<&Discovery, &str>,
     hygiene: bool,
     open: bool,
     ev: &mut AuthorizationServer,
@@ -103,20 +103,21 @@ pub(super) async fn probe(
         ev.refresh_replay = Observed::Missing(g.clone());
         ev.revocation = Observed::Missing(g);
     };
-    let Some(discovery) = discovery else {
-        gap(
-            ev,
-            if open {
-                Observed::not_applicable(
-                    "the endpoint asks for no credentials and names no authorization server",
-                )
-            } else {
-                Observed::not_testable(
-                    "OAuth discovery found no authorization server for the endpoint",
-                )
-            },
-        );
-        return (credential, None);
+    let discovery = match discovery {
+        Ok(d) => d,
+        Err(why) => {
+            gap(
+                ev,
+                if open {
+                    Observed::not_applicable(
+                        "the endpoint asks for no credentials and names no authorization server",
+                    )
+                } else {
+                    Observed::not_testable(format!("OAuth discovery failed: {why}"))
+                },
+            );
+            return (credential, None);
+        }
     };
     let Some(user) = sweep.instance.logins.user.clone() else {
         gap(

@@ -10,8 +10,9 @@ use crate::evidence::{Observed, RpcExchange};
 use crate::oauth::{self, Challenge, Discovery};
 use crate::wire::{Exchange, Request, LATEST_PROTOCOL_VERSION};
 
-/// Records the discovery evidence; returns what a client found (for the sign-in), if anything.
-pub(super) async fn probe(sweep: &Sweep<'_>, ev: &mut Evidence) -> Option<Discovery> {
+/// Records the discovery evidence; returns what a client found (for the sign-in), or why it found
+/// nothing.
+pub(super) async fn probe(sweep: &Sweep<'_>, ev: &mut Evidence) -> Result<Discovery, String> {
     let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": LATEST_PROTOCOL_VERSION, "capabilities": {}, "clientInfo": client_info()}});
     ev.anonymous = rpc(sweep, sweep.mcp(None).request(&init)).await;
@@ -45,7 +46,7 @@ pub(super) async fn probe(sweep: &Sweep<'_>, ev: &mut Evidence) -> Option<Discov
     };
     oauth::discover(&sweep.wire, sweep.url(), challenge.as_ref())
         .await
-        .ok()
+        .map_err(|e| e.to_string())
 }
 
 async fn rpc(sweep: &Sweep<'_>, request: Request) -> Observed<RpcExchange> {

@@ -110,7 +110,7 @@ pub async fn run(
     let hygiene = chosen.contains(&Section::AuthorizationServer);
     let (credential, signed_in) = authorization_server::probe(
         &mut sweep,
-        discovery.as_ref(),
+        discovery.as_ref().map_err(String::as_str),
         hygiene,
         ev.open_without_credentials(),
         &mut ev.authorization_server,
