@@ -111,6 +111,24 @@ fn report() -> RunReport {
         ),
         result("sweep/tools", "any", vec![cursor, accepted]),
         result(
+            "sweep/tasks",
+            "any",
+            vec![
+                check(
+                    "tasks.lifecycle.completes",
+                    Status::NotTestable,
+                    Level::Must,
+                    "not testable: no tool can be called safely",
+                ),
+                check(
+                    "tasks.get.unknown-id",
+                    Status::NotTestable,
+                    Level::Must,
+                    "not testable: no tool can be called safely",
+                ),
+            ],
+        ),
+        result(
             "roles/viewer-lacks-scope",
             "chatgpt",
             vec![
@@ -135,9 +153,9 @@ fn report() -> RunReport {
             )],
         ),
     ];
-    results[3].skipped =
+    results[4].skipped =
         Some("needs a second login (--second-user EMAIL with METABIND_SECOND_PASSWORD)".into());
-    results[4].error =
+    results[5].error =
         Some("step 2 (scenarios/tasks/cancel.toml:12): the browser failed: gone".into());
     for r in &mut results {
         r.settle();
@@ -194,7 +212,7 @@ fn junit_keeps_failures_errors_and_skips_apart() {
 fn report_json_has_its_documented_shape() {
     let rendered = json::render(&report());
     let back = json::parse(&rendered).unwrap();
-    assert_eq!(back.results.len(), 5);
+    assert_eq!(back.results.len(), 6);
     insta::assert_snapshot!("json", rendered);
 }
 
@@ -213,5 +231,5 @@ fn a_baseline_made_from_a_report_expects_its_failures_and_parses() {
     let made = baseline::from_report(&report(), "report.json");
     insta::assert_snapshot!("baseline", made);
     let parsed = baseline::parse(&made).unwrap();
-    assert_eq!(parsed.entries.len(), 3, "{made}");
+    assert_eq!(parsed.entries.len(), 5, "{made}");
 }

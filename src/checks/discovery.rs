@@ -279,6 +279,10 @@ fn prm_resource(ev: &SweepEvidence) -> Vec<CheckResult> {
                 ),
             )];
         }
+        // Whether metadata is due depends on the unauthenticated answer; without one, no verdict.
+        if let Err(v) = seen(def, &ev.discovery.anonymous) {
+            return vec![v];
+        }
         return vec![CheckResult::fail(
             def,
             "the protected resource metadata",
@@ -396,6 +400,11 @@ mod tests {
         let mut ev = endpoint();
         ev.discovery.anonymous = Observed::not_testable("no answer within 20 s");
         assert_eq!(challenge(&ev)[0].status, Status::NotTestable);
+        // Without the unauthenticated answer, missing metadata may not be due: no verdict.
+        ev.discovery.prm = Observed::Seen(exchange("GET", "http://x/prm", 404, ""));
+        let v = &prm_resource(&ev)[0];
+        assert_eq!(v.status, Status::NotTestable);
+        assert!(v.message.contains("no answer within 20 s"), "{}", v.message);
     }
 
     #[test]

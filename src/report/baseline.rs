@@ -103,7 +103,12 @@ pub fn from_report(report: &RunReport, source: &str) -> String {
             if !seen.insert((&result.scenario, &result.host, &check.id)) {
                 continue;
             }
-            let reason = format!("{}: {}", check.status.as_str(), check.message);
+            let status = check.status.as_str();
+            let message = check
+                .message
+                .strip_prefix(&format!("{status}: "))
+                .unwrap_or(&check.message);
+            let reason = format!("{status}: {message}");
             let _ = write!(
                 out,
                 "\n[[expected-failure]]\nscenario = {}\nhost = {}\ncheck = {}\nreason = {}\n",

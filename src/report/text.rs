@@ -126,13 +126,13 @@ pub fn render(report: &RunReport) -> String {
         let _ = writeln!(out, "\n{title}");
         let _ = writeln!(
             out,
-            "  {:<44} {:<16} {:>7} {:>8}",
+            "  {:<44} {:<18} {:>7} {:>8}",
             "scenario", "status", "checks", "time"
         );
         for r in &rows {
             let _ = writeln!(
                 out,
-                "  {:<44} {:<16} {:>7} {:>7.1}s",
+                "  {:<44} {:<18} {:>7} {:>7.1}s",
                 r.scenario,
                 status_label(r),
                 counts(r),
@@ -161,6 +161,7 @@ pub fn render(report: &RunReport) -> String {
             let _ = writeln!(out, "  {}", describe_check(r, c).replace('\n', "\n  "));
         }
     }
+    out.push_str(&held_back(report));
     for stale in &report.stale_baseline {
         let _ = writeln!(out, "\nstale baseline entry: {stale}");
     }
@@ -171,6 +172,53 @@ pub fn render(report: &RunReport) -> String {
         );
     }
     out.push_str(&summary(report));
+    out
+}
+
+/// Why checks could not be judged, one line per reason (most checks first): a run that tested
+/// little must say what stood in the way.
+fn held_back(report: &RunReport) -> String {
+    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+    for c in report.results.iter().flat_map(|r| &r.checks) {
+        if c.status != Status::NotTestable {
+            continue;
+        }
+        match reasons.iter_mut().find(|(m, _)| *m == c.message) {
+            Some((_, ids)) if ids.contains(&c.id.as_str()) => {}
+            Some((_, ids)) => ids.push(&c.id),
+            None => reasons.push((&c.message, vec![&c.id])),
+        }
+    }
+    if reasons.is_empty() {
+        return String::new();
+    }
+    reasons.sort_by_key(|(_, ids)| std::cmp::Reverse(ids.len()));
+    let mut out = String::from(
+        "
+not testable (why, and which checks it held back)
+",
+    );
+    const SHOWN: usize = 8;
+    for (message, ids) in reasons.iter().take(SHOWN) {
+        let more = if ids.len() > 3 {
+            format!(" and {} more", ids.len() - 3)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  {}",
+            message.strip_prefix("not testable: ").unwrap_or(message)
+        );
+        let _ = writeln!(out, "      {}{more}", ids[..ids.len().min(3)].join(", "));
+    }
+    if reasons.len() > SHOWN {
+        let _ = writeln!(
+            out,
+            "  … {} other reasons (report.html lists every check)",
+            reasons.len() - SHOWN
+        );
+    }
     out
 }
 

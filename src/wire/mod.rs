@@ -44,6 +44,14 @@ pub enum Error {
     /// The URL policy kept the harness from reaching it.
     #[error("{0}")]
     Refused(#[from] Refusal),
+    /// The answer passed `--max-response-bytes`: it is recorded cut (for
+    /// transport.response.within-limit) but never parsed, since half a document cannot be judged.
+    #[error("{method} {url}: the answer passed the run's limit of {limit} bytes (--max-response-bytes) and was cut there, so it cannot be judged")]
+    TooLarge {
+        method: String,
+        url: String,
+        limit: usize,
+    },
 }
 
 /// An HTTP client that records every exchange, within the run's limits and URL policy.
@@ -271,6 +279,13 @@ impl Wire {
             cut_at,
         };
         let index = self.transcript.push(exchange.clone(), &limits);
+        if cut_at.is_some() {
+            return Err(Error::TooLarge {
+                method,
+                url: shown_url,
+                limit: limits.max_response_bytes,
+            });
+        }
         Ok((
             Received {
                 exchange,

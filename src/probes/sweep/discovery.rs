@@ -51,7 +51,7 @@ pub(super) async fn probe(sweep: &Sweep<'_>, ev: &mut Evidence) -> Result<Discov
 
 async fn rpc(sweep: &Sweep<'_>, request: Request) -> Observed<RpcExchange> {
     match sweep.wire.send(request).await {
-        Err(e) => Observed::not_testable(format!("the endpoint did not answer: {e}")),
+        Err(e) => Observed::not_testable(format!("no usable answer: {e}")),
         Ok(received) => {
             let content_type = received
                 .headers
