@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Memory against hostile replies: runs the protocol sweep against a server streaming a 200 MB JSON
-# reply, a 1 GB resource metadata document, and a 100 MB SSE data line, and prints the harness's
-# peak resident memory and wall time for each (GNU time). The reads are bounded by
-# --max-response-bytes (4 MiB by default), so the peak should stay far below the reply sizes.
+# Memory and time against hostile targets: runs the protocol sweep against a server streaming a
+# 200 MB JSON reply, a 1 GB resource metadata document, a 100 MB SSE data line, and listing 10,000
+# and 100,000 near-identical tools, and prints the harness's peak resident memory and wall time for
+# each (GNU time). Reads are bounded by --max-response-bytes (4 MiB by default) and the tool review
+# compares at most 1,000 tools, so neither grows with what the server sends.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +15,7 @@ cleanup() { [ -z "$PID" ] || kill "$PID" 2>/dev/null || true; [ -n "${KEEP:-}" ]
 trap cleanup EXIT
 
 printf '%-12s %14s %10s %6s\n' mode "peak RSS (MB)" "wall (s)" exit
-for mode in huge-reply huge-prm huge-sse; do
+for mode in huge-reply huge-prm huge-sse tools-10k tools-100k; do
   python3 "$ROOT/scripts/hostile_server.py" "$mode" >"$OUT/port" &
   PID=$!
   while [ ! -s "$OUT/port" ]; do sleep 0.05; done

@@ -83,6 +83,7 @@ async fn full_run(popup: Popup, out: &mut String) -> Result<(), BenchError> {
         popup,
         concurrency: 4,
         net: crate::wire::Net::open(Duration::from_secs(20)),
+        stop: crate::stop::Stop::never(),
     };
     let started = Instant::now();
     let report = crate::run::run(&config, &|_| {}).await;

@@ -3,6 +3,7 @@
 //! at the server's pace, and read a task's related-task `_meta`. They drive any [`Rpc`] (a plain
 //! client, or a host's connector that authorizes itself) and record what happened; they judge nothing.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -11,9 +12,6 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::wire::{McpClient, Reply};
-
-/// At most this many `tools/list` pages are followed; a listing still going is reported as such.
-pub const MAX_PAGES: usize = 100;
 
 /// Why a request gave no result.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,10 +76,24 @@ pub struct ToolListing {
     /// Each tool once, in listing order.
     pub tools: Vec<Value>,
     pub pages: usize,
-    /// Names listed more than once.
+    /// Names listed more than once (the first [`MAX_NAMED_REPEATS`]).
     pub repeated: Vec<String>,
+    /// How many listings repeated a name already listed.
+    pub repeats: usize,
+    /// Tools listed past [`MAX_KEPT_TOOLS`] or [`MAX_KEPT_BYTES`]: counted, not kept, so the checks
+    /// over tools judge the first ones only.
+    pub not_kept: usize,
     pub end: ListingEnd,
 }
+
+/// At most this many `tools/list` pages are followed; a listing still going is reported as such.
+pub const MAX_PAGES: usize = 100;
+/// Tools kept for the checks (each is checked, reviewed and maybe called), and their serialized
+/// size: memory stays bounded whatever a server lists.
+pub const MAX_KEPT_TOOLS: usize = 10_000;
+pub const MAX_KEPT_BYTES: usize = 16 << 20;
+/// Repeated names quoted in findings.
+pub const MAX_NAMED_REPEATS: usize = 20;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListingEnd {
@@ -96,6 +108,21 @@ pub enum ListingEnd {
 }
 
 impl ToolListing {
+    /// The repeated names, with how many more there were.
+    pub fn repeats_named(&self) -> String {
+        let more = self.repeats.saturating_sub(self.repeated.len());
+        if more == 0 {
+            self.repeated.join(", ")
+        } else {
+            format!("{} and {more} more", self.repeated.join(", "))
+        }
+    }
+
+    /// How many distinct tools were listed, kept or not.
+    pub fn listed(&self) -> usize {
+        self.tools.len() + self.not_kept
+    }
+
     pub fn complete(&self) -> bool {
         self.end == ListingEnd::Complete
     }
@@ -104,10 +131,7 @@ impl ToolListing {
     pub fn problem(&self) -> Option<String> {
         match &self.end {
             ListingEnd::Complete if self.repeated.is_empty() => None,
-            ListingEnd::Complete => Some(format!(
-                "{} listed more than once",
-                self.repeated.join(", ")
-            )),
+            ListingEnd::Complete => Some(format!("{} listed more than once", self.repeats_named())),
             ListingEnd::CursorLoop(cursor) => Some(format!(
                 "cursor {cursor:?} came back on page {}: the pages loop",
                 self.pages
@@ -128,9 +152,14 @@ pub async fn list_tools(rpc: &mut impl Rpc) -> ToolListing {
         tools: Vec::new(),
         pages: 0,
         repeated: Vec::new(),
+        repeats: 0,
+        not_kept: 0,
         end: ListingEnd::PageLimit(MAX_PAGES),
     };
-    let mut cursors: Vec<String> = Vec::new();
+    // Sets, not scans: a listing of 100,000 tools must stay linear.
+    let mut names: HashSet<String> = HashSet::new();
+    let mut kept_bytes = 0usize;
+    let mut cursors: HashSet<String> = HashSet::new();
     let mut cursor: Option<String> = None;
     for page in 1..=MAX_PAGES {
         let params = match &cursor {
@@ -147,10 +176,19 @@ pub async fn list_tools(rpc: &mut impl Rpc) -> ToolListing {
         listing.pages = page;
         for tool in result["tools"].as_array().into_iter().flatten() {
             let name = tool["name"].as_str().unwrap_or_default();
-            if listing.tools.iter().any(|t| t["name"] == name) {
-                listing.repeated.push(name.to_owned());
-            } else {
+            if !names.insert(name.to_owned()) {
+                listing.repeats += 1;
+                if listing.repeated.len() < MAX_NAMED_REPEATS {
+                    listing.repeated.push(name.to_owned());
+                }
+                continue;
+            }
+            let size = tool.to_string().len();
+            if listing.tools.len() < MAX_KEPT_TOOLS && kept_bytes + size <= MAX_KEPT_BYTES {
+                kept_bytes += size;
                 listing.tools.push(tool.clone());
+            } else {
+                listing.not_kept += 1;
             }
         }
         match result["nextCursor"].as_str() {
@@ -158,14 +196,11 @@ pub async fn list_tools(rpc: &mut impl Rpc) -> ToolListing {
                 listing.end = ListingEnd::Complete;
                 return listing;
             }
-            Some(next) if cursors.iter().any(|c| c == next) => {
+            Some(next) if !cursors.insert(next.to_owned()) => {
                 listing.end = ListingEnd::CursorLoop(next.to_owned());
                 return listing;
             }
-            Some(next) => {
-                cursors.push(next.to_owned());
-                cursor = Some(next.to_owned());
-            }
+            Some(next) => cursor = Some(next.to_owned()),
         }
     }
     listing
@@ -370,6 +405,28 @@ mod tests {
         let listing = list_tools(&mut script(endless)).await;
         assert_eq!(listing.end, ListingEnd::PageLimit(MAX_PAGES));
         assert!(listing.problem().unwrap().contains("does not end"));
+    }
+
+    #[tokio::test]
+    async fn a_huge_listing_keeps_the_first_tools_and_counts_the_rest() {
+        let page = |p: usize| {
+            let tools: Vec<Value> = (0..1000)
+                .map(|i| json!({"name": format!("t{}", p * 1000 + i)}))
+                .collect();
+            // Every page also repeats the first tool.
+            let mut tools = tools;
+            tools.push(json!({"name": "t0"}));
+            Ok(json!({"tools": tools, "nextCursor": format!("c{p}")}))
+        };
+        let mut pages: Vec<_> = (0..11).map(page).collect();
+        pages.push(Ok(json!({"tools": []})));
+        let listing = list_tools(&mut script(pages)).await;
+        assert_eq!(listing.end, ListingEnd::Complete);
+        assert_eq!(listing.tools.len(), MAX_KEPT_TOOLS);
+        assert_eq!((listing.not_kept, listing.listed()), (1000, 11_000));
+        assert_eq!(listing.repeats, 11);
+        assert_eq!(listing.repeated.len(), 11);
+        assert!(listing.problem().unwrap().starts_with("t0, t0"));
     }
 
     #[tokio::test]

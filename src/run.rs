@@ -23,6 +23,7 @@ use crate::report::model::{
     Phases, RunReport, ScenarioResult, SourceInfo, Surface, TargetInfo, SCHEMA_VERSION, SWEEP_HOST,
 };
 use crate::scenario::{Need, Scenario, Vocabulary};
+use crate::stop::Stop;
 use crate::target::{Instance, Logins, TargetSpec};
 use crate::wire::Net;
 
@@ -42,6 +43,8 @@ pub struct RunConfig {
     /// The network context every wire of the run shares (time limit, read limits, URL policy,
     /// secrets to scrub from outputs).
     pub net: Arc<Net>,
+    /// Asks the run to end early (deadline, signals) with what it has.
+    pub stop: Stop,
 }
 
 /// What the runner tells its consumers (progress display, test trials, report builder).
@@ -122,10 +125,14 @@ pub async fn run(config: &RunConfig, on_event: &(dyn Fn(Event<'_>) + Sync)) -> R
     let mut outputs: Vec<(usize, TrialOutput)> = stream::iter(trials.into_iter().enumerate())
         .map(|(order, trial)| async move {
             let output = match trial {
+                // The sweep stops by itself and judges what it recorded.
                 TrialKind::Sweep => run_sweep(shared).await,
-                TrialKind::Scenario(index, host) => {
-                    run_scenario(shared, &config.scenarios[index], &host).await
-                }
+                // A scenario is all or nothing: one the stop interrupts is not reported.
+                TrialKind::Scenario(index, host) => config
+                    .stop
+                    .unless_stopped(run_scenario(shared, &config.scenarios[index], &host))
+                    .await
+                    .unwrap_or_default(),
             };
             (order, output)
         })
@@ -301,9 +308,15 @@ async fn run_sweep(shared: &Shared<'_>) -> TrialOutput {
                 output.phases.servers_started = 1;
                 output.phases.server_start_ms = instance.server_start.as_millis() as u64;
             }
-            probes::sweep::run(&instance, &config.popup, &config.net, &config.sweep)
-                .await
-                .map_err(|e| e.to_string())
+            probes::sweep::run(
+                &instance,
+                &config.popup,
+                &config.net,
+                &config.sweep,
+                &config.stop,
+            )
+            .await
+            .map_err(|e| e.to_string())
         }
     };
     for section in config.sweep.iter().copied() {
@@ -331,6 +344,17 @@ async fn run_sweep(shared: &Shared<'_>) -> TrialOutput {
                 }
                 Ok((ev, cost)) => {
                     result.checks = judge_section(section, ev, profile.as_ref());
+                    if let Some(why) = &ev.stopped {
+                        for check in &mut result.checks {
+                            if check.status == Status::NotTestable
+                                && check.message.ends_with(crate::evidence::NOT_PROBED)
+                            {
+                                check.message = format!(
+                                    "not testable: the run stopped ({why}) before this was probed"
+                                );
+                            }
+                        }
+                    }
                     result.duration_ms = cost.section_ms.get(&section).copied().unwrap_or(0);
                 }
             }

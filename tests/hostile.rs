@@ -434,10 +434,19 @@ fn the_deadline_stops_the_run_and_writes_what_it_had() {
     let o = sweep(addr, &out, &["--timeout", "30", "--deadline", "3"], &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("deadline (3 s)"), "{}", text(&o));
-    assert!(report(&out)["stopped"]
-        .as_str()
-        .unwrap()
-        .contains("deadline"));
+    let report = report(&out);
+    assert!(report["stopped"].as_str().unwrap().contains("deadline"));
+    // The sweep judged what it had: the sections are there, and what it never reached says why.
+    let unprobed = checks(&report, "tools.list.pagination");
+    assert_eq!(unprobed.len(), 1, "{report}");
+    assert!(
+        unprobed[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the run stopped (the run's deadline (3 s) passed) before this was probed"),
+        "{}",
+        unprobed[0]
+    );
 }
 
 #[test]

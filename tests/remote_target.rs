@@ -34,6 +34,7 @@ async fn a_deployment_gets_the_sweep_and_login_scenarios_and_the_rest_is_skipped
         popup: Popup::http(),
         concurrency: 4,
         net,
+        stop: metabind_conformance::stop::Stop::never(),
     };
     let report = run::run(&config, &|_| {}).await;
     assert_eq!(report.target.kind, "remote");

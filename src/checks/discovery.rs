@@ -77,16 +77,29 @@ pub static CHECKS: &[&CheckDef] = &[
     &ISSUER,
 ];
 
+/// A metadata document's JSON (null when it is not JSON), or not testable when the record of it
+/// was shortened (a document past the recorded-body limit cannot be judged whole).
+fn document(def: &CheckDef, x: &crate::wire::Exchange) -> Result<serde_json::Value, CheckResult> {
+    if x.body_shortened {
+        return Err(CheckResult::not_testable(
+            def,
+            format!(
+                "{} is larger than the harness records whole (64 KiB by default); not judged",
+                x.url
+            ),
+        )
+        .with_evidence([x]));
+    }
+    Ok(serde_json::from_str(&x.response_body).unwrap_or_default())
+}
+
 /// The PRM document when it was found, or the verdict of its absence (n/a when none is due).
 fn prm_document<'a>(
     def: &CheckDef,
     ev: &'a SweepEvidence,
 ) -> Result<(&'a crate::wire::Exchange, serde_json::Value), CheckResult> {
     match ev.discovery.prm.seen() {
-        Some(x) if x.status == 200 => Ok((
-            x,
-            serde_json::from_str(&x.response_body).unwrap_or_default(),
-        )),
+        Some(x) if x.status == 200 => Ok((x, document(def, x)?)),
         _ => Err(CheckResult::not_applicable(
             def,
             "no protected resource metadata was found (auth.prm.resource-matches judges that)",
@@ -159,7 +172,10 @@ fn issuer_matches(ev: &SweepEvidence) -> Vec<CheckResult> {
         }
         Err(v) => return vec![v],
     };
-    let metadata: serde_json::Value = serde_json::from_str(&x.response_body).unwrap_or_default();
+    let metadata = match document(def, x) {
+        Ok(m) => m,
+        Err(v) => return vec![v],
+    };
     let issuer = metadata["issuer"].as_str().unwrap_or("no issuer");
     vec![CheckResult::judge(
         def,
@@ -291,7 +307,10 @@ fn prm_resource(ev: &SweepEvidence) -> Vec<CheckResult> {
         )
         .with_evidence([x])];
     }
-    let prm: serde_json::Value = serde_json::from_str(&x.response_body).unwrap_or_default();
+    let prm = match document(def, x) {
+        Ok(p) => p,
+        Err(v) => return vec![v],
+    };
     let resource = prm["resource"].as_str().unwrap_or_default();
     vec![CheckResult::judge(
         def,
@@ -317,7 +336,10 @@ fn s256_advertised(ev: &SweepEvidence) -> Vec<CheckResult> {
     if let Some(v) = server_failed(def, x, "the authorization server metadata") {
         return vec![v];
     }
-    let metadata: serde_json::Value = serde_json::from_str(&x.response_body).unwrap_or_default();
+    let metadata = match document(def, x) {
+        Ok(m) => m,
+        Err(v) => return vec![v],
+    };
     let methods = &metadata["code_challenge_methods_supported"];
     let ok = methods
         .as_array()
@@ -381,6 +403,17 @@ mod tests {
             "{}",
         ));
         assert_eq!(challenge(&ev)[0].status, Status::Pass);
+    }
+
+    #[test]
+    fn an_html_sign_in_wall_is_not_an_open_endpoint() {
+        let mut ev = with_anonymous(200, None, "<html><form action=/login>Sign in</form></html>");
+        ev.discovery.prm = Observed::Seen(exchange("GET", "http://x/prm", 404, ""));
+        assert!(!ev.open_without_credentials());
+        let v = &challenge(&ev)[0];
+        assert_eq!(v.status, Status::Fail);
+        assert_eq!(v.actual.as_deref(), Some("200 with no WWW-Authenticate"));
+        assert_eq!(prm_resource(&ev)[0].status, Status::Fail);
     }
 
     #[test]

@@ -86,6 +86,8 @@ mod tests {
             tools,
             pages: 1,
             repeated: Vec::new(),
+            repeats: 0,
+            not_kept: 0,
             end: ListingEnd::Complete,
         });
         ev

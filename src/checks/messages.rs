@@ -8,7 +8,7 @@ use super::catalogue::{CheckDef, Judge, Level, Section};
 use super::tools::rpc_error_rule;
 use super::verdict::{truncate, CheckResult};
 use crate::evidence::SweepEvidence;
-use crate::wire::{messages, Exchange};
+use crate::wire::Exchange;
 
 pub static ID_ECHOED: CheckDef = CheckDef {
     id: "jsonrpc.response.id-echoed",
@@ -83,15 +83,9 @@ fn id_echoed(ev: &SweepEvidence) -> Vec<CheckResult> {
     }
     let mut wrong = Vec::new();
     for (x, id) in &requests {
-        let found = messages(x.header("content-type"), x.response_body.as_bytes());
-        let answers = found.iter().any(|m| {
-            m.get("id") == Some(id) && (m.get("result").is_some() || m.get("error").is_some())
-        });
-        if !answers {
-            let ids: Vec<String> = found
-                .iter()
-                .filter_map(|m| m.get("id").map(Value::to_string))
-                .collect();
+        // The ids the wire read from the whole body: the recorded one may be shortened.
+        if !x.response_ids.contains(id) {
+            let ids: Vec<String> = x.response_ids.iter().map(Value::to_string).collect();
             wrong.push((
                 *x,
                 format!(
@@ -231,6 +225,7 @@ mod tests {
         let mut x = exchange("POST", "http://x/mcp", 200, body);
         x.request_body = request.to_string();
         x.response_headers = vec![("content-type".into(), content_type.into())];
+        x.response_ids = crate::wire::response_ids(Some(content_type), body.as_bytes());
         x
     }
 
@@ -260,10 +255,19 @@ mod tests {
             Status::Pass
         );
         let as_string = answered(
-            request,
+            request.clone(),
             "application/json",
             r#"{"jsonrpc":"2.0","id":"7","result":{}}"#,
         );
+        // A large reply is recorded shortened; its ids were read from the whole body.
+        let mut long = answered(
+            request,
+            "application/json",
+            r#"{"jsonrpc":"2.0","id":7,"result":{}}"#,
+        );
+        long.response_body =
+            "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"tools\":[… (150000 bytes in all)".into();
+        assert_eq!(id_echoed(&with(vec![long]))[0].status, Status::Pass);
         let v = &id_echoed(&with(vec![as_string]))[0];
         assert_eq!(v.status, Status::Fail, "\"7\" is not 7");
         assert_eq!(id_echoed(&with(Vec::new()))[0].status, Status::NotTestable);

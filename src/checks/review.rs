@@ -501,6 +501,8 @@ mod tests {
             tools: Vec::new(),
             pages: 1,
             repeated: Vec::new(),
+            repeats: 0,
+            not_kept: 0,
             end: ListingEnd::Complete,
         });
         assert_eq!(
@@ -511,6 +513,8 @@ mod tests {
             tools: vec![tool("ship", "Ship.")],
             pages: 1,
             repeated: Vec::new(),
+            repeats: 0,
+            not_kept: 0,
             end: ListingEnd::Complete,
         });
         assert_eq!(

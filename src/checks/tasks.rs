@@ -395,6 +395,8 @@ mod tests {
             tools: vec![json!({"name": "plain"})],
             pages: 1,
             repeated: Vec::new(),
+            repeats: 0,
+            not_kept: 0,
             end: crate::mcp_ops::ListingEnd::Complete,
         });
         for c in CHECKS {
@@ -413,6 +415,8 @@ mod tests {
             tools: vec![json!({"name": "export", "execution": {"taskSupport": "required"}})],
             pages: 1,
             repeated: Vec::new(),
+            repeats: 0,
+            not_kept: 0,
             end: ListingEnd::Complete,
         });
         let init = |caps: serde_json::Value| {

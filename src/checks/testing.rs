@@ -15,6 +15,8 @@ pub(crate) fn exchange(method: &str, url: &str, status: u16, body: &str) -> Exch
         response_body: body.into(),
         elapsed_ms: 1,
         cut_at: None,
+        body_shortened: false,
+        response_ids: crate::wire::response_ids(Some("application/json"), body.as_bytes()),
     }
 }
 

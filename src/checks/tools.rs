@@ -118,7 +118,17 @@ fn pagination(ev: &SweepEvidence) -> Vec<CheckResult> {
             true,
             what,
             expected,
-            format!("{} tools", listing.tools.len()),
+            if listing.not_kept == 0 {
+                format!("{} tools", listing.tools.len())
+            } else {
+                format!(
+                    "{} tools (the checks judge the first {}: the harness keeps at most {} tools or {} MiB)",
+                    listing.listed(),
+                    listing.tools.len(),
+                    crate::mcp_ops::MAX_KEPT_TOOLS,
+                    crate::mcp_ops::MAX_KEPT_BYTES >> 20
+                )
+            },
         ),
         // A page the server answered with an error, after it issued the cursor: its own cursor.
         ListingEnd::Failed {
@@ -149,12 +159,12 @@ fn unique_names(ev: &SweepEvidence) -> Vec<CheckResult> {
     vec![CheckResult::judge(
         def,
         listing.repeated.is_empty(),
-        format!("the names of {} listed tools", listing.tools.len()),
+        format!("the names of {} listed tools", listing.listed()),
         "each tool listed once",
         if listing.repeated.is_empty() {
             "no name repeats".to_owned()
         } else {
-            format!("listed more than once: {}", listing.repeated.join(", "))
+            format!("listed more than once: {}", listing.repeats_named())
         },
     )]
 }
@@ -365,6 +375,8 @@ mod tests {
             tools,
             pages: 2,
             repeated: Vec::new(),
+            repeats: 0,
+            not_kept: 0,
             end,
         });
         ev

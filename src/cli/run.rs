@@ -235,8 +235,13 @@ pub async fn configure(args: &RunArgs) -> Result<RunConfig, CliError> {
         popup,
         concurrency: args.jobs.max(1),
         net,
+        // Replaced by the command's own once the run starts.
+        stop: crate::stop::Stop::never(),
     })
 }
+
+/// How long a stopped run may take to wrap up what it has.
+const STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// Resolves when the process gets SIGINT or SIGTERM.
 async fn interrupted() -> &'static str {
@@ -275,7 +280,7 @@ pub(super) async fn run_command(args: RunArgs) -> Result<bool, CliError> {
     let stop = interrupted();
     tokio::pin!(stop);
     // The deadline and the signals also bound the preflight and the browser's start.
-    let config = tokio::select! {
+    let mut config = tokio::select! {
         config = configure(&args) => config?,
         _ = tokio::time::sleep(deadline) => return Err(CliError::Stopped(format!("the run's deadline ({} s) passed before it started", args.deadline))),
         why = &mut stop => return Err(CliError::Stopped(why.into())),
@@ -316,12 +321,29 @@ pub(super) async fn run_command(args: RunArgs) -> Result<bool, CliError> {
         }
         _ => {}
     };
+    let (stopper, run_stop) = crate::stop::channel();
+    config.stop = run_stop;
     let remaining = deadline.saturating_sub(started.elapsed());
+    let mut running = Box::pin(run::run(&config, &progress));
     let outcome = tokio::select! {
-        report = run::run(&config, &progress) => Ok(report),
+        report = &mut running => Ok(report),
         _ = tokio::time::sleep(remaining) => Err(format!("the run's deadline ({} s) passed", args.deadline)),
         why = &mut stop => Err(why.to_owned()),
     };
+    // Asked to stop: the run gets a moment to judge what it recorded (the sweep's sections so
+    // far); past that, the report holds the trials that had finished.
+    let outcome = match outcome {
+        Ok(report) => Ok(report),
+        Err(why) => {
+            stopper.stop(why.clone());
+            tokio::select! {
+                report = &mut running => Ok(RunReport { stopped: Some(why), ..report }),
+                _ = tokio::time::sleep(STOP_GRACE) => Err(why),
+            }
+        }
+    };
+    // Whatever the run still held (its browser pages, its servers) goes now.
+    drop(running);
     let mut report = match outcome {
         Ok(report) => report,
         Err(why) => {

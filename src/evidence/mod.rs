@@ -65,10 +65,13 @@ impl<T> Observed<T> {
     }
 }
 
+/// Why a probe that never ran left no evidence.
+pub const NOT_PROBED: &str = "the probe did not run";
+
 impl<T> Default for Observed<T> {
-    /// A probe that never ran (its section was not chosen, or an earlier one stopped it).
+    /// A probe that never ran (its section was not chosen, an earlier one stopped it, or the run).
     fn default() -> Self {
-        Observed::not_testable("the probe did not run")
+        Observed::not_testable(NOT_PROBED)
     }
 }
 

@@ -23,6 +23,9 @@ pub struct SweepEvidence {
     pub tools: Tools,
     pub tasks: Tasks,
     pub ui: Ui,
+    /// The run was asked to stop before the sweep finished (why): what was not probed stays
+    /// not testable.
+    pub stopped: Option<String>,
 }
 
 impl SweepEvidence {

@@ -18,6 +18,14 @@ pub struct Exchange {
     /// The body was longer than the run reads: it was cut after this many bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cut_at: Option<u64>,
+    /// The ids of the JSON-RPC responses (a `result` or an `error`) in the whole body, read before
+    /// the recorded body is shortened, so checks over the transcript judge large replies too.
+    #[serde(skip)]
+    pub response_ids: Vec<serde_json::Value>,
+    /// The recorded body is shorter than the one received (past the recorded-body limit): it
+    /// cannot be parsed as a whole.
+    #[serde(skip)]
+    pub body_shortened: bool,
 }
 
 /// `text` cut to `max` characters, saying how long it was.
@@ -30,6 +38,15 @@ pub(super) fn keep(text: String, max: usize) -> String {
         end -= 1;
     }
     format!("{}… ({} bytes in all)", &text[..end], text.len())
+}
+
+/// The ids of the JSON-RPC responses in a body (JSON or SSE).
+pub fn response_ids(content_type: Option<&str>, body: &[u8]) -> Vec<serde_json::Value> {
+    super::messages(content_type, body)
+        .into_iter()
+        .filter(|m| m.get("result").is_some() || m.get("error").is_some())
+        .filter_map(|m| m.get("id").cloned())
+        .collect()
 }
 
 impl Exchange {

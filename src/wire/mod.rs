@@ -14,7 +14,7 @@ mod stream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub use exchange::{Exchange, Transcript};
+pub use exchange::{response_ids, Exchange, Transcript};
 pub use mcp::{messages, McpClient, Reply, LATEST_PROTOCOL_VERSION};
 pub use net::{Limits, Net, Refusal, Secrets, UrlPolicy};
 pub use redact::{redact_body, redact_url};
@@ -264,6 +264,12 @@ impl Wire {
             }
             None
         };
+        let response_ids = if open.is_none() && cut_at.is_none() {
+            let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+            exchange::response_ids(content_type, &body)
+        } else {
+            Vec::new()
+        };
         let exchange = Exchange {
             method: method.clone(),
             url: shown_url.clone(),
@@ -271,12 +277,14 @@ impl Wire {
             request_body: exchange::keep(request_body, limits.max_recorded_body),
             status,
             response_headers: redact_headers(&headers),
+            body_shortened: body.len() > limits.max_recorded_body,
             response_body: exchange::keep(
                 redact_body(&String::from_utf8_lossy(&body)),
                 limits.max_recorded_body,
             ),
             elapsed_ms: started.elapsed().as_millis() as u64,
             cut_at,
+            response_ids,
         };
         let index = self.transcript.push(exchange.clone(), &limits);
         if cut_at.is_some() {

@@ -65,6 +65,7 @@ pub fn run(scenarios: Vec<Scenario>, hosts: &[&str], sweep: bool, faults: &[Faul
         popup: popup(),
         concurrency: 4,
         net: metabind_conformance::wire::Net::open(Duration::from_secs(20)),
+        stop: metabind_conformance::stop::Stop::never(),
     };
     RUNTIME.block_on(run::run(&config, &|_| {}))
 }

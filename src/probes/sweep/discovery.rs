@@ -35,14 +35,15 @@ pub(super) async fn probe(sweep: &Sweep<'_>, ev: &mut Evidence) -> Result<Discov
         .filter(|x| x.status == 200)
         .and_then(|x| serde_json::from_str::<Value>(&x.response_body).ok())
         .and_then(|p| p["authorization_servers"][0].as_str().map(String::from));
-    ev.as_metadata = match issuer {
-        Some(issuer) => as_metadata(sweep, &issuer).await,
-        None => Observed::not_applicable(match ev.prm.seen() {
-            Some(x) if x.status == 200 => {
-                "the protected resource metadata names no authorization server".to_owned()
-            }
-            _ => "no protected resource metadata was found".to_owned(),
-        }),
+    ev.as_metadata = match (issuer, ev.prm.seen()) {
+        (Some(issuer), _) => as_metadata(sweep, &issuer).await,
+        (None, Some(x)) if x.body_shortened => Observed::not_testable(
+            "the protected resource metadata is larger than the harness records whole",
+        ),
+        (None, Some(x)) if x.status == 200 => Observed::not_applicable(
+            "the protected resource metadata names no authorization server",
+        ),
+        (None, _) => Observed::not_applicable("no protected resource metadata was found"),
     };
     oauth::discover(&sweep.wire, sweep.url(), challenge.as_ref())
         .await

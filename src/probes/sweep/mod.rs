@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 use crate::checks::Section;
 use crate::evidence::{Observed, RpcExchange, SweepEvidence};
 use crate::popup::Popup;
+use crate::stop::Stop;
 use crate::target::Instance;
 use crate::wire::{Exchange, McpClient, Net, Request, Wire};
 
@@ -83,6 +84,7 @@ pub async fn run(
     popup: &Popup,
     net: &Arc<Net>,
     chosen: &BTreeSet<Section>,
+    stop: &Stop,
 ) -> Result<(SweepEvidence, SweepCost), crate::wire::Error> {
     let wants = |sections: &[Section]| sections.iter().any(|s| chosen.contains(s));
     let mut sweep = Sweep {
@@ -105,47 +107,70 @@ pub async fn run(
         *section_ms.entry(section).or_insert(0) += clock.elapsed().as_millis() as u64;
         clock = Instant::now();
     };
-    let discovery = discovery::probe(&sweep, &mut ev.discovery).await;
-    lap(Section::Discovery);
-    let hygiene = chosen.contains(&Section::AuthorizationServer);
-    let (credential, signed_in) = authorization_server::probe(
-        &mut sweep,
-        discovery.as_ref().map_err(String::as_str),
-        hygiene,
-        ev.open_without_credentials(),
-        &mut ev.authorization_server,
-    )
+    // Each section runs unless the run is asked to stop; a stopped sweep keeps what it recorded.
+    let probed: Result<(), String> = async {
+        let discovery = stop
+            .unless_stopped(discovery::probe(&sweep, &mut ev.discovery))
+            .await?;
+        lap(Section::Discovery);
+        let hygiene = chosen.contains(&Section::AuthorizationServer);
+        let open = ev.open_without_credentials();
+        let (credential, signed_in) = stop
+            .unless_stopped(authorization_server::probe(
+                &mut sweep,
+                discovery.as_ref().map_err(String::as_str),
+                hygiene,
+                open,
+                &mut ev.authorization_server,
+            ))
+            .await?;
+        lap(Section::AuthorizationServer);
+        if wants(&[Section::Transport, Section::Review]) {
+            stop.unless_stopped(transport::probe(&sweep, &credential, &mut ev.transport))
+                .await?;
+        }
+        lap(Section::Transport);
+        if wants(&[
+            Section::Tools,
+            Section::Tasks,
+            Section::Ui,
+            Section::Review,
+            Section::Hosts,
+        ]) {
+            stop.unless_stopped(tools::probe(&sweep, &credential, &mut ev.tools))
+                .await?;
+        }
+        lap(Section::Tools);
+        if chosen.contains(&Section::Tasks) {
+            let tools = ev.listed_tools().map(<[Value]>::to_vec);
+            stop.unless_stopped(tasks::probe(
+                &sweep,
+                &credential,
+                tools.as_deref(),
+                &mut ev.tasks,
+            ))
+            .await?;
+        }
+        lap(Section::Tasks);
+        if chosen.contains(&Section::Ui) {
+            let tools = ev.listed_tools().map(<[Value]>::to_vec);
+            stop.unless_stopped(ui::probe(&sweep, &credential, tools.as_deref(), &mut ev.ui))
+                .await?;
+        }
+        lap(Section::Ui);
+        if hygiene {
+            stop.unless_stopped(authorization_server::grant_ending(
+                &mut sweep,
+                signed_in,
+                &mut ev.authorization_server,
+            ))
+            .await?;
+        }
+        lap(Section::AuthorizationServer);
+        Ok(())
+    }
     .await;
-    lap(Section::AuthorizationServer);
-    if wants(&[Section::Transport, Section::Review]) {
-        transport::probe(&sweep, &credential, &mut ev.transport).await;
-    }
-    lap(Section::Transport);
-    if wants(&[
-        Section::Tools,
-        Section::Tasks,
-        Section::Ui,
-        Section::Review,
-        Section::Hosts,
-    ]) {
-        tools::probe(&sweep, &credential, &mut ev.tools).await;
-    }
-    lap(Section::Tools);
-    if chosen.contains(&Section::Tasks) {
-        let tools = ev.listed_tools().map(<[Value]>::to_vec);
-        tasks::probe(&sweep, &credential, tools.as_deref(), &mut ev.tasks).await;
-    }
-    lap(Section::Tasks);
-    if chosen.contains(&Section::Ui) {
-        let tools = ev.listed_tools().map(<[Value]>::to_vec);
-        ui::probe(&sweep, &credential, tools.as_deref(), &mut ev.ui).await;
-    }
-    lap(Section::Ui);
-    if hygiene {
-        authorization_server::grant_ending(&mut sweep, signed_in, &mut ev.authorization_server)
-            .await;
-    }
-    lap(Section::AuthorizationServer);
+    ev.stopped = probed.err();
     let exchanges = sweep.wire.transcript.snapshot();
     ev.transcript = exchanges.clone();
     let cost = SweepCost {
