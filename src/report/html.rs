@@ -25,7 +25,7 @@ fn esc(s: &str) -> String {
 fn badge(status: Status) -> String {
     format!(
         "<span class=\"b {}\">{}</span>",
-        status.as_str().replace('/', ""),
+        status.as_str().replace(['/', ' '], ""),
         status.as_str()
     )
 }
@@ -36,11 +36,13 @@ h1{font-size:1.5rem;margin:0 0 .3rem}h2{font-size:1.15rem;margin:2rem 0 .5rem;bo
 .verdict.ok{background:#e5f5ea;color:#17612f}.verdict.ko{background:#fbe7e7;color:#8d1c1c}
 table{border-collapse:collapse;width:100%;margin:.4rem 0}th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #e7eaee;vertical-align:top}
 th{font-weight:600;color:#5a6572;font-size:.85rem}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.b{display:inline-block;min-width:3.2rem;text-align:center;border-radius:4px;padding:0 .4rem;font-size:.8rem;font-weight:600}
+.b{display:inline-block;min-width:3.2rem;white-space:nowrap;text-align:center;border-radius:4px;padding:0 .4rem;font-size:.8rem;font-weight:600}
 .pass{background:#e5f5ea;color:#17612f}.fail{background:#fbe7e7;color:#8d1c1c}.error{background:#f3e1f7;color:#6a1f7a}
 .warn{background:#fff4d6;color:#7a5600}.skip,.na{background:#eef1f4;color:#5a6572}
+.nottestable{background:#fdeede;color:#8a4b08}.info{background:#e4f0fb;color:#1d4f7a}
+.stopped{background:#fff4d6;color:#7a5600;padding:.6rem 1rem;border-radius:6px}
 .finding{border:1px solid #e7eaee;border-left:4px solid #c93c3c;border-radius:4px;padding:.6rem .9rem;margin:.8rem 0}
-.finding.warn{border-left-color:#d9a400}.finding h3{margin:0 0 .3rem;font-size:1rem}.finding dl{display:grid;grid-template-columns:9rem 1fr;gap:.15rem .8rem;margin:.3rem 0}
+.finding.warn{border-left-color:#d9a400}.finding.info{border-left-color:#3d7fc1}.finding h3{margin:0 0 .3rem;font-size:1rem}.finding dl{display:grid;grid-template-columns:9rem 1fr;gap:.15rem .8rem;margin:.3rem 0}
 .finding dt{color:#5a6572}.finding dd{margin:0}pre{background:#f6f8fa;padding:.5rem .7rem;border-radius:4px;overflow-x:auto;font-size:.8rem;white-space:pre-wrap;word-break:break-all}
 code{font-size:.85rem}.small{font-size:.85rem;color:#5a6572}
 .views{display:flex;flex-wrap:wrap;gap:1rem}.views figure{margin:0;border:1px solid #e7eaee;border-radius:6px;padding:.5rem;max-width:500px}
@@ -86,8 +88,15 @@ pub fn render(report: &RunReport) -> String {
             )
         }
     );
+    if let Some(why) = &report.stopped {
+        let _ = write!(
+            out,
+            "<div class=\"stopped\">The run stopped before it finished ({}): these are the results it had.</div>",
+            esc(why)
+        );
+    }
     // Summary by host.
-    let _ = write!(out, "<h2>By host</h2><table><tr><th>host</th><th>pass</th><th>warn</th><th>fail</th><th>error</th><th>skip / n/a</th></tr>");
+    let _ = write!(out, "<h2>By host</h2><table><tr><th>host</th><th>pass</th><th>info</th><th>warn</th><th>not testable</th><th>fail</th><th>error</th><th>skip / n/a</th></tr>");
     for host in &report.hosts {
         let rows: Vec<&ScenarioResult> =
             report.results.iter().filter(|r| &r.host == host).collect();
@@ -95,10 +104,12 @@ pub fn render(report: &RunReport) -> String {
             |f: &dyn Fn(Status) -> bool| rows.iter().filter(|r| f(r.effective_status())).count();
         let _ = write!(
             out,
-            "<tr><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
+            "<tr><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
             esc(if host == SWEEP_HOST { "protocol sweep (any host)" } else { host }),
             count(&|s| s == Status::Pass),
+            count(&|s| s == Status::Info),
             count(&|s| s == Status::Warn),
+            count(&|s| s == Status::NotTestable),
             count(&|s| s == Status::Fail),
             count(&|s| s == Status::Error),
             count(&|s| matches!(s, Status::Skip | Status::NotApplicable)),
@@ -202,7 +213,12 @@ pub fn render(report: &RunReport) -> String {
         .results
         .iter()
         .flat_map(|r| r.checks.iter().map(move |c| (r, c)))
-        .filter(|(_, c)| matches!(c.status, Status::Fail | Status::Error | Status::Warn))
+        .filter(|(_, c)| {
+            matches!(
+                c.status,
+                Status::Fail | Status::Error | Status::Warn | Status::Info
+            )
+        })
         .collect();
     if !findings.is_empty() {
         out.push_str("<h2>Findings</h2>");
@@ -212,7 +228,7 @@ pub fn render(report: &RunReport) -> String {
         let _ = write!(
             out,
             "<div class=\"finding {}\" id=\"{}\"><h3>{} <code>{}</code> · {} on {}</h3><div>{}</div><dl>",
-            if c.status == Status::Warn { "warn" } else { "" },
+            match c.status { Status::Warn => "warn", Status::Info => "info", _ => "" },
             esc(&anchor(r)),
             badge(c.status),
             esc(&c.id),
@@ -255,6 +271,19 @@ pub fn render(report: &RunReport) -> String {
             let _ = write!(out, "<pre>{}</pre>", esc(e));
         }
         out.push_str("</div>");
+    }
+    let reasons = report.not_testable_reasons();
+    if !reasons.is_empty() {
+        out.push_str("<h2>Not testable</h2><p class=\"small\">Checks that apply but could not be judged, by what stood in the way.</p><table><tr><th>why</th><th>checks held back</th></tr>");
+        for (why, ids) in &reasons {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td><code>{}</code></td></tr>",
+                esc(why),
+                esc(&ids.join(", "))
+            );
+        }
+        out.push_str("</table>");
     }
     for stale in &report.stale_baseline {
         let _ = write!(

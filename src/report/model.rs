@@ -149,6 +149,28 @@ impl RunReport {
             .filter(|r| r.effective_status().is_failure())
     }
 
+    /// Why checks could not be judged: each reason once (without the "not testable: " prefix), with
+    /// the checks it held back, most checks first.
+    pub fn not_testable_reasons(&self) -> Vec<(&str, Vec<&str>)> {
+        let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+        for c in self.results.iter().flat_map(|r| &r.checks) {
+            if c.status != Status::NotTestable {
+                continue;
+            }
+            let message = c
+                .message
+                .strip_prefix("not testable: ")
+                .unwrap_or(&c.message);
+            match reasons.iter_mut().find(|(m, _)| *m == message) {
+                Some((_, ids)) if ids.contains(&c.id.as_str()) => {}
+                Some((_, ids)) => ids.push(&c.id),
+                None => reasons.push((message, vec![&c.id])),
+            }
+        }
+        reasons.sort_by_key(|(_, ids)| std::cmp::Reverse(ids.len()));
+        reasons
+    }
+
     pub fn passed(&self) -> bool {
         self.failures().next().is_none() && self.stale_baseline.is_empty() && self.stopped.is_none()
     }

@@ -151,7 +151,10 @@ pub fn render(report: &RunReport) -> String {
         .iter()
         .flat_map(|r| r.checks.iter().map(move |c| (r, c)))
         .filter(|(_, c)| {
-            matches!(c.status, Status::Fail | Status::Error | Status::Warn) && !c.expected_failure
+            matches!(
+                c.status,
+                Status::Fail | Status::Error | Status::Warn | Status::Info
+            ) && !c.expected_failure
         })
         .collect();
     if !failures.is_empty() {
@@ -178,26 +181,11 @@ pub fn render(report: &RunReport) -> String {
 /// Why checks could not be judged, one line per reason (most checks first): a run that tested
 /// little must say what stood in the way.
 fn held_back(report: &RunReport) -> String {
-    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
-    for c in report.results.iter().flat_map(|r| &r.checks) {
-        if c.status != Status::NotTestable {
-            continue;
-        }
-        match reasons.iter_mut().find(|(m, _)| *m == c.message) {
-            Some((_, ids)) if ids.contains(&c.id.as_str()) => {}
-            Some((_, ids)) => ids.push(&c.id),
-            None => reasons.push((&c.message, vec![&c.id])),
-        }
-    }
+    let reasons = report.not_testable_reasons();
     if reasons.is_empty() {
         return String::new();
     }
-    reasons.sort_by_key(|(_, ids)| std::cmp::Reverse(ids.len()));
-    let mut out = String::from(
-        "
-not testable (why, and which checks it held back)
-",
-    );
+    let mut out = String::from("\nnot testable (why, and which checks it held back)\n");
     const SHOWN: usize = 8;
     for (message, ids) in reasons.iter().take(SHOWN) {
         let more = if ids.len() > 3 {
@@ -205,11 +193,7 @@ not testable (why, and which checks it held back)
         } else {
             String::new()
         };
-        let _ = writeln!(
-            out,
-            "  {}",
-            message.strip_prefix("not testable: ").unwrap_or(message)
-        );
+        let _ = writeln!(out, "  {message}");
         let _ = writeln!(out, "      {}{more}", ids[..ids.len().min(3)].join(", "));
     }
     if reasons.len() > SHOWN {
