@@ -75,8 +75,10 @@ async fn full_run(popup: Popup, out: &mut String) -> Result<(), BenchError> {
         crate::scenario::load_dir(&crate::scenario::default_dir(), &crate::run::vocabulary())
             .map_err(|e| BenchError::Server(e.to_string()))?;
     let config = crate::run::RunConfig {
-        target: crate::target::TargetSpec::Embedded { faults: Vec::new() },
-        logins: Default::default(),
+        target: crate::target::TargetSpec::Embedded {
+            world: crate::target::World::Default,
+            faults: Vec::new(),
+        },
         hosts: HostProfile::builtin_ids().map(String::from).collect(),
         scenarios,
         sweep: crate::checks::Section::ALL.into_iter().collect(),

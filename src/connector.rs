@@ -91,6 +91,8 @@ pub struct Connector {
     pub refreshes: usize,
     /// The refresh token a successful refresh replaced (a rotating server must now refuse it).
     pub replaced_refresh_token: Option<String>,
+    /// The access token's lifetime has run out: the next request refreshes first, as hosts do.
+    access_expired: bool,
     /// What `initialize` sent, to start over when the server forgets the session (404).
     hello: Option<(Value, Value)>,
 }
@@ -118,6 +120,7 @@ impl Connector {
             popups: Vec::new(),
             refreshes: 0,
             replaced_refresh_token: None,
+            access_expired: false,
             hello: None,
         }
     }
@@ -144,6 +147,11 @@ impl Connector {
         let mut authorized_for_this_request = false;
         let mut refreshed_for_this_request = false;
         let mut reinitialized = false;
+        if std::mem::take(&mut self.access_expired) {
+            refreshed_for_this_request = true;
+            // A failed refresh leaves no token: the request below then gets its 401.
+            let _ = self.try_refresh().await;
+        }
         loop {
             let reply = match &op {
                 Operation::Initialize {
@@ -239,6 +247,74 @@ impl Connector {
                 _ => return Ok(reply),
             }
         }
+    }
+
+    /// The access token's lifetime runs out now (host side: the server is not told).
+    pub fn expire_access_token(&mut self) {
+        if self.tokens.is_some() {
+            self.access_expired = true;
+        }
+    }
+
+    /// Revokes this connector's own grant through the authorization server's RFC 7009 endpoint:
+    /// with its refresh token (the grant), else its access token. What a user's "Authorized apps"
+    /// revocation looks like from the host's side; the connector keeps its tokens and finds out on
+    /// its next request.
+    pub async fn revoke_own_grant(&mut self) -> Result<(), Error> {
+        let (Some(discovery), Some(client), Some(tokens)) = (
+            self.discovery.as_ref(),
+            self.client.as_ref(),
+            self.tokens.as_ref(),
+        ) else {
+            return Err(Error::Refused(
+                "the connector holds no OAuth grant to revoke".into(),
+            ));
+        };
+        let endpoint = discovery.metadata["revocation_endpoint"]
+            .as_str()
+            .ok_or_else(|| {
+                Error::Refused(
+                    "the authorization server has no revocation_endpoint (RFC 7009), so a host cannot revoke its own grant".into(),
+                )
+            })?;
+        let (token, hint) = match &tokens.refresh_token {
+            Some(refresh) => (refresh.as_str(), "refresh_token"),
+            None => (tokens.access_token.as_str(), "access_token"),
+        };
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.append_pair("token", token)
+            .append_pair("token_type_hint", hint);
+        let mut request =
+            wire::Request::post(endpoint, "application/x-www-form-urlencoded", Vec::new());
+        match (client.auth_method.as_str(), &client.client_secret) {
+            ("client_secret_basic", Some(secret)) => {
+                use base64::Engine;
+                let pair = format!(
+                    "{}:{}",
+                    url::form_urlencoded::byte_serialize(client.client_id.as_bytes())
+                        .collect::<String>(),
+                    url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>()
+                );
+                let basic = base64::engine::general_purpose::STANDARD.encode(pair);
+                request = request.header("authorization", format!("Basic {basic}"));
+            }
+            (_, secret) => {
+                form.append_pair("client_id", &client.client_id);
+                if let Some(secret) = secret {
+                    form.append_pair("client_secret", secret);
+                }
+            }
+        }
+        request.body = Some(form.finish().into_bytes());
+        let answer = self.mcp.wire.send(request).await?;
+        // RFC 7009 §2.2: 200 whether or not the token was valid.
+        if answer.exchange.status != 200 {
+            return Err(Error::Refused(format!(
+                "the revocation endpoint answered {}",
+                answer.exchange.status
+            )));
+        }
+        Ok(())
     }
 
     /// Presents a refresh token to the token endpoint without keeping what comes back: `Ok` when

@@ -357,6 +357,42 @@ pub fn names_related_task(result: &Value, task_id: &str) -> bool {
     result["_meta"]["io.modelcontextprotocol/related-task"]["taskId"] == task_id
 }
 
+/// Arguments that satisfy a simple inputSchema: required properties only, from `enum`, `default`,
+/// `examples` or the type. `None` when a required property cannot be made up (a pattern, a nested
+/// object): the probes then leave that tool alone rather than send nonsense.
+pub fn sample_arguments(schema: &Value) -> Option<Value> {
+    let mut arguments = serde_json::Map::new();
+    for name in schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        let property = &schema["properties"][name];
+        let value = if let Some(first) = property["enum"].as_array().and_then(|e| e.first()) {
+            first.clone()
+        } else if !property["default"].is_null() {
+            property["default"].clone()
+        } else if let Some(first) = property["examples"].as_array().and_then(|e| e.first()) {
+            first.clone()
+        } else {
+            match property["type"].as_str() {
+                Some("string")
+                    if property.get("pattern").is_none() && property.get("format").is_none() =>
+                {
+                    json!("tea")
+                }
+                Some("integer") => json!(property["minimum"].as_i64().unwrap_or(1)),
+                Some("number") => json!(property["minimum"].as_f64().unwrap_or(1.0)),
+                Some("boolean") => json!(false),
+                _ => return None,
+            }
+        };
+        arguments.insert(name.to_owned(), value);
+    }
+    Some(Value::Object(arguments))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,6 +463,14 @@ mod tests {
         assert_eq!(listing.repeats, 11);
         assert_eq!(listing.repeated.len(), 11);
         assert!(listing.problem().unwrap().starts_with("t0, t0"));
+    }
+
+    #[test]
+    fn sample_arguments_fill_required_properties_or_give_up() {
+        let schema = json!({"type": "object", "required": ["q", "n"], "properties": {"q": {"type": "string"}, "n": {"type": "integer", "minimum": 3}}});
+        assert_eq!(sample_arguments(&schema), Some(json!({"q": "tea", "n": 3})));
+        let nested = json!({"required": ["o"], "properties": {"o": {"type": "object"}}});
+        assert_eq!(sample_arguments(&nested), None);
     }
 
     #[tokio::test]

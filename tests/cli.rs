@@ -87,7 +87,7 @@ fn a_malformed_scenario_exits_2_naming_file_and_line() {
     std::fs::create_dir_all(dir.join("area")).unwrap();
     std::fs::write(
         dir.join("area/typo.toml"),
-        "title = \"t\"\nsource = { kind = \"guide\", ref = \"r\" }\n\n[[step]]\ndo = \"add-connector\"\nendpoint = \"target\"\nas = \"user\"\nexpect = { stat = \"connected\" }\n",
+        "title = \"t\"\nsource = { kind = \"guide\", ref = \"r\" }\n\n[[step]]\ndo = \"add-connector\"\nendpoint = \"target\"\nas = \"member\"\nexpect = { stat = \"connected\" }\n",
     )
     .unwrap();
     let output = command(&["list", "--scenarios-dir", dir.to_str().unwrap()]);
@@ -95,6 +95,7 @@ fn a_malformed_scenario_exits_2_naming_file_and_line() {
     let message = text(&output);
     assert!(message.contains("area/typo.toml:8:"), "{message}");
     assert!(message.contains("stat"), "{message}");
+    assert!(message.contains("did you mean \"state\"?"), "{message}");
 }
 
 #[test]
@@ -225,7 +226,7 @@ fn a_harness_error_after_a_passing_check_fails_the_run() {
     // Step 1 passes; step 2 cannot be done (no task is running): a harness error, never hidden.
     std::fs::write(
         dir.join("area/stops.toml"),
-        "title = \"t\"\nsource = { kind = \"guide\", ref = \"r\" }\nhosts = [\"claude-desktop\"]\n\n[[step]]\ndo = \"add-connector\"\nendpoint = \"target\"\nas = \"user\"\nexpect = { state = \"connected\" }\n\n[[step]]\ndo = \"wait-task\"\n",
+        "title = \"t\"\nsource = { kind = \"guide\", ref = \"r\" }\nhosts = [\"claude-desktop\"]\n\n[[step]]\ndo = \"add-connector\"\nendpoint = \"target\"\nas = \"member\"\nexpect = { state = \"connected\" }\n\n[[step]]\ndo = \"wait-task\"\n",
     )
     .unwrap();
     let out = dir.join("out");

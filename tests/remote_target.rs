@@ -1,5 +1,5 @@
-//! `--target URL` as a deployment would be met: no server control and no fixture names, logins from
-//! the command line. The reference server stands in for the deployment here.
+//! `--target URL` as a deployment would be met: no server control and no fixture names, one login
+//! from the command line. The reference server stands in for the deployment here.
 
 use std::time::Duration;
 
@@ -7,7 +7,8 @@ use metabind_conformance::checks::{Section, Status};
 use metabind_conformance::popup::{Credentials, Popup};
 use metabind_conformance::run::{self, RunConfig};
 use metabind_conformance::scenario;
-use metabind_conformance::target::{Logins, TargetSpec};
+use metabind_conformance::scenario::refs::Role;
+use metabind_conformance::target::{TargetFile, TargetSpec};
 use metabind_conformance::wire::{Limits, Net};
 use metabind_reference_server::{spawn, ServerOptions};
 
@@ -18,15 +19,26 @@ async fn a_deployment_gets_the_sweep_and_login_scenarios_and_the_rest_is_skipped
         .unwrap();
     let url = server.url("/acme/storefront");
     let net = Net::for_target(&url, &[], Duration::from_secs(20), Limits::default()).unwrap();
+    // What `--target URL --user mia@acme.test` makes of the command line.
+    let mut file = TargetFile::for_url(&url);
+    let mut secrets = file.secrets().unwrap();
+    let mia = Credentials {
+        email: "mia@acme.test".into(),
+        password: "mia-pass".into(),
+    };
+    file.logins.insert(
+        Role::Member,
+        metabind_conformance::target::file::LoginSpec {
+            email: mia.email.clone(),
+            password_env: Some("METABIND_PASSWORD".into()),
+            password: None,
+        },
+    );
+    secrets.logins.insert(Role::Member, mia);
     let config = RunConfig {
-        target: TargetSpec::Remote { url },
-        logins: Logins {
-            user: Some(Credentials {
-                email: "mia@acme.test".into(),
-                password: "mia-pass".into(),
-            }),
-            second: None,
-            token: None,
+        target: TargetSpec::Remote {
+            file: Box::new(file),
+            secrets,
         },
         hosts: vec!["chatgpt".into(), "generic".into()],
         scenarios: scenario::load_dir(&scenario::default_dir(), &run::vocabulary()).unwrap(),
@@ -66,18 +78,32 @@ async fn a_deployment_gets_the_sweep_and_login_scenarios_and_the_rest_is_skipped
         .find(|c| c.id == "transport.session.bound")
         .unwrap();
     assert_eq!(bound.status, Status::Skip, "{bound:?}");
-    // Scenarios that need the studio or the fixture's names are skipped with the reason.
-    let revoked = get("grants/revoked-server-side", "chatgpt");
-    assert_eq!(revoked.status, Status::Skip);
+    // A grant revoked by the host itself (RFC 7009) stands in for "Authorized apps" on a deployment.
+    assert_eq!(
+        get("grants/revoked-server-side", "chatgpt").status,
+        Status::Pass
+    );
+    // A scenario that reaches a step needing server control keeps what it judged and says why.
+    let reduced = get("roles/role-reduced", "chatgpt");
+    assert_eq!(reduced.status, Status::Pass, "{reduced:?}");
+    assert!(!reduced.checks.is_empty());
     assert!(
-        revoked
-            .reason
+        reduced
+            .incomplete
             .as_deref()
             .unwrap()
             .contains("server control"),
         "{:?}",
-        revoked.reason
+        reduced.incomplete
     );
+    // A role the command line did not give: n/a, with the role.
+    let viewer = get("roles/viewer-lacks-scope", "chatgpt");
+    assert_eq!(viewer.status, Status::NotApplicable);
+    assert!(
+        viewer.reason.as_deref().unwrap().contains("viewer"),
+        "{viewer:?}"
+    );
+    // Minting a key needs server control: nothing ran, so it is skipped.
     let api_key = get("custom-hosts/api-key", "generic");
     assert_eq!(api_key.status, Status::Skip);
     assert!(

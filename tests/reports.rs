@@ -46,6 +46,8 @@ fn result(scenario: &str, host: &str, checks: Vec<CheckResult>) -> ScenarioResul
         reason: None,
         error: None,
         skipped: None,
+        not_applicable: None,
+        incomplete: None,
         duration_ms: 1200,
         checks,
     }
@@ -152,9 +154,27 @@ fn report() -> RunReport {
                 "connector \"main\" is connected",
             )],
         ),
+        result(
+            "roles/role-reduced",
+            "claude-desktop",
+            vec![check(
+                "host.connector.state",
+                Status::Pass,
+                Level::Must,
+                "connector \"main\" is connected",
+            )],
+        ),
+        result("ui/product-card", "claude-desktop", Vec::new()),
     ];
     results[4].skipped =
-        Some("needs a second login (--second-user EMAIL with METABIND_SECOND_PASSWORD)".into());
+        Some("the target file names no second_member login (a second member who may call production tools)".into());
+    results[6].incomplete = Some(
+        "steps 3-5 not run: changing a role needs server control, and the target file names none"
+            .into(),
+    );
+    results[7].not_applicable = Some(
+        "step 2 (scenarios/ui/product-card.toml:14): the target lists no tool that has a UI".into(),
+    );
     results[5].error =
         Some("step 2 (scenarios/tasks/cancel.toml:12): the browser failed: gone".into());
     for r in &mut results {
@@ -170,7 +190,7 @@ fn report() -> RunReport {
         },
         started_at: "2026-12-01T00:00:00Z".into(),
         duration_ms: 4321,
-        hosts: vec!["any".into(), "chatgpt".into()],
+        hosts: vec!["any".into(), "chatgpt".into(), "claude-desktop".into()],
         results,
         surfaces: Vec::new(),
         phases: Phases::default(),
@@ -212,7 +232,7 @@ fn junit_keeps_failures_errors_and_skips_apart() {
 fn report_json_has_its_documented_shape() {
     let rendered = json::render(&report());
     let back = json::parse(&rendered).unwrap();
-    assert_eq!(back.results.len(), 6);
+    assert_eq!(back.results.len(), 8);
     insta::assert_snapshot!("json", rendered);
 }
 

@@ -195,6 +195,7 @@ fn call_only(view: &CallView, expect: &CallExpect) -> Vec<CheckResult> {
         let ok = match (expected, &call.outcome) {
             (OutcomeExpect::Result, CallOutcome::Result(r)) => r["isError"] != true,
             (OutcomeExpect::ErrorResult, CallOutcome::Result(r)) => r["isError"] == true,
+            (OutcomeExpect::Answered, CallOutcome::Result(_)) => true,
             (OutcomeExpect::ProtocolError, CallOutcome::ProtocolError(_))
             | (OutcomeExpect::Refused, CallOutcome::Refused { .. })
             | (OutcomeExpect::Disconnected, CallOutcome::Disconnected { .. })
@@ -204,6 +205,7 @@ fn call_only(view: &CallView, expect: &CallExpect) -> Vec<CheckResult> {
         let expected_name = match expected {
             OutcomeExpect::Result => "a tool result",
             OutcomeExpect::ErrorResult => "a tool result with isError",
+            OutcomeExpect::Answered => "a tool result (isError or not)",
             OutcomeExpect::ProtocolError => "a JSON-RPC error",
             OutcomeExpect::Refused => "refused (HTTP)",
             OutcomeExpect::Disconnected => "disconnected (authorization lost)",

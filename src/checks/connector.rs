@@ -7,6 +7,7 @@ use super::verdict::{truncate, CheckResult};
 use crate::evidence::ConnectorView;
 use crate::guide::Row;
 use crate::scenario::model::{ConnectorExpect, StateExpect};
+use crate::scenario::refs::ToolRef;
 
 pub static STATE: CheckDef = CheckDef {
     id: "host.connector.state",
@@ -170,18 +171,22 @@ fn tools_listed(view: &ConnectorView, expect: &ConnectorExpect) -> CheckResult {
             problems.push(format!("{} tools instead of {n}", tools.len()));
         }
     }
-    if !expect.tools_include.is_empty() {
-        expected.push(format!("including {}", expect.tools_include.join(", ")));
+    // The runner names every tool before judging (`ToolRef::Named`).
+    let names = |list: &[ToolRef]| list.iter().map(ToString::to_string).collect::<Vec<_>>();
+    let include = names(&expect.tools_include);
+    let exclude = names(&expect.tools_exclude);
+    if !include.is_empty() {
+        expected.push(format!("including {}", include.join(", ")));
     }
-    for t in &expect.tools_include {
+    for t in &include {
         if !tools.contains(t) {
             problems.push(format!("{t} is missing"));
         }
     }
-    if !expect.tools_exclude.is_empty() {
-        expected.push(format!("without {}", expect.tools_exclude.join(", ")));
+    if !exclude.is_empty() {
+        expected.push(format!("without {}", exclude.join(", ")));
     }
-    for t in &expect.tools_exclude {
+    for t in &exclude {
         if tools.contains(t) {
             problems.push(format!("{t} is listed but must not be"));
         }

@@ -49,6 +49,11 @@ pub fn judge(
             },
             StepEvidence::Review(connectors),
         ) => {
+            let pairs = |list: &[crate::scenario::model::SampleRequest]| -> Vec<(String, String)> {
+                list.iter()
+                    .map(|r| (r.ask.clone(), r.tool.clone()))
+                    .collect()
+            };
             let reviewed: Vec<Reviewed<'_>> = connectors
                 .iter()
                 .map(|c| Reviewed {
@@ -56,13 +61,10 @@ pub fn judge(
                     connected: c.connected,
                     tools: &c.tools,
                     instructions: c.instructions.as_deref(),
+                    requests: [pairs(requests), pairs(&c.requests)].concat(),
                 })
                 .collect();
-            let pairs: Vec<(String, String)> = requests
-                .iter()
-                .map(|r| (r.ask.clone(), r.tool.clone()))
-                .collect();
-            review_step(&reviewed, &pairs, &expect.findings)
+            review_step(&reviewed, &expect.findings)
         }
         (Step::ReplayRefresh { refused, .. }, StepEvidence::RefreshReplay { replay, .. }) => {
             vec![super::authorization_server::refresh_rotated(

@@ -339,16 +339,14 @@ pub struct Reviewed<'a> {
     pub connected: bool,
     pub tools: &'a [Value],
     pub instructions: Option<&'a str>,
+    /// Sample requests (`(ask, tool)`) for this connector's tools.
+    pub requests: Vec<(String, String)>,
 }
 
-/// The `review-tools` step: the review of each connector, sample requests (`(ask, tool)`), tool names
-/// shared between connectors enabled together, and the findings the scenario sets out to provoke
-/// (reported as expected; one that does not appear fails).
-pub fn review_step(
-    connectors: &[Reviewed<'_>],
-    requests: &[(String, String)],
-    findings: &[String],
-) -> Vec<CheckResult> {
+/// The `review-tools` step: the review of each connector with its sample requests, tool names shared
+/// between connectors enabled together, and the findings the scenario sets out to provoke (reported
+/// as expected; one that does not appear fails).
+pub fn review_step(connectors: &[Reviewed<'_>], findings: &[String]) -> Vec<CheckResult> {
     let mut checks = Vec::new();
     let mut surfaces = Vec::new();
     for c in connectors {
@@ -362,8 +360,8 @@ pub fn review_step(
         }
         checks.push(descriptions(&label, c.tools));
         checks.push(tools_read_apart(&label, c.tools));
-        if !requests.is_empty() {
-            checks.push(requests_pick_their_tool(&label, c.tools, requests));
+        if !c.requests.is_empty() {
+            checks.push(requests_pick_their_tool(&label, c.tools, &c.requests));
         }
         checks.push(instructions(&label, c.instructions, c.tools));
         checks.push(super::tools::annotations(&label, c.tools));

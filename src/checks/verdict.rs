@@ -274,25 +274,31 @@ pub fn worst<'a>(results: impl IntoIterator<Item = &'a CheckResult>) -> Option<S
     results.into_iter().map(|r| r.status).max()
 }
 
-/// The one verdict of a scenario run: a harness error is never hidden by earlier passes, a run that
-/// did not happen is a skip, one that judged nothing fails, otherwise the worst check decides. With
-/// `honour_expected`, failures the baseline (or the scenario) expects count as passes.
-pub fn run_status(
-    checks: &[CheckResult],
-    error: Option<&str>,
-    skipped: Option<&str>,
-    honour_expected: bool,
-) -> Status {
-    if error.is_some() {
+/// What shaped a scenario run besides its checks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunEnd<'a> {
+    /// The harness failed (the checks before are kept).
+    pub error: Option<&'a str>,
+    /// The run did not happen on this target.
+    pub skipped: Option<&'a str>,
+    /// The scenario does not apply to this target (found before or during the run).
+    pub not_applicable: Option<&'a str>,
+    /// Steps this target could not do were left out; the checks before them are kept.
+    pub incomplete: Option<&'a str>,
+}
+
+/// The one verdict of a scenario run: a harness error or a skip wins; then the worst finding; a run
+/// that turned out not to apply is n/a; a run with nothing judged fails (a scenario must judge
+/// something), unless steps were left out (then it is skipped); otherwise the worst check. With
+/// `honour_expected`, findings the baseline or the scenario expects count as passes.
+pub fn run_status(checks: &[CheckResult], end: RunEnd<'_>, honour_expected: bool) -> Status {
+    if end.error.is_some() {
         return Status::Error;
     }
-    if skipped.is_some() {
+    if end.skipped.is_some() {
         return Status::Skip;
     }
-    if checks.is_empty() {
-        return Status::Fail;
-    }
-    checks
+    let statuses: Vec<Status> = checks
         .iter()
         .map(|c| {
             if honour_expected && c.expected_failure && c.status.is_finding() {
@@ -301,8 +307,15 @@ pub fn run_status(
                 c.status
             }
         })
-        .max()
-        .unwrap_or(Status::Fail)
+        .collect();
+    let worst = statuses.iter().copied().max();
+    match worst {
+        Some(w) if w.is_finding() => w,
+        _ if end.not_applicable.is_some() => Status::NotApplicable,
+        None if end.incomplete.is_some() => Status::Skip,
+        None => Status::Fail,
+        Some(w) => w,
+    }
 }
 
 #[cfg(test)]
@@ -314,19 +327,52 @@ mod tests {
     fn a_harness_error_after_a_passing_check_is_an_error() {
         let checks = vec![CheckResult::pass(&SESSION_REQUIRED, "fine")];
         assert_eq!(
-            run_status(&checks, Some("step 2: browser gone"), None, true),
+            run_status(
+                &checks,
+                RunEnd {
+                    error: Some("step 2: browser gone"),
+                    ..RunEnd::default()
+                },
+                true
+            ),
             Status::Error
         );
-        assert_eq!(run_status(&checks, None, None, true), Status::Pass);
+        assert_eq!(run_status(&checks, RunEnd::default(), true), Status::Pass);
     }
 
     #[test]
     fn nothing_judged_fails_and_a_skip_is_a_skip() {
-        assert_eq!(run_status(&[], None, None, true), Status::Fail);
+        assert_eq!(run_status(&[], RunEnd::default(), true), Status::Fail);
         assert_eq!(
-            run_status(&[], None, Some("needs a login"), true),
+            run_status(
+                &[],
+                RunEnd {
+                    skipped: Some("needs a login"),
+                    ..RunEnd::default()
+                },
+                true
+            ),
             Status::Skip
         );
+    }
+
+    #[test]
+    fn a_run_that_does_not_apply_is_na_unless_it_found_something_and_a_partial_one_keeps_its_checks(
+    ) {
+        let pass = vec![CheckResult::pass(&SESSION_REQUIRED, "fine")];
+        let na = RunEnd {
+            not_applicable: Some("the target lists no tool that has a UI"),
+            ..RunEnd::default()
+        };
+        assert_eq!(run_status(&pass, na, true), Status::NotApplicable);
+        let failing = vec![CheckResult::fail(&SESSION_REQUIRED, "m", "400", "200")];
+        assert_eq!(run_status(&failing, na, true), failing[0].status);
+        let partial = RunEnd {
+            incomplete: Some("steps 3-5: needs server control"),
+            ..RunEnd::default()
+        };
+        assert_eq!(run_status(&pass, partial, true), Status::Pass);
+        assert_eq!(run_status(&[], partial, true), Status::Skip);
     }
 
     #[test]
@@ -334,8 +380,8 @@ mod tests {
         let mut failing = CheckResult::fail(&SESSION_REQUIRED, "m", "400", "200");
         failing.expected_failure = true;
         let checks = vec![failing];
-        assert_eq!(run_status(&checks, None, None, true), Status::Pass);
-        assert_eq!(run_status(&checks, None, None, false), Status::Warn);
+        assert_eq!(run_status(&checks, RunEnd::default(), true), Status::Pass);
+        assert_eq!(run_status(&checks, RunEnd::default(), false), Status::Warn);
     }
 
     #[test]

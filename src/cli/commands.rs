@@ -5,7 +5,6 @@ use std::path::Path;
 use super::{run::load_scenarios, CliError};
 use crate::checks::catalogue::{self, Section};
 use crate::report::{self, model::RunReport};
-use crate::scenario;
 
 pub(super) fn list(globs: &[String], dir: Option<&Path>, checks: bool) -> Result<bool, CliError> {
     if checks {
@@ -33,18 +32,13 @@ pub(super) fn list(globs: &[String], dir: Option<&Path>, checks: bool) -> Result
     let (scenarios, sweep) = load_scenarios(dir, globs)?;
     println!("{:<44} {:<30} needs", "scenario", "hosts");
     for s in &scenarios {
-        let needs: Vec<&str> = s
-            .needs()
-            .iter()
-            .map(|n| match n {
-                scenario::Need::ServerControl => "server-control",
-                scenario::Need::Fixture => "fixture",
-                scenario::Need::Login => "login",
-                scenario::Need::SecondUser => "second-user",
-                scenario::Need::Token => "token",
-            })
-            .collect();
-        println!("{:<44} {:<30} {}", s.id, s.hosts.join(","), needs.join(","));
+        let needs = s.requirements().describe();
+        println!(
+            "{:<44} {:<30} {}",
+            s.id,
+            s.hosts.join(","),
+            needs.join("; ")
+        );
         let row = s
             .file
             .troubleshooting

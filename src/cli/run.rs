@@ -18,15 +18,21 @@ use crate::popup::{Credentials, Popup};
 use crate::report::model::{Phases, RunReport, ScenarioResult};
 use crate::report::{self, text::for_terminal};
 use crate::run::{self, Event, RunConfig};
+use crate::scenario::refs::Role;
 use crate::scenario::{self, Scenario};
-use crate::target::{preflight, Logins, TargetSpec};
+use crate::target::{preflight, TargetFile, TargetSpec, World};
 use crate::wire::{Limits, Net};
 
 #[derive(clap::Args, Clone)]
 pub struct RunArgs {
     /// The project's MCP endpoint of a deployment (default: an embedded reference server per scenario).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", conflicts_with = "target_file")]
     target: Option<String>,
+    /// A target file describing the deployment: endpoints, logins by role, what may be called,
+    /// server control (`metabind-conformance init` writes one).
+    #[arg(long, value_name = "FILE")]
+    target_file: Option<PathBuf>,
+
     /// Hosts to play (repeatable; default: all).
     #[arg(long = "host", value_name = "HOST", value_parser = ["chatgpt", "claude-desktop", "generic"])]
     hosts: Vec<String>,
@@ -39,7 +45,8 @@ pub struct RunArgs {
     /// Expected failures (TOML): matching failures do not fail the run; entries that now pass do.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
-    /// A bearer token for custom-host scenarios and the sweep (an API key or a minted token).
+    /// A bearer token for custom-host scenarios and the sweep (an API key or a minted token), with
+    /// --target.
     #[arg(
         long,
         value_name = "TOKEN",
@@ -47,11 +54,13 @@ pub struct RunArgs {
         hide_env_values = true
     )]
     token: Option<String>,
-    /// The login for the authorization popup; its password comes from METABIND_PASSWORD.
-    #[arg(long, value_name = "EMAIL")]
+    /// With --target: the member login for the authorization popup; its password comes from
+    /// METABIND_PASSWORD. (A target file names a login per role.)
+    #[arg(long, value_name = "EMAIL", conflicts_with = "target_file")]
     user: Option<String>,
-    /// A second login for sharing scenarios; its password comes from METABIND_SECOND_PASSWORD.
-    #[arg(long, value_name = "EMAIL")]
+    /// With --target: a second member for sharing scenarios; its password comes from
+    /// METABIND_SECOND_PASSWORD.
+    #[arg(long, value_name = "EMAIL", conflicts_with = "target_file")]
     second_user: Option<String>,
     /// Seconds before any one network call gives up (at least 1).
     #[arg(long, value_name = "SECS", default_value_t = 20)]
@@ -163,46 +172,81 @@ pub async fn configure(args: &RunArgs) -> Result<RunConfig, CliError> {
                 .map_err(|e| CliError::Usage(e.to_string()))?,
         );
     }
-    let (target, net) = match &args.target {
-        None => {
-            if !args.allow_origins.is_empty() {
-                return Err(CliError::Usage(
-                    "--allow-origin applies only to --target".into(),
-                ));
-            }
-            // The embedded servers are ours, on loopback ports that change per scenario.
-            let mut net = Net::open(timeout);
-            Arc::get_mut(&mut net).expect("not shared yet").limits = limits;
-            (TargetSpec::Embedded { faults }, net)
-        }
-        Some(url) => {
-            if !faults.is_empty() {
-                return Err(CliError::Usage(
-                    "--fault applies only to the embedded server, not to --target".into(),
-                ));
-            }
+    let remote = match (&args.target_file, &args.target) {
+        (Some(path), _) => Some(TargetFile::load(path)?),
+        (None, Some(url)) => {
             let parsed = url::Url::parse(url)
                 .map_err(|e| CliError::Usage(format!("--target is not a URL: {e}")))?;
             if !matches!(parsed.scheme(), "http" | "https") {
                 return Err(CliError::Usage("--target must be an http(s) URL".into()));
             }
-            let net = Net::for_target(url, &args.allow_origins, timeout, limits)
+            Some(TargetFile::for_url(url))
+        }
+        (None, None) => None,
+    };
+    let (target, net) = match remote {
+        None => {
+            if !args.allow_origins.is_empty() {
+                return Err(CliError::Usage(
+                    "--allow-origin applies only to a deployment (--target or --target-file)"
+                        .into(),
+                ));
+            }
+            let world = World::Default;
+            // The embedded servers are ours, on loopback ports that change per scenario.
+            let mut net = Net::open(timeout);
+            Arc::get_mut(&mut net).expect("not shared yet").limits = limits;
+            (TargetSpec::Embedded { world, faults }, net)
+        }
+        Some(file) => {
+            if !faults.is_empty() {
+                return Err(CliError::Usage(
+                    "--fault applies only to the embedded server, not to a deployment".into(),
+                ));
+            }
+            let mut secrets = file.secrets().map_err(CliError::Usage)?;
+            if args.target.is_some() {
+                if let Some(c) = credentials(args.user.as_ref(), "METABIND_PASSWORD", "--user")? {
+                    secrets.logins.insert(Role::Member, c);
+                }
+                if let Some(c) = credentials(
+                    args.second_user.as_ref(),
+                    "METABIND_SECOND_PASSWORD",
+                    "--second-user",
+                )? {
+                    secrets.logins.insert(Role::SecondMember, c);
+                }
+                secrets.token = args.token.clone();
+            }
+            let mut file = file;
+            // What --user and --second-user give is what the target file would say.
+            for (role, c) in &secrets.logins {
+                file.logins
+                    .entry(*role)
+                    .or_insert_with(|| crate::target::file::LoginSpec {
+                        email: c.email.clone(),
+                        password_env: Some("given on the command line".into()),
+                        password: None,
+                    });
+            }
+            // The origins the user named: every endpoint of the file, its control API, and
+            // --allow-origin.
+            let mut origins = args.allow_origins.clone();
+            origins.extend(file.named_origins());
+            let net = Net::for_target(&file.endpoints.production, &origins, timeout, limits)
                 .map_err(|e| CliError::Usage(e.to_string()))?;
-            (TargetSpec::Remote { url: url.clone() }, net)
+            for secret in secrets.values() {
+                net.secrets.remember(secret);
+            }
+            (
+                TargetSpec::Remote {
+                    file: Box::new(file),
+                    secrets,
+                },
+                net,
+            )
         }
     };
-    let logins = Logins {
-        user: credentials(args.user.as_ref(), "METABIND_PASSWORD", "--user")?,
-        second: credentials(
-            args.second_user.as_ref(),
-            "METABIND_SECOND_PASSWORD",
-            "--second-user",
-        )?,
-        token: args.token.clone(),
-    };
-    for secret in logins.secrets() {
-        net.secrets.remember(secret);
-    }
     let hosts = if args.hosts.is_empty() {
         HostProfile::builtin_ids().map(String::from).collect()
     } else {
@@ -214,8 +258,8 @@ pub async fn configure(args: &RunArgs) -> Result<RunConfig, CliError> {
         }
         hosts
     };
-    if let TargetSpec::Remote { url } = &target {
-        preflight(url, &net).await?;
+    if let TargetSpec::Remote { file, .. } = &target {
+        preflight(&file.endpoints.production, &net).await?;
     }
     let popup = if args.http_popups {
         Popup::http_with_popup_blocker(true)
@@ -228,7 +272,6 @@ pub async fn configure(args: &RunArgs) -> Result<RunConfig, CliError> {
     };
     Ok(RunConfig {
         target,
-        logins,
         hosts,
         scenarios,
         sweep,
@@ -286,13 +329,14 @@ pub(super) async fn run_command(args: RunArgs) -> Result<bool, CliError> {
         why = &mut stop => return Err(CliError::Stopped(why.into())),
     };
     match &config.target {
-        TargetSpec::Embedded { .. } => eprintln!(
-            "running against the embedded reference server (a fresh one per scenario, default fixture), popups: {}",
+        TargetSpec::Embedded { world, .. } => eprintln!(
+            "running against the embedded reference server (a fresh one per scenario, {}), popups: {}",
+            world.name(),
             config.popup.driver_name()
         ),
-        TargetSpec::Remote { url } => eprintln!(
+        TargetSpec::Remote { file, .. } => eprintln!(
             "running against {}, popups: {}",
-            for_terminal(&crate::wire::redact_url(url)),
+            for_terminal(&crate::wire::redact_url(&file.endpoints.production)),
             config.popup.driver_name()
         ),
     }

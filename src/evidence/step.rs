@@ -93,6 +93,8 @@ pub struct ReviewedConnector {
     pub connected: bool,
     pub tools: Vec<Value>,
     pub instructions: Option<String>,
+    /// The target's own sample requests for these tools (`review-tools` with `target_requests`).
+    pub requests: Vec<crate::scenario::model::SampleRequest>,
 }
 
 /// One view the `render-ui` step tried to render.

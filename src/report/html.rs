@@ -193,7 +193,11 @@ pub fn render(report: &RunReport) -> String {
                 esc(&anchor(r)),
                 esc(&r.scenario),
                 esc(&r.title),
-                badge(r.effective_status()),
+                if r.incomplete.is_some() && !r.checks.is_empty() {
+                    format!("{} <span class=\"b skip\">partial</span>", badge(r.effective_status()))
+                } else {
+                    badge(r.effective_status())
+                },
                 esc(&format!("{}: {}", r.source.kind, r.source.reference)),
                 r.duration_ms as f64 / 1000.0
             );

@@ -66,6 +66,10 @@ pub fn render(report: &RunReport) -> Report {
                 }
             };
             let mut case = TestCase::new(r.scenario.as_str(), status);
+            if let Some(left_out) = &r.incomplete {
+                // A pass that covers only part of the scenario says so where CI shows output.
+                case.set_system_out(format!("partial: {left_out}"));
+            }
             case.set_classname(host.as_str());
             case.set_time(Duration::from_millis(r.duration_ms));
             case.set_assertions(r.checks.len());

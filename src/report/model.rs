@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::checks::verdict::run_status;
+use crate::checks::verdict::{run_status, RunEnd};
 use crate::checks::{CheckResult, Status};
 pub use crate::evidence::step::{Surface, ToolSurface};
 
@@ -84,37 +84,75 @@ pub struct ScenarioResult {
     /// Why the scenario did not run on this target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
+    /// Why the scenario does not apply to this target (no such tool, role or endpoint), found
+    /// before it started or at the step that needed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_applicable: Option<String>,
+    /// The steps this target could not do (server control it does not offer, a tool the run may not
+    /// call there): left out, with the reason; the checks before them are kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
     pub duration_ms: u64,
     pub checks: Vec<CheckResult>,
 }
 
 impl ScenarioResult {
-    /// Sets `status` and `reason` from the checks, the error and the skip: the one verdict.
+    /// A result with nothing judged yet.
+    pub fn new(
+        scenario: String,
+        title: String,
+        host: String,
+        source: SourceInfo,
+    ) -> ScenarioResult {
+        ScenarioResult {
+            scenario,
+            title,
+            host,
+            source,
+            file: None,
+            status: Status::Pass,
+            reason: None,
+            error: None,
+            skipped: None,
+            not_applicable: None,
+            incomplete: None,
+            duration_ms: 0,
+            checks: Vec::new(),
+        }
+    }
+
+    fn end(&self) -> RunEnd<'_> {
+        RunEnd {
+            error: self.error.as_deref(),
+            skipped: self.skipped.as_deref(),
+            not_applicable: self.not_applicable.as_deref(),
+            incomplete: self.incomplete.as_deref(),
+        }
+    }
+
+    /// Sets `status` and `reason` from the checks and how the run ended: the one verdict.
     pub fn settle(&mut self) {
-        self.status = run_status(
-            &self.checks,
-            self.error.as_deref(),
-            self.skipped.as_deref(),
-            false,
-        );
-        self.reason = match (&self.error, &self.skipped) {
-            (Some(e), _) => Some(e.clone()),
-            (None, Some(s)) => Some(s.clone()),
-            (None, None) if self.checks.is_empty() => {
-                Some("nothing was judged: the scenario has no expectations".into())
-            }
-            (None, None) => None,
-        };
+        self.status = run_status(&self.checks, self.end(), false);
+        self.reason = [
+            &self.error,
+            &self.skipped,
+            &self.not_applicable,
+            &self.incomplete,
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .cloned()
+        .or_else(|| {
+            self.checks
+                .is_empty()
+                .then(|| "nothing was judged: the scenario has no expectations".into())
+        });
     }
 
     /// The status after failures the baseline (or the scenario) expects are set aside.
     pub fn effective_status(&self) -> Status {
-        run_status(
-            &self.checks,
-            self.error.as_deref(),
-            self.skipped.as_deref(),
-            true,
-        )
+        run_status(&self.checks, self.end(), true)
     }
 }
 

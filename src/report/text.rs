@@ -28,12 +28,16 @@ fn status_label(result: &ScenarioResult) -> String {
         .iter()
         .filter(|c| c.expected_failure && c.status.is_finding())
         .count();
-    let effective = result.effective_status().as_str();
+    let effective = result.effective_status();
+    let mut label = effective.as_str().to_owned();
     if expected > 0 {
-        format!("{effective} ({expected} expected)")
-    } else {
-        effective.to_owned()
+        label.push_str(&format!(" ({expected} expected)"));
     }
+    // Steps left out: what passed is not the whole scenario.
+    if result.incomplete.is_some() && !result.checks.is_empty() {
+        label.push_str(", partial");
+    }
+    label
 }
 
 /// One check's failure, indented, for the terminal and JUnit.
@@ -138,9 +142,11 @@ pub fn render(report: &RunReport) -> String {
                 counts(r),
                 r.duration_ms as f64 / 1000.0
             );
-            if let (Some(reason), Status::Skip | Status::Error | Status::Fail) =
-                (&r.reason, r.status)
-            {
+            let explained = matches!(
+                r.status,
+                Status::Skip | Status::Error | Status::Fail | Status::NotApplicable
+            ) || r.incomplete.is_some();
+            if let (Some(reason), true) = (&r.reason, explained) {
                 let _ = writeln!(out, "      {reason}");
             }
         }

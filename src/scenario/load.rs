@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::model::{Need, ScenarioFile, Step};
-use super::refs::LoginRef;
+use super::refs::{EndpointRef, EndpointSlot, KeySlot, LoginRef, ProjectRef, Role, UserRef};
 use crate::guide::Row;
 use crate::host::HostProfile;
 use crate::suggest::closest;
@@ -31,34 +31,115 @@ pub struct Scenario {
     pub row: Option<Row>,
 }
 
+/// What a scenario asks of its target: checked before it starts, so a target without a role, an
+/// endpoint or a key the scenario uses has it n/a with the reason instead of failing halfway.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Requirements {
+    pub needs: BTreeSet<Need>,
+    pub roles: BTreeSet<Role>,
+    pub endpoints: BTreeSet<EndpointSlot>,
+    pub keys: BTreeSet<KeySlot>,
+    /// The run's bearer token.
+    pub token: bool,
+    /// Server control is used (the steps from the first one this target cannot do are skipped).
+    pub control: bool,
+}
+
+impl Requirements {
+    /// In words, for `list`.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.needs.iter().map(|n| n.describe().to_owned()).collect();
+        out.extend(self.roles.iter().map(|r| format!("login: {r}")));
+        out.extend(
+            self.endpoints
+                .iter()
+                .filter(|e| **e != EndpointSlot::Production)
+                .map(|e| format!("endpoint: {}", e.reference())),
+        );
+        out.extend(self.keys.iter().map(|k| format!("api key: {}", k.as_str())));
+        if self.token {
+            out.push("a bearer token".into());
+        }
+        if self.control {
+            out.push("server control".into());
+        }
+        out
+    }
+}
+
 impl Scenario {
     /// What the target must offer: the declared needs plus what the steps imply.
-    pub fn needs(&self) -> BTreeSet<Need> {
-        let mut needs: BTreeSet<Need> = self.file.needs.iter().copied().collect();
+    pub fn requirements(&self) -> Requirements {
+        let mut wants = Requirements {
+            needs: self.file.needs.iter().copied().collect(),
+            ..Default::default()
+        };
+        let user = |wants: &mut Requirements, u: &UserRef| match u {
+            UserRef::Role(role) => {
+                wants.roles.insert(*role);
+            }
+            UserRef::Email(_) => {
+                wants.needs.insert(Need::Fixture);
+            }
+        };
+        let project = |wants: &mut Requirements, p: &ProjectRef| match p {
+            ProjectRef::Target => {
+                wants.endpoints.insert(EndpointSlot::Production);
+            }
+            ProjectRef::Public => {
+                wants.endpoints.insert(EndpointSlot::Public);
+            }
+            ProjectRef::Fixture { .. } => {
+                wants.needs.insert(Need::Fixture);
+            }
+        };
         for step in &self.file.steps {
             match step.get_ref() {
                 Step::AddConnector {
                     endpoint, login, ..
                 } => {
-                    if endpoint.needs_fixture() {
-                        needs.insert(Need::Fixture);
+                    match endpoint {
+                        EndpointRef::Slot(slot) => {
+                            wants.endpoints.insert(*slot);
+                        }
+                        EndpointRef::Fixture { .. } => {
+                            wants.needs.insert(Need::Fixture);
+                        }
                     }
                     match login {
-                        LoginRef::User => {
-                            needs.insert(Need::Login);
+                        LoginRef::Role(role) => {
+                            wants.roles.insert(*role);
                         }
-                        LoginRef::SecondUser => {
-                            needs.insert(Need::SecondUser);
+                        LoginRef::Token => wants.token = true,
+                        LoginRef::ApiKey(slot) => {
+                            wants.keys.insert(*slot);
                         }
-                        LoginRef::Token => {
-                            needs.insert(Need::Token);
-                        }
+                        LoginRef::MintedKey => wants.control = true,
                         LoginRef::Anonymous => {}
-                        LoginRef::ApiKey(_) | LoginRef::FixtureUser(_) => {
-                            needs.insert(Need::Fixture);
+                        LoginRef::FixtureUser(_) => {
+                            wants.needs.insert(Need::Fixture);
                         }
                     }
                 }
+                Step::RemoveMember { user: u } | Step::SetRole { user: u, .. } => {
+                    user(&mut wants, u);
+                    wants.control = true;
+                }
+                Step::ExpireTokens { user: u, .. } => {
+                    if let Some(u) = u {
+                        user(&mut wants, u);
+                    }
+                }
+                Step::SetVisibility { project: p, .. }
+                | Step::Publish { project: p }
+                | Step::SetInstructions { project: p, .. }
+                | Step::EditTool { project: p, .. }
+                | Step::ExpireTasks { project: p }
+                | Step::SetToolBehaviour { project: p, .. } => {
+                    project(&mut wants, p);
+                    wants.control = true;
+                }
+                Step::RevokeApiKey {} => wants.control = true,
                 Step::ListTools { .. }
                 | Step::CallTool { .. }
                 | Step::WaitTask { .. }
@@ -68,26 +149,12 @@ impl Scenario {
                 | Step::ReplayRefresh { .. }
                 | Step::ExpectConnector { .. }
                 | Step::RemoveConnector { .. }
-                | Step::Reconnect { .. } => {}
-                Step::ExpireTasks { .. } | Step::SetToolBehaviour { .. } => {
-                    needs.insert(Need::ServerControl);
-                    needs.insert(Need::Fixture);
-                }
-                Step::RevokeGrant { .. }
-                | Step::RevokeApiKey { .. }
-                | Step::RemoveMember { .. }
-                | Step::SetRole { .. }
-                | Step::SetVisibility { .. }
-                | Step::Publish { .. }
-                | Step::SetInstructions { .. }
-                | Step::EditTool { .. }
-                | Step::ExpireTokens { .. } => {
-                    needs.insert(Need::ServerControl);
-                }
-                Step::RenderUi { .. } => {}
+                | Step::Reconnect { .. }
+                | Step::RevokeGrant { .. }
+                | Step::RenderUi { .. } => {}
             }
         }
-        needs
+        wants
     }
 
     pub fn applies_to(&self, host: &str) -> bool {
@@ -106,7 +173,35 @@ pub struct LoadError {
     pub hint: Option<String>,
 }
 
-fn position(text: &str, offset: usize) -> (usize, usize) {
+/// A TOML or serde error at its line and column, with "did you mean" for an unknown key or value.
+pub(crate) fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> LoadError {
+    let message = e.message().trim().to_owned();
+    let offset = e
+        .span()
+        .map(|span| narrow(text, span, &message))
+        .unwrap_or(0);
+    let (line, column) = position(text, offset);
+    LoadError {
+        path: path.to_owned(),
+        line,
+        column,
+        hint: unknown_name_hint(&message),
+        message,
+    }
+}
+
+/// serde's "unknown field `x`, expected one of `a`, `b`" (or variant) as "did you mean `a`?".
+fn unknown_name_hint(message: &str) -> Option<String> {
+    if !message.starts_with("unknown field") && !message.starts_with("unknown variant") {
+        return None;
+    }
+    let mut quoted = message.split('`').skip(1).step_by(2);
+    let name = quoted.next()?;
+    let expected: Vec<&str> = quoted.collect();
+    closest(name, expected.iter().copied()).map(|s| format!("did you mean {s:?}?"))
+}
+
+pub(crate) fn position(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before.chars().rev().take_while(|c| *c != '\n').count() + 1;
@@ -130,13 +225,7 @@ pub fn parse(
             hint,
         }
     };
-    let file: ScenarioFile = toml::from_str(text).map_err(|e| {
-        let offset = e
-            .span()
-            .map(|span| narrow(text, span, e.message()))
-            .unwrap_or(0);
-        error(offset, e.message().trim().to_owned(), None)
-    })?;
+    let file: ScenarioFile = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
     let known_hosts: Vec<&str> = HostProfile::builtin_ids().collect();
     let hosts = match &file.hosts {
         None => known_hosts.iter().map(|h| h.to_string()).collect(),
@@ -391,7 +480,7 @@ source = { kind = "guide", ref = "r" }
 [[step]]
 do = "add-connector"
 endpoint = "target"
-as = "user"
+as = "member"
 expect = { state = "connected" }
 
 [[step]]
@@ -406,7 +495,21 @@ expect = { confirmation = false }
         let s = load(GOOD).unwrap();
         assert_eq!(s.step_lines, vec![5, 11]);
         assert_eq!(s.hosts.len(), 3);
-        assert!(s.needs().contains(&Need::Login));
+        let wants = s.requirements();
+        assert!(wants.roles.contains(&Role::Member) && !wants.control);
+        assert!(wants.needs.is_empty());
+    }
+
+    #[test]
+    fn a_misspelt_selector_key_is_refused_with_a_suggestion() {
+        let e = load(&GOOD.replace("tool = \"search_products\"", "tool = { readonly = true }"))
+            .unwrap_err();
+        assert!(e.message.contains("readonly"), "{e}");
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("did you mean \"read_only\"?"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -441,9 +544,9 @@ expect = { confirmation = false }
 
     #[test]
     fn a_bad_reference_points_at_its_line() {
-        let e = load(&GOOD.replace("as = \"user\"", "as = \"usr\"")).unwrap_err();
+        let e = load(&GOOD.replace("as = \"member\"", "as = \"membr\"")).unwrap_err();
         assert_eq!(e.line, 8, "{e}");
-        assert!(e.message.contains("did you mean \"user\""), "{e}");
+        assert!(e.message.contains("did you mean \"member\""), "{e}");
         let e = load(&GOOD.replace("endpoint = \"target\"", "endpoint = \"a/b/c/d\"")).unwrap_err();
         assert_eq!(e.line, 7, "{e}");
     }

@@ -2,17 +2,22 @@
 //! applies to, what it needs from the target, and its steps with their expectations. Endpoints and
 //! logins are references the runner resolves per target:
 //!
-//! - endpoints: `target` (the project under test), `target/draft`, or `org/project[/draft]` from the
-//!   default fixture (embedded target only);
-//! - logins (`as`): `user` (the primary login), `second-user`, `token` (a bearer: `--token`, or a key
-//!   minted for the run), `anonymous`, `api-key:<name>` (a fixture key) or a fixture user's email.
+//! - endpoints: `target` (the project under test), `target/draft`, `public`, `public/draft`,
+//!   `unpublished`, `foreign` (as the target file names them), or `org/project[/draft]` of the
+//!   default fixture (fixture-bound scenarios only);
+//! - logins (`as`): a role (`member`, `draft_member`, `viewer`, `non_member`, `second_member`),
+//!   `token`, `anonymous`, `api-key:foreign`, `api-key:minted` (a key minted for the scenario), or a
+//!   default-fixture email;
+//! - tools: a name, or what the tool declares (`{ read_only = true }`, `{ task = "required" }`,
+//!   `{ ui = true }`, `{ destructive = true }`, `{ open_world = true }`, `{ draft_only = true }`),
+//!   chosen from the target's live `tools/list`.
 //!
 //! They are parsed when the file is loaded (`super::refs`).
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::refs::{EndpointRef, LoginRef, ProjectRef, UserRef};
+use super::refs::{EndpointRef, LoginRef, ProjectRef, Role, ToolRef, UserRef};
 use crate::mcp_ops::TaskStatus;
 
 /// One `scenarios/<area>/<name>.toml`.
@@ -60,36 +65,23 @@ pub enum SourceKind {
     Metabind,
 }
 
-/// A prerequisite a target may lack; the scenario is skipped with the reason.
+/// A prerequisite a scenario declares besides what its steps imply.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Need {
-    /// State changes through the admin API (publish, revoke, roles…).
-    ServerControl,
-    /// The names of the default fixture (users, projects, keys): the embedded server.
+    /// The default fixture's seed data (its names and values): the embedded default world only.
     Fixture,
-    /// A login for the popup (`--user`).
-    Login,
-    /// A second login (`--second-user`).
-    SecondUser,
-    /// A bearer token (`--token`, or a key minted through server control).
-    Token,
+    /// The project under test is private (its rules about who may connect do not apply otherwise).
+    PrivateTarget,
 }
 
 impl Need {
     pub fn describe(self) -> &'static str {
         match self {
-            Need::ServerControl => "server control (the embedded reference server's admin API)",
-            Need::Fixture => {
-                "the default fixture's users and projects (the embedded reference server)"
-            }
-            Need::Login => "a login (--user EMAIL with METABIND_PASSWORD)",
-            Need::SecondUser => {
-                "a second login (--second-user EMAIL with METABIND_SECOND_PASSWORD)"
-            }
-            Need::Token => "a bearer token (--token)",
+            Need::Fixture => "the default fixture's seed data (the embedded default world)",
+            Need::PrivateTarget => "a private project (this one is public)",
         }
     }
 }
@@ -130,7 +122,8 @@ pub enum Step {
     CallTool {
         #[serde(default = "main_connector")]
         connector: String,
-        tool: String,
+        tool: ToolRef,
+        /// Otherwise the target file's arguments for the tool, or ones made up from its inputSchema.
         #[serde(default)]
         arguments: Option<toml::Table>,
         /// Wait for a task to finish (polling); `false` leaves it running for `wait-task`.
@@ -176,6 +169,10 @@ pub enum Step {
         connectors: Option<Vec<String>>,
         #[serde(default)]
         requests: Vec<SampleRequest>,
+        /// Also the target's own sample requests: the target file's, or one per listed tool made
+        /// from its title and description.
+        #[serde(default)]
+        target_requests: bool,
         #[serde(default)]
         expect: ReviewExpect,
     },
@@ -209,32 +206,35 @@ pub enum Step {
         #[serde(default = "main_connector")]
         connector: String,
     },
-    /// Server side: revoke a project API key by name.
-    RevokeApiKey { project: ProjectRef, name: String },
-    /// Server side: remove a member from an organization.
-    RemoveMember { org: String, user: UserRef },
-    /// Server side: change a member's role (or add them with it).
-    SetRole {
-        org: String,
-        user: UserRef,
-        role: String,
-    },
+    /// Server side: revoke the API key minted for this scenario (`as = "api-key:minted"`).
+    RevokeApiKey {},
+    /// Server side: remove a member from the project's organization.
+    RemoveMember { user: UserRef },
+    /// Server side: change a member's role to the organization's name for `role` (the target
+    /// file's `org_roles`).
+    SetRole { user: UserRef, role: Role },
     /// Server side: make a project public or private.
     SetVisibility {
+        #[serde(default)]
         project: ProjectRef,
         visibility: Visibility,
     },
     /// Server side: publish the project's draft to production.
-    Publish { project: ProjectRef },
+    Publish {
+        #[serde(default)]
+        project: ProjectRef,
+    },
     /// Server side: edit the project's instructions (live without a publish).
     SetInstructions {
+        #[serde(default)]
         project: ProjectRef,
         instructions: Option<String>,
     },
     /// Server side: edit a tool's description or annotations in the studio (live without a publish).
     EditTool {
+        #[serde(default)]
         project: ProjectRef,
-        tool: String,
+        tool: ToolRef,
         #[serde(default)]
         description: Option<String>,
         #[serde(default)]
@@ -249,11 +249,15 @@ pub enum Step {
         refresh_tokens: bool,
     },
     /// Server side: age the project's tasks past their `ttl`.
-    ExpireTasks { project: ProjectRef },
+    ExpireTasks {
+        #[serde(default)]
+        project: ProjectRef,
+    },
     /// Server side (simulation): make a tool slow or failing from now on.
     SetToolBehaviour {
+        #[serde(default)]
         project: ProjectRef,
-        tool: String,
+        tool: ToolRef,
         #[serde(default)]
         duration_ms: Option<u64>,
         #[serde(default)]
@@ -266,7 +270,7 @@ pub enum Step {
         #[serde(default = "main_connector")]
         connector: String,
         #[serde(default)]
-        tool: Option<String>,
+        tool: Option<ToolRef>,
         #[serde(default)]
         arguments: Option<toml::Table>,
     },
@@ -320,9 +324,9 @@ pub struct ConnectorExpect {
     /// Exactly this many tools.
     pub tools: Option<usize>,
     #[serde(default)]
-    pub tools_include: Vec<String>,
+    pub tools_include: Vec<ToolRef>,
     #[serde(default)]
-    pub tools_exclude: Vec<String>,
+    pub tools_exclude: Vec<ToolRef>,
     /// Words the instructions must contain; `""` means "any non-empty instructions".
     pub instructions_contain: Option<String>,
     /// Whether the popup showed the sign-in page (`false`: the login session took the user straight
@@ -339,6 +343,8 @@ pub struct ConnectorExpect {
 pub enum OutcomeExpect {
     /// A tool result without `isError`.
     Result,
+    /// A tool result, with `isError` or not: the tool ran (what rules about access care for).
+    Answered,
     /// A tool result with `isError: true`.
     ErrorResult,
     /// A JSON-RPC error.

@@ -1,15 +1,165 @@
 //! References a scenario makes to its target, parsed when the file is loaded so a bad one is an error
-//! at its line: endpoints, logins, projects and users. The runner resolves them per target.
+//! at its line: endpoints, logins by role, projects, users and tools. Each target resolves them
+//! (`crate::target`): a deployment through its target file, the embedded worlds through built-in
+//! ones. Only scenarios that test the default fixture's seed data name its projects and emails.
 
 use std::str::FromStr;
 
 use serde::Deserialize;
+use serde_json::Value;
 
-/// Where a connector points: the project under test, its draft, or a project of the default fixture.
+use crate::suggest::did_you_mean;
+
+/// A person the scenarios sign in as, by what they may do on the project under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A member who may call production tools.
+    Member,
+    /// A member who may also use the draft endpoint.
+    DraftMember,
+    /// A member who may connect and list tools but not call them.
+    Viewer,
+    /// Someone outside the project's organization (a member of the `foreign` project's, if given).
+    NonMember,
+    /// Another member like `member`, for sharing and binding rules.
+    SecondMember,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Member,
+        Role::DraftMember,
+        Role::Viewer,
+        Role::NonMember,
+        Role::SecondMember,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::DraftMember => "draft_member",
+            Role::Viewer => "viewer",
+            Role::NonMember => "non_member",
+            Role::SecondMember => "second_member",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Role::Member => "a member who may call production tools",
+            Role::DraftMember => "a member who may use the draft endpoint",
+            Role::Viewer => "a member who may list tools but not call them",
+            Role::NonMember => "a login outside the project's organization",
+            Role::SecondMember => "a second member who may call production tools",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "{s:?} is not a role (member, draft_member, viewer, non_member, second_member){}",
+                    did_you_mean(s, Role::ALL.map(Role::as_str))
+                )
+            })
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The endpoints a target file names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EndpointSlot {
+    /// The project under test, production.
+    Production,
+    /// Its draft.
+    Draft,
+    /// A public project (anonymous production).
+    Public,
+    /// That public project's draft (always private).
+    PublicDraft,
+    /// A project with nothing published.
+    Unpublished,
+    /// A project of another organization.
+    Foreign,
+}
+
+impl EndpointSlot {
+    pub const ALL: [EndpointSlot; 6] = [
+        EndpointSlot::Production,
+        EndpointSlot::Draft,
+        EndpointSlot::Public,
+        EndpointSlot::PublicDraft,
+        EndpointSlot::Unpublished,
+        EndpointSlot::Foreign,
+    ];
+
+    /// Its key in a target file's `[endpoints]`.
+    pub fn key(self) -> &'static str {
+        match self {
+            EndpointSlot::Production => "production",
+            EndpointSlot::Draft => "draft",
+            EndpointSlot::Public => "public",
+            EndpointSlot::PublicDraft => "public_draft",
+            EndpointSlot::Unpublished => "unpublished",
+            EndpointSlot::Foreign => "foreign",
+        }
+    }
+
+    /// How a scenario names it (`endpoint = …`).
+    pub fn reference(self) -> &'static str {
+        match self {
+            EndpointSlot::Production => "target",
+            EndpointSlot::Draft => "target/draft",
+            EndpointSlot::Public => "public",
+            EndpointSlot::PublicDraft => "public/draft",
+            EndpointSlot::Unpublished => "unpublished",
+            EndpointSlot::Foreign => "foreign",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            EndpointSlot::Production => "the project's production endpoint",
+            EndpointSlot::Draft => "the project's draft endpoint",
+            EndpointSlot::Public => "a public project",
+            EndpointSlot::PublicDraft => "a public project's draft endpoint",
+            EndpointSlot::Unpublished => "a project with nothing published",
+            EndpointSlot::Foreign => "a project of another organization",
+        }
+    }
+}
+
+/// API keys a target file names, for custom-host scenarios.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeySlot {
+    /// A key of the `foreign` project (it must not work on the project under test).
+    Foreign,
+}
+
+impl KeySlot {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeySlot::Foreign => "foreign",
+        }
+    }
+}
+
+/// Where a connector points: an endpoint the target names, or a project of the default fixture.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EndpointRef {
-    Target,
-    TargetDraft,
+    Slot(EndpointSlot),
     Fixture {
         org: String,
         project: String,
@@ -17,34 +167,38 @@ pub enum EndpointRef {
     },
 }
 
-/// A project for server control: the one under test, or one of the default fixture.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A project for server control: the one under test, the public one, or one of the default fixture.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum ProjectRef {
+    #[default]
     Target,
-    Fixture { org: String, project: String },
+    Public,
+    Fixture {
+        org: String,
+        project: String,
+    },
 }
 
 /// Who adds a connector (`as`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginRef {
-    /// The run's primary login.
-    User,
-    /// The run's second login.
-    SecondUser,
-    /// The run's bearer token (`--token`, or a key minted for the run).
+    /// A login of the target file, by role.
+    Role(Role),
+    /// The run's bearer token (the target file's `token`, or a key minted for the run).
     Token,
     Anonymous,
-    /// A project API key of the default fixture, by name.
-    ApiKey(String),
-    /// A user of the default fixture, by email.
+    /// An API key the target file names.
+    ApiKey(KeySlot),
+    /// A key minted for this scenario through server control (`revoke-api-key` revokes it).
+    MintedKey,
+    /// A user of the default fixture, by email (fixture-bound scenarios only).
     FixtureUser(String),
 }
 
 /// A user for server control (`remove-member`, `set-role`, `expire-tokens`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserRef {
-    User,
-    SecondUser,
+    Role(Role),
     /// A user of the default fixture, by email.
     Email(String),
 }
@@ -65,21 +219,21 @@ fn org_project(s: &str) -> Option<(String, String, bool)> {
 impl FromStr for EndpointRef {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "target" => Ok(EndpointRef::Target),
-            "target/draft" => Ok(EndpointRef::TargetDraft),
-            other => org_project(other)
-                .map(|(org, project, draft)| EndpointRef::Fixture {
-                    org,
-                    project,
-                    draft,
-                })
-                .ok_or_else(|| {
-                    format!(
-                        "`endpoint` {other:?} is not target, target/draft or org/project[/draft]"
-                    )
-                }),
+        if let Some(slot) = EndpointSlot::ALL.into_iter().find(|e| e.reference() == s) {
+            return Ok(EndpointRef::Slot(slot));
         }
+        org_project(s)
+            .map(|(org, project, draft)| EndpointRef::Fixture {
+                org,
+                project,
+                draft,
+            })
+            .ok_or_else(|| {
+                format!(
+                    "`endpoint` {s:?} is not target, target/draft, public, public/draft, unpublished, foreign or org/project[/draft]{}",
+                    did_you_mean(s, EndpointSlot::ALL.map(EndpointSlot::reference))
+                )
+            })
     }
 }
 
@@ -88,31 +242,45 @@ impl FromStr for ProjectRef {
     fn from_str(s: &str) -> Result<Self, String> {
         match (s, org_project(s)) {
             ("target", _) => Ok(ProjectRef::Target),
+            ("public", _) => Ok(ProjectRef::Public),
             (_, Some((org, project, false))) => Ok(ProjectRef::Fixture { org, project }),
-            _ => Err(format!("`project` {s:?} is not target or org/project")),
+            _ => Err(format!(
+                "`project` {s:?} is not target, public or org/project"
+            )),
         }
     }
 }
 
+const LOGIN_WORDS: [&str; 9] = [
+    "member",
+    "draft_member",
+    "viewer",
+    "non_member",
+    "second_member",
+    "token",
+    "anonymous",
+    "api-key:foreign",
+    "api-key:minted",
+];
+
 impl FromStr for LoginRef {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        const NAMED: [&str; 4] = ["user", "second-user", "token", "anonymous"];
+        if let Ok(role) = s.parse::<Role>() {
+            return Ok(LoginRef::Role(role));
+        }
         Ok(match s {
-            "user" => LoginRef::User,
-            "second-user" => LoginRef::SecondUser,
             "token" => LoginRef::Token,
             "anonymous" => LoginRef::Anonymous,
+            "api-key:foreign" => LoginRef::ApiKey(KeySlot::Foreign),
+            "api-key:minted" => LoginRef::MintedKey,
             email if email.contains('@') => LoginRef::FixtureUser(email.to_owned()),
-            other => match other.strip_prefix("api-key:") {
-                Some(name) if !name.is_empty() => LoginRef::ApiKey(name.to_owned()),
-                _ => {
-                    return Err(format!(
-                        "`as` {other:?} is not user, second-user, token, anonymous, api-key:<name> or an email{}",
-                        crate::suggest::did_you_mean(other, NAMED)
-                    ))
-                }
-            },
+            other => {
+                return Err(format!(
+                    "`as` {other:?} is not a role (member, draft_member, viewer, non_member, second_member), token, anonymous, api-key:foreign, api-key:minted or an email{}",
+                    did_you_mean(other, LOGIN_WORDS)
+                ))
+            }
         })
     }
 }
@@ -120,13 +288,14 @@ impl FromStr for LoginRef {
 impl FromStr for UserRef {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
+        if let Ok(role) = s.parse::<Role>() {
+            return Ok(UserRef::Role(role));
+        }
         match s {
-            "user" => Ok(UserRef::User),
-            "second-user" => Ok(UserRef::SecondUser),
             email if email.contains('@') => Ok(UserRef::Email(email.to_owned())),
             other => Err(format!(
-                "`user` {other:?} is not user, second-user or an email{}",
-                crate::suggest::did_you_mean(other, ["user", "second-user"])
+                "`user` {other:?} is not a role or an email{}",
+                did_you_mean(other, Role::ALL.map(Role::as_str))
             )),
         }
     }
@@ -155,8 +324,7 @@ impl EndpointRef {
 impl std::fmt::Display for EndpointRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            EndpointRef::Target => f.write_str("target"),
-            EndpointRef::TargetDraft => f.write_str("target/draft"),
+            EndpointRef::Slot(slot) => f.write_str(slot.reference()),
             EndpointRef::Fixture {
                 org,
                 project,
@@ -168,13 +336,159 @@ impl std::fmt::Display for EndpointRef {
     }
 }
 
+/// A tool's execution.taskSupport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskSupport {
+    Required,
+    Optional,
+    Forbidden,
+}
+
+/// A tool chosen by what it declares, from the target's live `tools/list`: the first listed tool
+/// that matches every field given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolSelector {
+    /// Declares `readOnlyHint: true` (or, with false, does not).
+    pub read_only: Option<bool>,
+    /// Declares `destructiveHint: true` (or, with false, does not).
+    pub destructive: Option<bool>,
+    /// Declares `openWorldHint: true` (or, with false, does not).
+    pub open_world: Option<bool>,
+    /// Its `execution.taskSupport` (absent counts as forbidden).
+    pub task: Option<TaskSupport>,
+    /// Has a UI (`_meta.ui.resourceUri` or `openai/outputTemplate`), or has none.
+    pub ui: Option<bool>,
+    /// Listed on the draft endpoint and not on production.
+    pub draft_only: Option<bool>,
+}
+
+impl ToolSelector {
+    /// Whether a listed tool matches what the selector says of its declarations (`draft_only` is
+    /// for the resolver, which sees both environments).
+    pub fn matches(&self, tool: &Value) -> bool {
+        let hint = |name: &str| tool["annotations"][name].as_bool();
+        let declared = |want: Option<bool>, name: &str| match want {
+            None => true,
+            Some(true) => hint(name) == Some(true),
+            Some(false) => hint(name) != Some(true),
+        };
+        let task = match tool["execution"]["taskSupport"].as_str() {
+            Some("required") => TaskSupport::Required,
+            Some("optional") => TaskSupport::Optional,
+            _ => TaskSupport::Forbidden,
+        };
+        let has_ui = !crate::ui::ui_links(tool).is_empty();
+        declared(self.read_only, "readOnlyHint")
+            && declared(self.destructive, "destructiveHint")
+            && declared(self.open_world, "openWorldHint")
+            && self.task.is_none_or(|t| t == task)
+            && self.ui.is_none_or(|u| u == has_ui)
+    }
+}
+
+impl ToolSelector {
+    /// What the selector asks, as a relative clause ("that has a UI and …"), empty for any tool.
+    pub fn predicate(&self) -> String {
+        let mut parts = Vec::new();
+        let mut flag = |v: Option<bool>, yes: &str, no: &str| {
+            if let Some(v) = v {
+                parts.push(if v { yes.to_owned() } else { no.to_owned() });
+            }
+        };
+        flag(
+            self.read_only,
+            "declares readOnlyHint: true",
+            "is not read-only",
+        );
+        flag(
+            self.destructive,
+            "declares destructiveHint: true",
+            "is not destructive",
+        );
+        flag(
+            self.open_world,
+            "declares openWorldHint: true",
+            "is not open-world",
+        );
+        flag(self.ui, "has a UI", "has no UI");
+        flag(
+            self.draft_only,
+            "is only on the draft",
+            "is also on production",
+        );
+        if let Some(t) = self.task {
+            parts.push(format!("has taskSupport {t:?}").to_lowercase());
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("that {}", parts.join(" and "))
+        }
+    }
+}
+
+impl std::fmt::Display for ToolSelector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.predicate().as_str() {
+            "" => f.write_str("any tool"),
+            p => write!(f, "a tool {p}"),
+        }
+    }
+}
+
+/// A tool a step names: by name (the default fixture's, or any name), or by what it declares.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ToolRef {
+    Named(String),
+    Select(ToolSelector),
+}
+
+impl<'de> Deserialize<'de> for ToolRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ToolRef;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a tool name or a table such as { read_only = true }")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ToolRef, E> {
+                Ok(ToolRef::Named(v.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<ToolRef, A::Error> {
+                ToolSelector::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(ToolRef::Select)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+impl std::fmt::Display for ToolRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ToolRef::Named(name) => f.write_str(name),
+            ToolRef::Select(s) => write!(f, "{s}"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn references_parse_into_what_they_name() {
-        assert_eq!("target/draft".parse(), Ok(EndpointRef::TargetDraft));
+        assert_eq!(
+            "target/draft".parse(),
+            Ok(EndpointRef::Slot(EndpointSlot::Draft))
+        );
+        assert_eq!(
+            "public/draft".parse(),
+            Ok(EndpointRef::Slot(EndpointSlot::PublicDraft))
+        );
         assert_eq!(
             "acme/shop/draft".parse(),
             Ok(EndpointRef::Fixture {
@@ -183,19 +497,24 @@ mod tests {
                 draft: true
             })
         );
-        assert_eq!("api-key:ci".parse(), Ok(LoginRef::ApiKey("ci".into())));
+        assert_eq!("viewer".parse(), Ok(LoginRef::Role(Role::Viewer)));
+        assert_eq!(
+            "api-key:foreign".parse(),
+            Ok(LoginRef::ApiKey(KeySlot::Foreign))
+        );
         assert_eq!(
             "vic@acme.test".parse(),
             Ok(UserRef::Email("vic@acme.test".into()))
         );
         assert_eq!("target".parse(), Ok(ProjectRef::Target));
+        assert_eq!("public".parse(), Ok(ProjectRef::Public));
     }
 
     #[test]
     fn bad_references_name_their_key_and_suggest() {
-        let e = "usr".parse::<LoginRef>().unwrap_err();
+        let e = "membr".parse::<LoginRef>().unwrap_err();
         assert!(
-            e.starts_with("`as`") && e.contains("did you mean \"user\""),
+            e.starts_with("`as`") && e.contains("did you mean \"member\""),
             "{e}"
         );
         assert!("a/b/c/d"
@@ -203,5 +522,71 @@ mod tests {
             .unwrap_err()
             .starts_with("`endpoint`"));
         assert!("acme/shop/draft".parse::<ProjectRef>().is_err());
+    }
+
+    #[test]
+    fn selectors_match_what_tools_declare() {
+        let search =
+            json!({"name": "s", "annotations": {"readOnlyHint": true, "openWorldHint": false}});
+        let order =
+            json!({"name": "o", "annotations": {"readOnlyHint": false, "destructiveHint": true}});
+        let report = json!({"name": "r", "execution": {"taskSupport": "required"}});
+        let card = json!({"name": "c", "_meta": {"ui": {"resourceUri": "ui://x"}}});
+        let read_only = ToolSelector {
+            read_only: Some(true),
+            ..Default::default()
+        };
+        assert!(read_only.matches(&search) && !read_only.matches(&order));
+        let destructive = ToolSelector {
+            destructive: Some(true),
+            ..Default::default()
+        };
+        assert!(destructive.matches(&order) && !destructive.matches(&search));
+        let required = ToolSelector {
+            task: Some(TaskSupport::Required),
+            ..Default::default()
+        };
+        assert!(required.matches(&report) && !required.matches(&search));
+        let forbidden = ToolSelector {
+            task: Some(TaskSupport::Forbidden),
+            ..Default::default()
+        };
+        assert!(
+            forbidden.matches(&search),
+            "absent taskSupport is forbidden"
+        );
+        let ui = ToolSelector {
+            ui: Some(true),
+            ..Default::default()
+        };
+        assert!(ui.matches(&card) && !ui.matches(&search));
+        assert_eq!(
+            ui.to_string(),
+            "a tool that has a UI",
+            "selectors describe themselves in n/a reasons"
+        );
+    }
+
+    #[test]
+    fn a_tool_is_a_name_or_a_strict_table() {
+        #[derive(Deserialize)]
+        struct T {
+            tool: ToolRef,
+        }
+        let named: T = toml::from_str("tool = \"x\"").unwrap();
+        assert_eq!(named.tool, ToolRef::Named("x".into()));
+        let chosen: T = toml::from_str("tool = { task = \"optional\" }").unwrap();
+        assert_eq!(
+            chosen.tool,
+            ToolRef::Select(ToolSelector {
+                task: Some(TaskSupport::Optional),
+                ..Default::default()
+            })
+        );
+        let e = toml::from_str::<T>("tool = { readonly = true }")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("unknown field `readonly`"), "{e}");
     }
 }

@@ -11,7 +11,7 @@ use metabind_conformance::popup::Popup;
 use metabind_conformance::report::model::{RunReport, ScenarioResult};
 use metabind_conformance::run::{self, RunConfig};
 use metabind_conformance::scenario::{self, Scenario};
-use metabind_conformance::target::TargetSpec;
+use metabind_conformance::target::{TargetSpec, World};
 use metabind_reference_server::Fault;
 
 /// Every built-in host.
@@ -52,9 +52,9 @@ pub fn scenarios() -> Vec<Scenario> {
 pub fn run(scenarios: Vec<Scenario>, hosts: &[&str], sweep: bool, faults: &[Fault]) -> RunReport {
     let config = RunConfig {
         target: TargetSpec::Embedded {
+            world: World::Default,
             faults: faults.to_vec(),
         },
-        logins: Default::default(),
         hosts: hosts.iter().map(|h| h.to_string()).collect(),
         scenarios,
         sweep: if sweep {

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::Trial;
+use super::{StepError, Trial};
 use crate::evidence::step::{StepEvidence, UiView};
 use crate::evidence::sweep::RefreshReplay;
 use crate::host::ToolCall;
@@ -20,10 +20,24 @@ impl Trial<'_> {
         task: Option<bool>,
         token_from: Option<&str>,
         wants_ui: bool,
-    ) -> Result<StepEvidence, String> {
-        let arguments = arguments
-            .map(|t| serde_json::to_value(t).unwrap_or(Value::Null))
-            .unwrap_or_else(|| json!({}));
+    ) -> Result<StepEvidence, StepError> {
+        let listed = self
+            .connectors
+            .get(name)
+            .and_then(|c| c.tool(tool).cloned())
+            .unwrap_or_else(|| json!({ "name": tool }));
+        // Never a call the target file does not allow (destructive or unmarked tools on a deployment).
+        if !self.instance.may_call(&listed) {
+            return Err(StepError::Unavailable(self.instance.call_refusal(&listed)));
+        }
+        let arguments = match arguments {
+            Some(t) => serde_json::to_value(t).unwrap_or(Value::Null),
+            None => self.instance.arguments(&listed).ok_or_else(|| {
+                StepError::Unavailable(format!(
+                    "no arguments for {tool}: its inputSchema asks for values the run cannot make up; give them in the target file's [arguments.{tool}]"
+                ))
+            })?,
+        };
         let foreign = match token_from {
             None => None,
             Some(from) => Some(

@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
-use super::Trial;
+use super::{StepError, Trial};
 use crate::evidence::step::{ReviewedConnector, StepEvidence};
-use crate::scenario::refs::{EndpointRef, LoginRef};
+use crate::host::Login;
+use crate::scenario::model::SampleRequest;
+use crate::scenario::refs::{EndpointRef, EndpointSlot, LoginRef, Role};
 
 impl Trial<'_> {
     pub(super) async fn add_connector(
@@ -13,9 +15,12 @@ impl Trial<'_> {
         endpoint: &EndpointRef,
         login: &LoginRef,
         popup_outside_click: bool,
-    ) -> Result<StepEvidence, String> {
+    ) -> Result<StepEvidence, StepError> {
         let url = self.instance.endpoint(endpoint)?;
-        let login = self.instance.login(login).await?;
+        let login = match login {
+            LoginRef::MintedKey => self.mint_key().await?,
+            other => self.instance.login(other)?,
+        };
         let mut host = self.host.clone();
         if popup_outside_click {
             let mut profile = (*host.profile).clone();
@@ -31,6 +36,35 @@ impl Trial<'_> {
         Ok(StepEvidence::Connector(self.connector_view(name, 0)?))
     }
 
+    /// A key minted for this scenario on the project under test, for production, created by the
+    /// member (so it carries a member's scopes).
+    async fn mint_key(&mut self) -> Result<Login, StepError> {
+        let control = self.instance.control.as_ref().ok_or_else(|| {
+            StepError::Unavailable(
+                "minting an API key needs server control, and the target file names none".into(),
+            )
+        })?;
+        let project = self
+            .instance
+            .project_id(EndpointSlot::Production)
+            .ok_or_else(|| {
+                StepError::Unavailable(
+                    "the production endpoint's URL does not name its organization and project"
+                        .into(),
+                )
+            })?;
+        let creator = self
+            .instance
+            .credentials(Role::Member)
+            .map(|c| c.email.clone());
+        let (name, key) = control
+            .mint_api_key(&project, creator.as_deref(), &["production"])
+            .await?;
+        self.host.net.secrets.remember(&key);
+        self.minted = Some((project, name));
+        Ok(Login::Bearer(key))
+    }
+
     pub(super) async fn list_tools(&mut self, name: &str) -> Result<StepEvidence, String> {
         let start = self.transcript_len(name)?;
         // A failure shows in the connector's state, which the expectations judge.
@@ -44,8 +78,9 @@ impl Trial<'_> {
         Ok(StepEvidence::Connector(self.connector_view(name, start)?))
     }
 
-    /// The named connectors (or every connected one) as the review sees them.
-    pub(super) fn review(&self, names: Option<&[String]>) -> StepEvidence {
+    /// The named connectors (or every connected one) as the review sees them, with the target's
+    /// own sample requests when the step asks for them.
+    pub(super) fn review(&self, names: Option<&[String]>, target_requests: bool) -> StepEvidence {
         let chosen: Vec<&String> = match names {
             Some(names) => names.iter().collect(),
             None => self
@@ -64,9 +99,48 @@ impl Trial<'_> {
                         connected: c.state.is_connected(),
                         tools: c.tools.clone(),
                         instructions: c.instructions.clone(),
+                        requests: if target_requests {
+                            self.target_requests(&c.tools)
+                        } else {
+                            Vec::new()
+                        },
                     })
                 })
                 .collect(),
         )
+    }
+
+    /// The target file's sample requests for the tools this connector lists, else one per tool made
+    /// from its title and the first sentence of its description (what a user would say to get it).
+    fn target_requests(&self, tools: &[serde_json::Value]) -> Vec<SampleRequest> {
+        let listed = |name: &str| tools.iter().any(|t| t["name"] == name);
+        let given: Vec<SampleRequest> = self
+            .instance
+            .file
+            .review
+            .requests
+            .iter()
+            .filter(|r| listed(&r.tool))
+            .cloned()
+            .collect();
+        if !given.is_empty() {
+            return given;
+        }
+        tools
+            .iter()
+            .filter_map(|t| {
+                let name = t["name"].as_str()?;
+                let title = t["title"]
+                    .as_str()
+                    .or(t["annotations"]["title"].as_str())
+                    .unwrap_or(name);
+                let description = t["description"].as_str().unwrap_or_default();
+                let first = description.split(". ").next().unwrap_or_default();
+                Some(SampleRequest {
+                    ask: format!("{title}: {first}"),
+                    tool: name.to_owned(),
+                })
+            })
+            .collect()
     }
 }

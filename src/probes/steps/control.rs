@@ -1,175 +1,155 @@
-//! Server-control steps, through the embedded server's admin API (`crate::target::Control`): revoke a
-//! grant or an API key, change members and roles, visibility, publish, edit instructions and tools,
-//! expire tokens and tasks, make a tool slow or failing.
+//! Server-control steps, through the target's control adapter (`crate::target::control`). Where a
+//! deployment offers no control, what any host can do itself stands in, and says so in the step's
+//! definition: revoking a grant is the host revoking its own through the authorization server's
+//! RFC 7009 endpoint (what "Authorized apps" revocation looks like from the host's side); expiring
+//! tokens is the host's access token running out (the next request refreshes first), and with the
+//! refresh token gone too, the host's own grant revoked.
 
-use reqwest::Method;
 use serde_json::{json, Value};
 
-use super::Trial;
+use super::{StepError, Trial};
 use crate::scenario::model::Visibility;
+use crate::scenario::refs::{EndpointSlot, UserRef};
 use crate::scenario::Step;
+use crate::target::Control;
 
 impl Trial<'_> {
-    async fn admin(
-        &self,
-        method: Method,
-        path: String,
-        body: Option<Value>,
-    ) -> Result<Value, String> {
-        let control = self
-            .instance
-            .control
-            .as_ref()
-            .ok_or("this step needs server control")?;
-        control.call(method, &path, body).await
+    fn control_adapter(&self, what: &str) -> Result<&Control, StepError> {
+        self.instance.control.as_ref().ok_or_else(|| {
+            StepError::Unavailable(format!(
+                "{what} needs server control, and the target file names none"
+            ))
+        })
     }
 
     /// Does a server-control step.
-    pub(super) async fn control(&mut self, step: &Step) -> Result<(), String> {
-        let project = |p| self.instance.project_ref(p);
+    pub(super) async fn control(&mut self, step: &Step) -> Result<(), StepError> {
         match step {
             Step::RevokeGrant { connector } => self.revoke_grant(connector).await?,
-            Step::RevokeApiKey { project: p, name } => {
-                let (org, project) = project(p)?;
-                self.admin(
-                    Method::DELETE,
-                    format!("/_admin/orgs/{org}/projects/{project}/api-keys/{name}"),
-                    None,
-                )
-                .await?;
+            Step::RevokeApiKey {} => {
+                let (project, name) = self.minted.clone().ok_or_else(|| {
+                    StepError::Harness(
+                        "revoke-api-key revokes the key minted for the scenario: add a connector as api-key:minted first".into(),
+                    )
+                })?;
+                self.control_adapter("revoking an API key")?
+                    .revoke_api_key(&project, &name)
+                    .await?;
             }
-            Step::RemoveMember { org, user } => {
+            Step::RemoveMember { user } => {
+                let control = self.control_adapter("removing a member")?;
                 let email = self.instance.user_email(user)?;
-                self.admin(
-                    Method::DELETE,
-                    format!("/_admin/orgs/{org}/members/{email}"),
-                    None,
-                )
-                .await?;
+                let org = self.org()?;
+                control.remove_member(&org, &email).await?;
             }
-            Step::SetRole { org, user, role } => {
+            Step::SetRole { user, role } => {
+                let control = self.control_adapter("changing a role")?;
                 let email = self.instance.user_email(user)?;
-                self.admin(
-                    Method::PUT,
-                    format!("/_admin/orgs/{org}/members/{email}"),
-                    Some(json!({ "role": role })),
-                )
-                .await?;
+                let org = self.org()?;
+                let name = self.instance.org_role(*role)?;
+                control.set_role(&org, &email, name).await?;
             }
             Step::SetVisibility {
-                project: p,
+                project,
                 visibility,
             } => {
-                let (org, project) = project(p)?;
+                let project = self.instance.project(project)?;
                 let visibility = match visibility {
                     Visibility::Public => "public",
                     Visibility::Private => "private",
                 };
-                self.admin(
-                    Method::PUT,
-                    format!("/_admin/orgs/{org}/projects/{project}/visibility"),
-                    Some(json!({ "visibility": visibility })),
-                )
-                .await?;
+                self.control_adapter("changing the visibility")?
+                    .set_visibility(&project, visibility)
+                    .await?;
             }
-            Step::Publish { project: p } => {
-                let (org, project) = project(p)?;
-                self.admin(
-                    Method::POST,
-                    format!("/_admin/orgs/{org}/projects/{project}/publish"),
-                    None,
-                )
-                .await?;
+            Step::Publish { project } => {
+                let project = self.instance.project(project)?;
+                self.control_adapter("publishing")?
+                    .publish(&project)
+                    .await?;
             }
             Step::SetInstructions {
-                project: p,
+                project,
                 instructions,
             } => {
-                let (org, project) = project(p)?;
-                self.admin(
-                    Method::PUT,
-                    format!("/_admin/orgs/{org}/projects/{project}/instructions"),
-                    Some(json!({ "instructions": instructions })),
-                )
-                .await?;
+                let project = self.instance.project(project)?;
+                self.control_adapter("editing the instructions")?
+                    .set_instructions(&project, instructions.as_deref())
+                    .await?;
             }
             Step::EditTool {
-                project: p,
+                project,
                 tool,
                 description,
                 annotations,
             } => {
-                let (org, project) = project(p)?;
-                let mut body = json!({});
+                let project = self.instance.project(project)?;
+                let mut edit = json!({});
                 if let Some(d) = description {
-                    body["description"] = json!(d);
+                    edit["description"] = json!(d);
                 }
                 if let Some(a) = annotations {
-                    body["annotations"] = serde_json::to_value(a).unwrap_or(Value::Null);
+                    edit["annotations"] = serde_json::to_value(a).unwrap_or(Value::Null);
                 }
-                self.admin(
-                    Method::PATCH,
-                    format!("/_admin/orgs/{org}/projects/{project}/tools/{tool}"),
-                    Some(body),
-                )
-                .await?;
+                self.control_adapter("editing a tool")?
+                    .edit_tool(&project, &super::tools::named(tool), edit)
+                    .await?;
             }
             Step::ExpireTokens {
                 user,
                 refresh_tokens,
-            } => {
-                let mut body = match user {
-                    Some(u) => json!({ "user": self.instance.user_email(u)? }),
-                    None => json!({}),
-                };
-                if *refresh_tokens {
-                    body["refresh_tokens"] = json!(true);
-                }
-                self.admin(
-                    Method::POST,
-                    "/_admin/oauth/expire-access-tokens".to_owned(),
-                    Some(body),
-                )
-                .await?;
-            }
-            Step::ExpireTasks { project: p } => {
-                let (org, project) = project(p)?;
-                self.admin(
-                    Method::POST,
-                    format!("/_admin/orgs/{org}/projects/{project}/tasks/expire"),
-                    None,
-                )
-                .await?;
+            } => self.expire_tokens(user.as_ref(), *refresh_tokens).await?,
+            Step::ExpireTasks { project } => {
+                let project = self.instance.project(project)?;
+                self.control_adapter("expiring tasks")?
+                    .expire_tasks(&project)
+                    .await?;
             }
             Step::SetToolBehaviour {
-                project: p,
+                project,
                 tool,
                 duration_ms,
                 fail,
             } => {
-                let (org, project) = project(p)?;
-                let mut body = json!({});
+                let project = self.instance.project(project)?;
+                let mut behaviour = json!({});
                 if let Some(d) = duration_ms {
-                    body["duration_ms"] = json!(d);
+                    behaviour["duration_ms"] = json!(d);
                 }
                 if let Some(f) = fail {
-                    body["fail"] = json!(f);
+                    behaviour["fail"] = json!(f);
                 }
-                self.admin(
-                    Method::PATCH,
-                    format!("/_admin/orgs/{org}/projects/{project}/tools/{tool}/behaviour"),
-                    Some(body),
-                )
-                .await?;
+                self.control_adapter("making a tool slow or failing")?
+                    .set_tool_behaviour(&project, &super::tools::named(tool), behaviour)
+                    .await?;
             }
-            other => return Err(format!("{other:?} is not a server-control step")),
+            other => return Err(format!("{other:?} is not a server-control step").into()),
         }
         Ok(())
     }
 
-    /// Revokes only the connector user's grant of the connector's client, in "Authorized apps".
-    async fn revoke_grant(&mut self, connector: &str) -> Result<(), String> {
+    /// The organization of the project under test.
+    fn org(&self) -> Result<String, StepError> {
+        self.instance
+            .project_id(EndpointSlot::Production)
+            .map(|p| p.org)
+            .ok_or_else(|| {
+                StepError::Unavailable(
+                    "the production endpoint's URL does not have Metabind's /<org>/<project> shape, so its organization is unknown".into(),
+                )
+            })
+    }
+
+    /// Revokes only the connector user's grant: in "Authorized apps" through the admin API, else the
+    /// host revokes its own through RFC 7009.
+    async fn revoke_grant(&mut self, connector: &str) -> Result<(), StepError> {
+        let admin = matches!(self.instance.control, Some(Control::Admin(_)));
         let c = self.connector(connector)?;
+        if !admin {
+            return c.connector.revoke_own_grant().await.map_err(|e| {
+                StepError::Harness(format!("revoking the connector's own grant: {e}"))
+            });
+        }
         let client_id = c
             .connector
             .client
@@ -183,43 +163,49 @@ impl Trial<'_> {
             .credentials
             .as_ref()
             .map(|c| c.email.clone());
-        let org = url::Url::parse(&url)
-            .ok()
-            .and_then(|u| {
-                u.path_segments()
-                    .and_then(|mut s| s.next().map(String::from))
-            })
+        let org = crate::target::project_of(&url)
+            .map(|p| p.org)
             .ok_or("the connector's URL names no organization")?;
-        let grants = self
-            .admin(
-                Method::GET,
-                format!("/_admin/orgs/{org}/authorized-apps"),
-                None,
-            )
+        self.control_adapter("revoking a grant")?
+            .revoke_grant(&org, &client_id, &url, email.as_deref())
             .await?;
-        let ids: Vec<String> = grants["grants"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|g| {
-                g["client_id"] == client_id.as_str()
-                    && g["resource"] == url.as_str()
-                    && email.as_ref().is_none_or(|e| g["email"] == e.as_str())
-            })
-            .filter_map(|g| g["id"].as_str().map(String::from))
-            .collect();
-        if ids.is_empty() {
-            return Err(format!(
-                "Authorized apps of {org} lists no grant for this connector's client {client_id}"
-            ));
+        Ok(())
+    }
+
+    /// Server-side expiry through the admin API; otherwise the host's own tokens run out (one
+    /// user's connectors, or all of the trial's).
+    async fn expire_tokens(
+        &mut self,
+        user: Option<&UserRef>,
+        refresh_tokens: bool,
+    ) -> Result<(), StepError> {
+        let email = match user {
+            Some(u) => Some(self.instance.user_email(u)?),
+            None => None,
+        };
+        if let Some(Control::Admin(_)) = &self.instance.control {
+            self.control_adapter("expiring tokens")?
+                .expire_tokens(email.as_deref(), refresh_tokens)
+                .await?;
+            return Ok(());
         }
-        for id in ids {
-            self.admin(
-                Method::DELETE,
-                format!("/_admin/orgs/{org}/authorized-apps/{id}"),
-                None,
-            )
-            .await?;
+        for c in self.connectors.values_mut() {
+            let theirs = c
+                .connector
+                .config
+                .credentials
+                .as_ref()
+                .map(|c| c.email.clone());
+            if email.is_some() && theirs != email {
+                continue;
+            }
+            if refresh_tokens {
+                c.connector.revoke_own_grant().await.map_err(|e| {
+                    StepError::Harness(format!("ending the connector's session: {e}"))
+                })?;
+            } else {
+                c.connector.expire_access_token();
+            }
         }
         Ok(())
     }

@@ -1,19 +1,64 @@
-//! A scenario's steps on one host: each drives the mock host or the server's control and returns what
-//! it recorded ([`StepEvidence`]) for the step's expectations. A step that cannot be done is an
-//! `Err` with the reason (a harness error, never a verdict).
+//! A scenario's steps on one host: each drives the mock host or the target's server control and
+//! returns what it recorded ([`StepEvidence`]) with the step as judged (tools chosen by what they
+//! declare resolved to names). A step that cannot be done says why: the harness failed, the target
+//! lacks what the step needs (the rest is n/a), or the step is beyond what this target allows (server
+//! control, a tool the run may not call: the rest is skipped, the verdicts before kept).
 
 mod calls;
 mod connectors;
 mod control;
 mod render;
+mod tools;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::evidence::step::{StepEvidence, Surface, ToolSurface};
 use crate::evidence::{CallView, ConnectorView};
 use crate::host::{HostConnector, MockHost, PendingCall, ToolCall};
+use crate::scenario::refs::ToolSelector;
 use crate::scenario::{Scenario, Step};
-use crate::target::Instance;
+use crate::target::{ControlError, Instance, ProjectId, Unresolved};
+
+/// Why a step was not done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepError {
+    /// The harness could not do its part.
+    Harness(String),
+    /// The target lacks what the step needs (no such tool, role or endpoint).
+    NotApplicable(String),
+    /// The step is beyond what this target allows.
+    Unavailable(String),
+}
+
+impl From<String> for StepError {
+    fn from(why: String) -> Self {
+        StepError::Harness(why)
+    }
+}
+
+impl From<&str> for StepError {
+    fn from(why: &str) -> Self {
+        StepError::Harness(why.to_owned())
+    }
+}
+
+impl From<Unresolved> for StepError {
+    fn from(u: Unresolved) -> Self {
+        match u {
+            Unresolved::NotApplicable(why) => StepError::NotApplicable(why),
+            Unresolved::Skipped(why) => StepError::Unavailable(why),
+        }
+    }
+}
+
+impl From<ControlError> for StepError {
+    fn from(e: ControlError) -> Self {
+        match e {
+            ControlError::Unsupported(why) => StepError::Unavailable(why),
+            ControlError::Failed(why) => StepError::Harness(why),
+        }
+    }
+}
 
 /// One scenario on one host: its connectors, the calls left running, what each endpoint showed.
 pub struct Trial<'a> {
@@ -26,6 +71,10 @@ pub struct Trial<'a> {
     pub surfaces: Vec<Surface>,
     /// A server-control step ran: later tool lists no longer describe the target as deployed.
     state_changed: bool,
+    /// Tools chosen by what they declare, once per trial (a later edit does not move the choice).
+    chosen: HashMap<ToolSelector, String>,
+    /// The API key minted for this scenario (`as = "api-key:minted"`).
+    minted: Option<(ProjectId, String)>,
 }
 
 impl<'a> Trial<'a> {
@@ -38,12 +87,16 @@ impl<'a> Trial<'a> {
             pending: BTreeMap::new(),
             surfaces: Vec::new(),
             state_changed: false,
+            chosen: HashMap::new(),
+            minted: None,
         }
     }
 
-    /// Does `step` and returns what it recorded.
-    pub async fn perform(&mut self, step: &Step) -> Result<StepEvidence, String> {
-        match step {
+    /// Does `step` and returns what it recorded, with the step as its expectations are judged (every
+    /// tool named).
+    pub async fn perform(&mut self, step: &Step) -> Result<(StepEvidence, Step), StepError> {
+        let step = self.resolve_for_action(step)?;
+        let evidence = match &step {
             Step::AddConnector {
                 connector,
                 endpoint,
@@ -52,21 +105,23 @@ impl<'a> Trial<'a> {
                 ..
             } => {
                 self.add_connector(connector, endpoint, login, *popup_outside_click)
-                    .await
+                    .await?
             }
-            Step::ListTools { connector, .. } => self.list_tools(connector).await,
+            Step::ListTools { connector, .. } => self.list_tools(connector).await?,
             Step::ExpectConnector { connector, .. } => {
                 let start = self.transcript_len(connector)?;
-                Ok(StepEvidence::Connector(
-                    self.connector_view(connector, start)?,
-                ))
+                StepEvidence::Connector(self.connector_view(connector, start)?)
             }
             Step::RemoveConnector { connector } => {
                 self.connector(connector)?.remove().await;
-                Ok(StepEvidence::Nothing)
+                StepEvidence::Nothing
             }
-            Step::Reconnect { connector, .. } => self.reconnect(connector).await,
-            Step::ReviewTools { connectors, .. } => Ok(self.review(connectors.as_deref())),
+            Step::Reconnect { connector, .. } => self.reconnect(connector).await?,
+            Step::ReviewTools {
+                connectors,
+                target_requests,
+                ..
+            } => self.review(connectors.as_deref(), *target_requests),
             Step::CallTool {
                 connector,
                 tool,
@@ -83,35 +138,38 @@ impl<'a> Trial<'a> {
                         .is_some_and(|e| e.ui.is_some());
                 self.call_tool(
                     connector,
-                    tool,
+                    &tools::named(tool),
                     arguments.as_ref(),
                     *wait,
                     *task,
                     token_from.as_deref(),
                     wants_ui,
                 )
-                .await
+                .await?
             }
-            Step::WaitTask { connector, .. } => self.wait_task(connector).await,
-            Step::CancelTask { connector, .. } => self.cancel_task(connector).await,
+            Step::WaitTask { connector, .. } => self.wait_task(connector).await?,
+            Step::CancelTask { connector, .. } => self.cancel_task(connector).await?,
             Step::ReadTask {
                 connector, task_of, ..
-            } => self.read_task(connector, task_of).await,
-            Step::ReplayRefresh { connector, .. } => self.replay_refresh(connector).await,
+            } => self.read_task(connector, task_of).await?,
+            Step::ReplayRefresh { connector, .. } => self.replay_refresh(connector).await?,
             Step::RenderUi {
                 connector,
                 tool,
                 arguments,
             } => {
+                let tool = tool.as_ref().map(tools::named);
                 self.render_ui(connector, tool.as_deref(), arguments.as_ref())
-                    .await
+                    .await?
             }
             control => {
                 self.control(control).await?;
                 self.state_changed = true;
-                Ok(StepEvidence::Nothing)
+                StepEvidence::Nothing
             }
-        }
+        };
+        let judged = self.resolve_for_judging(&step)?;
+        Ok((evidence, judged))
     }
 
     fn connector(&mut self, name: &str) -> Result<&mut HostConnector, String> {

@@ -8,7 +8,6 @@ use crate::checks::calls::describe_outcome;
 use crate::checks::verdict::truncate;
 use crate::evidence::step::{RenderAttempt, StepEvidence};
 use crate::host::CallOutcome;
-use crate::probes::sweep::sample_arguments;
 
 impl Trial<'_> {
     pub(super) async fn render_ui(
@@ -17,6 +16,7 @@ impl Trial<'_> {
         tool: Option<&str>,
         arguments: Option<&toml::Table>,
     ) -> Result<StepEvidence, String> {
+        let instance = self.instance;
         let c = self.connector(name)?;
         let profile = c.host.profile.clone();
         if profile.ui.paths.is_empty() {
@@ -27,7 +27,7 @@ impl Trial<'_> {
                 ),
             )]));
         }
-        let made_up = |t: &Value| sample_arguments(&t["inputSchema"]).unwrap_or_else(|| json!({}));
+        let made_up = |t: &Value| instance.arguments(t).unwrap_or_else(|| json!({}));
         let targets: Vec<(String, Value)> = match tool {
             Some(t) => {
                 let given = arguments.map(|a| serde_json::to_value(a).unwrap_or(Value::Null));
@@ -38,7 +38,11 @@ impl Trial<'_> {
             None => c
                 .tools
                 .iter()
-                .filter(|t| t["annotations"]["readOnlyHint"] == true && !c.ui_paths(t).is_empty())
+                .filter(|t| {
+                    t["annotations"]["readOnlyHint"] == true
+                        && instance.may_call(t)
+                        && !c.ui_paths(t).is_empty()
+                })
                 .map(|t| {
                     (
                         t["name"].as_str().unwrap_or_default().to_owned(),

@@ -12,7 +12,7 @@ use crate::evidence::sweep::{AuthorizationServer, RefreshReplay, Revocation, Sig
 use crate::evidence::{Observed, RpcExchange};
 use crate::oauth::{self, ClientCredentials, Discovery, RegistrationPlan, Tokens};
 use crate::popup::{Credentials, LoginSelectors, PopupOutcome, PopupRequest};
-use crate::scenario::refs::EndpointRef;
+use crate::scenario::refs::{EndpointRef, EndpointSlot, Role};
 use crate::wire::{McpClient, Request};
 
 /// Where the sweep sends the authorization popup back to (never fetched: the popup stops there).
@@ -85,7 +85,7 @@ pub(super) async fn probe(
     open: bool,
     ev: &mut AuthorizationServer,
 ) -> (Credential, SignedIn) {
-    let token = sweep.instance.logins.token.clone();
+    let token = sweep.instance.secrets.token.clone();
     let mut credential = Credential {
         bearer: token.clone(),
         second: None,
@@ -119,7 +119,7 @@ pub(super) async fn probe(
             return (credential, None);
         }
     };
-    let Some(user) = sweep.instance.logins.user.clone() else {
+    let Some(user) = sweep.instance.credentials(Role::Member).cloned() else {
         gap(
             ev,
             Observed::skipped("needs a login (--user EMAIL with METABIND_PASSWORD)"),
@@ -200,7 +200,10 @@ pub(super) async fn probe(
     };
     credential.bearer = Some(tokens.access_token.clone());
     credential.second = token;
-    if let (None, Some(second)) = (&credential.second, sweep.instance.logins.second.clone()) {
+    if let (None, Some(second)) = (
+        &credential.second,
+        sweep.instance.credentials(Role::SecondMember).cloned(),
+    ) {
         credential.second = sweep
             .sign_in(discovery, &client, &second)
             .await
@@ -246,9 +249,13 @@ pub(super) async fn probe(
         }
     };
     // 4. Audience: this endpoint's token on the draft endpoint beside it.
-    ev.audience = match sweep.instance.endpoint(&EndpointRef::TargetDraft) {
+    ev.audience = match sweep
+        .instance
+        .endpoint(&EndpointRef::Slot(EndpointSlot::Draft))
+    {
         Err(why) => Observed::skipped(format!(
-            "needs a second resource to present the token to: {why}"
+            "needs a second resource to present the token to: {}",
+            why.reason()
         )),
         Ok(draft) => {
             let mut other = McpClient::new(sweep.wire.clone(), draft);

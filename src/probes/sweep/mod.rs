@@ -34,29 +34,6 @@ pub struct SweepCost {
     pub section_ms: BTreeMap<Section, u64>,
 }
 
-/// Which tools a probe may call: on the embedded server any; on a deployment only those that declare
-/// `readOnlyHint: true` and do not declare `destructiveHint: true`.
-#[derive(Debug, Clone, Copy)]
-pub struct CallPolicy {
-    pub sandbox: bool,
-}
-
-impl CallPolicy {
-    pub fn may_call(&self, tool: &Value) -> bool {
-        let hints = &tool["annotations"];
-        self.sandbox || (hints["readOnlyHint"] == true && hints["destructiveHint"] != true)
-    }
-
-    /// Why a tool is left alone, for findings.
-    pub fn describe(&self) -> &'static str {
-        if self.sandbox {
-            "any tool (the embedded server is a sandbox)"
-        } else {
-            "tools declaring readOnlyHint: true and not destructiveHint: true (a deployment)"
-        }
-    }
-}
-
 /// A credential the MCP sections use.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Credential {
@@ -69,7 +46,6 @@ pub(crate) struct Sweep<'a> {
     pub instance: &'a Instance,
     pub popup: &'a Popup,
     pub wire: Wire,
-    pub policy: CallPolicy,
     pub popups: usize,
     pub popup_ms: u64,
 }
@@ -91,14 +67,11 @@ pub async fn run(
         instance,
         popup,
         wire: Wire::new(net)?,
-        policy: CallPolicy {
-            sandbox: instance.control.is_some(),
-        },
         popups: 0,
         popup_ms: 0,
     };
     let mut ev = SweepEvidence {
-        endpoint: instance.endpoint_url.clone(),
+        endpoint: instance.endpoint_url().to_owned(),
         ..Default::default()
     };
     let mut section_ms = BTreeMap::new();
@@ -185,7 +158,7 @@ pub async fn run(
 
 impl Sweep<'_> {
     fn url(&self) -> &str {
-        &self.instance.endpoint_url
+        self.instance.endpoint_url()
     }
 
     fn mcp(&self, bearer: Option<&str>) -> McpClient {
@@ -229,64 +202,5 @@ impl Sweep<'_> {
             ));
         }
         Ok((client, reply))
-    }
-}
-
-/// Arguments that satisfy a simple inputSchema: required properties only, from `enum`, `default`,
-/// `examples` or the type. `None` when a required property cannot be made up (a pattern, a nested
-/// object): the probes then leave that tool alone rather than send nonsense.
-pub fn sample_arguments(schema: &Value) -> Option<Value> {
-    let mut arguments = serde_json::Map::new();
-    for name in schema["required"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-    {
-        let property = &schema["properties"][name];
-        let value = if let Some(first) = property["enum"].as_array().and_then(|e| e.first()) {
-            first.clone()
-        } else if !property["default"].is_null() {
-            property["default"].clone()
-        } else if let Some(first) = property["examples"].as_array().and_then(|e| e.first()) {
-            first.clone()
-        } else {
-            match property["type"].as_str() {
-                Some("string")
-                    if property.get("pattern").is_none() && property.get("format").is_none() =>
-                {
-                    json!("tea")
-                }
-                Some("integer") => json!(property["minimum"].as_i64().unwrap_or(1)),
-                Some("number") => json!(property["minimum"].as_f64().unwrap_or(1.0)),
-                Some("boolean") => json!(false),
-                _ => return None,
-            }
-        };
-        arguments.insert(name.to_owned(), value);
-    }
-    Some(Value::Object(arguments))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_deployment_calls_only_tools_that_say_they_are_read_only_and_not_destructive() {
-        let deployment = CallPolicy { sandbox: false };
-        assert!(deployment.may_call(&json!({"annotations": {"readOnlyHint": true}})));
-        assert!(!deployment
-            .may_call(&json!({"annotations": {"readOnlyHint": true, "destructiveHint": true}})));
-        assert!(!deployment.may_call(&json!({"annotations": {}})));
-        assert!(CallPolicy { sandbox: true }.may_call(&json!({})));
-    }
-
-    #[test]
-    fn sample_arguments_fill_required_properties_or_give_up() {
-        let schema = json!({"type": "object", "required": ["q", "n"], "properties": {"q": {"type": "string"}, "n": {"type": "integer", "minimum": 3}}});
-        assert_eq!(sample_arguments(&schema), Some(json!({"q": "tea", "n": 3})));
-        let nested = json!({"required": ["o"], "properties": {"o": {"type": "object"}}});
-        assert_eq!(sample_arguments(&nested), None);
     }
 }

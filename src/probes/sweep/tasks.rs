@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use super::{sample_arguments, Credential, Sweep};
+use super::{Credential, Sweep};
 use crate::evidence::sweep::Tasks;
 use crate::evidence::{Observed, RpcExchange};
 use crate::mcp_ops::{self, PollEnd, PollPolicy};
@@ -29,13 +29,13 @@ pub(super) async fn probe(
     };
     let candidate = tools
         .iter()
-        .filter(|t| sweep.policy.may_call(t))
+        .filter(|t| sweep.instance.may_call(t))
         .filter(|t| t["execution"]["taskSupport"] == "required")
-        .find_map(|t| sample_arguments(&t["inputSchema"]).map(|a| (t.clone(), a)));
+        .find_map(|t| sweep.instance.arguments(t).map(|a| (t.clone(), a)));
     let Some((tool, arguments)) = candidate else {
         ev.tool = Observed::not_applicable(format!(
             "no tool the run may call ({}) requires a task",
-            sweep.policy.describe()
+            sweep.instance.describe_calls()
         ));
         return;
     };

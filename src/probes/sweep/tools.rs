@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::{sample_arguments, Credential, Sweep};
+use super::{Credential, Sweep};
 use crate::evidence::sweep::{ToolCallRecord, Tools};
 use crate::evidence::Observed;
 use crate::mcp_ops;
@@ -52,7 +52,7 @@ pub(super) async fn probe(sweep: &Sweep<'_>, credential: &Credential, ev: &mut T
         .await;
     let callable: Vec<&Value> = tools
         .iter()
-        .filter(|t| sweep.policy.may_call(t))
+        .filter(|t| sweep.instance.may_call(t))
         .filter(|t| t["execution"]["taskSupport"] != "required")
         .collect();
     ev.missing_arguments = match callable.iter().find(|t| {
@@ -62,7 +62,7 @@ pub(super) async fn probe(sweep: &Sweep<'_>, credential: &Credential, ev: &mut T
     }) {
         None => Observed::not_applicable(format!(
             "no tool the run may call ({}) has required arguments",
-            sweep.policy.describe()
+            sweep.instance.describe_calls()
         )),
         Some(tool) => {
             let name = tool["name"].as_str().unwrap_or_default();
@@ -81,7 +81,7 @@ pub(super) async fn probe(sweep: &Sweep<'_>, credential: &Credential, ev: &mut T
     };
     let mut chosen: Vec<(&Value, Value)> = callable
         .iter()
-        .filter_map(|t| sample_arguments(&t["inputSchema"]).map(|a| (*t, a)))
+        .filter_map(|t| sweep.instance.arguments(t).map(|a| (*t, a)))
         .collect();
     // Tools whose results the checks judge most go first.
     chosen
