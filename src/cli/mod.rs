@@ -4,6 +4,7 @@
 //! or a signal).
 
 mod commands;
+pub mod init;
 mod run;
 
 use std::path::PathBuf;
@@ -39,6 +40,26 @@ enum Command {
         /// List the checks instead.
         #[arg(long)]
         checks: bool,
+    },
+    /// Look at a deployment's endpoint and write a commented target file to fill in.
+    Init {
+        /// The project's MCP endpoint (production).
+        #[arg(long, value_name = "URL")]
+        target: String,
+        /// A project API key, to list the tools of a private project.
+        #[arg(
+            long,
+            value_name = "TOKEN",
+            env = "METABIND_TOKEN",
+            hide_env_values = true
+        )]
+        token: Option<String>,
+        /// Where to write it (default: standard output); an existing file is never overwritten.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Seconds before any one network call gives up.
+        #[arg(long, default_value_t = 20)]
+        timeout: u64,
     },
     /// Compare two report.json files: regressions and fixes per host, tool surface changes.
     Diff { old: PathBuf, new: PathBuf },
@@ -101,6 +122,20 @@ pub async fn main() -> ExitCode {
             scenarios_dir,
             checks,
         } => commands::list(&scenarios, scenarios_dir.as_deref(), checks),
+        Command::Init {
+            target,
+            token,
+            out,
+            timeout,
+        } => {
+            init::init(
+                &target,
+                token.as_deref(),
+                out.as_deref(),
+                Duration::from_secs(timeout.max(1)),
+            )
+            .await
+        }
         Command::Diff { old, new } => commands::diff(&old, &new),
         Command::Baseline { report, out } => commands::baseline(&report, out.as_deref()),
         Command::Bench { popups } => match crate::bench::run(popups).await {

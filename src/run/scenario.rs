@@ -101,8 +101,8 @@ pub(super) async fn run_scenario(
                         output.phases.servers_started = 1;
                         output.phases.server_start_ms = instance.server_start.as_millis() as u64;
                     }
-                    if instance.public
-                        && scenario.requirements().needs.contains(&Need::PrivateTarget)
+                    if scenario.requirements().needs.contains(&Need::PrivateTarget)
+                        && instance.is_public().await
                     {
                         result.not_applicable =
                             Some(format!("needs {}", Need::PrivateTarget.describe()));

@@ -368,27 +368,53 @@ impl ToolSelector {
     /// Whether a listed tool matches what the selector says of its declarations (`draft_only` is
     /// for the resolver, which sees both environments).
     pub fn matches(&self, tool: &Value) -> bool {
-        let hint = |name: &str| tool["annotations"][name].as_bool();
-        let declared = |want: Option<bool>, name: &str| match want {
-            None => true,
-            Some(true) => hint(name) == Some(true),
-            Some(false) => hint(name) != Some(true),
+        self.matches_stated(tool, None)
+    }
+
+    /// The same, where `stated` (a target file's `[tools]` entry for this tool) overrides what the
+    /// server declares, field by field.
+    pub fn matches_stated(&self, tool: &Value, stated: Option<&ToolSelector>) -> bool {
+        let hint = |name: &str| tool["annotations"][name].as_bool() == Some(true);
+        let over = |field: fn(&ToolSelector) -> Option<bool>, live: bool| {
+            stated.and_then(field).unwrap_or(live)
         };
-        let task = match tool["execution"]["taskSupport"].as_str() {
+        let declared = |want: Option<bool>, have: bool| want.is_none_or(|w| w == have);
+        let live_task = match tool["execution"]["taskSupport"].as_str() {
             Some("required") => TaskSupport::Required,
             Some("optional") => TaskSupport::Optional,
             _ => TaskSupport::Forbidden,
         };
-        let has_ui = !crate::ui::ui_links(tool).is_empty();
-        declared(self.read_only, "readOnlyHint")
-            && declared(self.destructive, "destructiveHint")
-            && declared(self.open_world, "openWorldHint")
+        let task = stated.and_then(|s| s.task).unwrap_or(live_task);
+        let has_ui = over(|s| s.ui, !crate::ui::ui_links(tool).is_empty());
+        declared(self.read_only, over(|s| s.read_only, hint("readOnlyHint")))
+            && declared(
+                self.destructive,
+                over(|s| s.destructive, hint("destructiveHint")),
+            )
+            && declared(
+                self.open_world,
+                over(|s| s.open_world, hint("openWorldHint")),
+            )
             && self.task.is_none_or(|t| t == task)
             && self.ui.is_none_or(|u| u == has_ui)
     }
 }
 
 impl ToolSelector {
+    /// Whether a tool stated to declare `stated` (a target file's `[tools]` entry) is what this
+    /// selector asks for: every field the selector gives is stated, with the same value.
+    pub fn stated_by(&self, stated: &ToolSelector) -> bool {
+        fn same<T: PartialEq>(want: &Option<T>, have: &Option<T>) -> bool {
+            want.is_none() || (have.is_some() && want == have)
+        }
+        same(&self.read_only, &stated.read_only)
+            && same(&self.destructive, &stated.destructive)
+            && same(&self.open_world, &stated.open_world)
+            && same(&self.task, &stated.task)
+            && same(&self.ui, &stated.ui)
+            && same(&self.draft_only, &stated.draft_only)
+    }
+
     /// What the selector asks, as a relative clause ("that has a UI and …"), empty for any tool.
     pub fn predicate(&self) -> String {
         let mut parts = Vec::new();

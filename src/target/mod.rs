@@ -86,8 +86,9 @@ pub struct Instance {
     pub control: Option<Control>,
     /// The embedded world, when the target is one.
     pub world: Option<World>,
-    /// The production endpoint answers without credentials.
-    pub public: bool,
+    /// Whether the production endpoint answers without credentials, once asked.
+    public: tokio::sync::OnceCell<bool>,
+    net: Arc<Net>,
     pub server_start: Duration,
     _server: Option<RunningServer>,
 }
@@ -139,19 +140,13 @@ impl Instance {
                 restore: Default::default(),
             }),
         };
-        let public = match file.visibility {
-            VisibilitySetting::Private => false,
-            VisibilitySetting::Public => true,
-            VisibilitySetting::Discover => {
-                answers_anonymously(&file.endpoints.production, net).await
-            }
-        };
         let mut instance = Instance {
             file,
             secrets: Secrets::default(),
             control,
             world,
-            public,
+            public: tokio::sync::OnceCell::new(),
+            net: Arc::clone(net),
             server_start: started.elapsed(),
             _server: server,
         };
@@ -183,6 +178,23 @@ impl Instance {
             Some(control) => control.close().await,
             None => Vec::new(),
         }
+    }
+
+    /// Whether the production endpoint is public: as the target file says, else found out with an
+    /// anonymous `initialize` (once, when a scenario needs to know).
+    pub async fn is_public(&self) -> bool {
+        *self
+            .public
+            .get_or_init(|| async {
+                match self.file.visibility {
+                    VisibilitySetting::Private => false,
+                    VisibilitySetting::Public => true,
+                    VisibilitySetting::Discover => {
+                        answers_anonymously(&self.file.endpoints.production, &self.net).await
+                    }
+                }
+            })
+            .await
     }
 
     /// The project endpoint under test (production).
