@@ -163,8 +163,9 @@ faults! {
     /// Production's `initialize` returns the instructions as of the last publish; live instruction edits
     /// reach only the draft.
     InstructionsFrozenAtPublish = "instructions-frozen-at-publish",
-    /// The consent for a draft endpoint issues tokens without `execute:mcp-draft` (a scope-mapping bug), so
-    /// the draft answers 403 insufficient_scope even to Developers.
+    /// The consent for a draft endpoint issues tokens without the world's draft-execute scope
+    /// (`execute:mcp-draft` by default; a scope-mapping bug), so the draft answers 403 insufficient_scope
+    /// even to roles with draft testing.
     DraftScopeNotGranted = "draft-scope-not-granted",
     /// Revoking one grant in Authorized apps revokes every grant of the same client in that organization,
     /// other users' included.

@@ -177,6 +177,7 @@ pub async fn spawn(options: ServerOptions) -> Result<RunningServer, StartError> 
     let admin_key = options.fixture.server.admin_key.clone();
     let config = ServerConfig {
         settings: options.fixture.server.clone(),
+        scopes: domain::scope::Scopes::from_def(&options.fixture.scopes),
         base_url: base_url.clone(),
         prefer_sse: options.prefer_sse,
         max_body_bytes: options.max_body_bytes,
