@@ -16,8 +16,8 @@
 //! 4. `state`: [`state::AppState`], the fixed settings (faults included) and the stores composed.
 //! 5. `access`: decisions the surfaces share (public flag, a user's current allowance, revocation).
 //! 6. The surfaces, which never import each other: `wellknown` (protected resource metadata), `mcp`
-//!    (project endpoints), `oauth` (authorization server), `admin` (admin API). Each has its routes
-//!    and its own error type.
+//!    (project endpoints), `oauth` (authorization server), `admin` (admin API), `rest` (Metabind's
+//!    REST API for API keys and visibility). Each has its routes and its own error type.
 //! 7. This file: [`app`] (the router, apart from serving) and [`spawn`].
 
 pub mod access;
@@ -27,6 +27,7 @@ pub mod fault;
 pub mod fixture;
 pub mod mcp;
 pub mod oauth;
+pub mod rest;
 pub mod state;
 pub mod store;
 pub mod wellknown;
@@ -51,6 +52,7 @@ pub fn app(state: AppState) -> Router {
         .merge(wellknown::routes())
         .merge(oauth::routes())
         .merge(admin::routes())
+        .merge(rest::routes())
         .fallback(endpoint_paths)
         .with_state(state)
 }

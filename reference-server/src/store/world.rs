@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::domain::time::now_rfc3339;
 use crate::domain::world::{ApiKey, ApiKeyStatus, Organization, Project, Resource, Tool, User};
 use crate::fixture::{Fixture, Permission};
 
@@ -24,6 +25,7 @@ pub struct World {
 
 impl World {
     pub fn from_fixture(fixture: &Fixture) -> World {
+        let started = now_rfc3339();
         let users = fixture
             .users
             .iter()
@@ -83,6 +85,7 @@ impl World {
                             environments: k.environments.clone(),
                             status: ApiKeyStatus::Active,
                             last_used: None,
+                            created_at: started.clone(),
                         })
                         .collect(),
                     data: p.data.clone(),
