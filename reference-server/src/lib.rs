@@ -42,7 +42,7 @@ use axum::Router;
 use tokio::sync::watch;
 
 pub use fault::{Fault, FaultSet};
-pub use fixture::{default_fixture_path, Fixture, FixtureError};
+pub use fixture::{default_fixture_path, second_world_fixture_path, Fixture, FixtureError};
 use state::{AppState, ServerConfig};
 use store::world::World;
 
@@ -105,6 +105,13 @@ impl ServerOptions {
     /// The default fixture (`fixtures/default.toml`).
     pub fn with_default_fixture() -> Result<Self, FixtureError> {
         Ok(ServerOptions::new(Fixture::load(&default_fixture_path())?))
+    }
+
+    /// The second world (`fixtures/second-world.toml`), which shares no name with the default one.
+    pub fn with_second_world_fixture() -> Result<Self, FixtureError> {
+        Ok(ServerOptions::new(Fixture::load(
+            &second_world_fixture_path(),
+        )?))
     }
 
     pub fn fault(mut self, fault: Fault) -> Self {
