@@ -8,7 +8,6 @@
 use std::collections::BTreeSet;
 
 use crate::domain::oauth::Grant;
-use crate::domain::scope::public_scopes;
 use crate::domain::world::Project;
 use crate::fault::Fault;
 use crate::fixture::{Environment, Visibility};
@@ -30,12 +29,12 @@ pub fn current_allowance(state: &AppState, email: &str, grant: &Grant) -> Option
     if world.role_of(&grant.endpoint.org, email).is_some() {
         let mut scopes = world.scopes_of(&grant.endpoint.org, email);
         if public_production {
-            scopes.extend(public_scopes(true));
+            scopes.extend(state.scopes().public(true));
         }
         return Some(scopes);
     }
     if public_production || state.faults().has(Fault::NonMemberAllowed) {
-        Some(public_scopes(true))
+        Some(state.scopes().public(true))
     } else {
         None
     }

@@ -52,13 +52,17 @@ faults! {
     PaginationRepeats = "pagination-repeats",
     /// A garbage cursor returns the first page instead of -32602.
     CursorNotValidated = "cursor-not-validated",
-    /// `place_order` is advertised as read-only and not destructive.
+    /// The first listed tool declaring `destructiveHint: true` (`place_order` in the default world) is
+    /// advertised as read-only and not destructive.
     WrongAnnotations = "wrong-annotations",
-    /// `check_shipping` (which calls a carrier's API) is advertised with `openWorldHint: false`.
+    /// The first listed tool declaring `openWorldHint: true` (`check_shipping`, which calls a carrier's
+    /// API) is advertised with `openWorldHint: false`.
     OpenWorldHintWrong = "open-world-hint-wrong",
-    /// `export_catalog` is advertised as both read-only and destructive.
+    /// The first listed tool with `taskSupport: "optional"` (`export_catalog`) is advertised as both
+    /// read-only and destructive.
     ContradictoryAnnotations = "contradictory-annotations",
-    /// `search_products` has an inputSchema without `"type": "object"`.
+    /// The first listed read-only tool with an outputSchema and a required string argument
+    /// (`search_products`) has an inputSchema without `"type": "object"`.
     InputSchemaNotObject = "input-schema-not-object",
     /// Production `tools/list` also lists unpublished draft tools.
     DraftToolLeaks = "draft-tool-leaks",
@@ -124,18 +128,21 @@ faults! {
     MembershipCheckedOnlyAtConsent = "membership-checked-only-at-consent",
     /// Access tokens past their expiry are still accepted by MCP endpoints.
     ExpiredTokensAccepted = "expired-tokens-accepted",
-    /// `product_card` is served with a description nearly identical to `search_products`'s, so a model cannot
-    /// tell them apart.
+    /// The first listed tool with a UI (`_meta.ui.resourceUri`; `product_card`) is served with a description
+    /// derived from the first read-only tool with an outputSchema and a required string argument
+    /// (`search_products`): nearly the same words, so a model cannot tell them apart.
     DescriptionsOverlap = "descriptions-overlap",
-    /// `check_shipping` is served with the one-word description "Shipping.".
+    /// The first listed tool declaring `openWorldHint: true` is served with a one-word description, the last
+    /// word of its name ("Shipping." for `check_shipping`).
     DescriptionTooShort = "description-too-short",
     /// `initialize`'s instructions are a mere restatement of the tool schemas, generated from the tool list,
     /// with no guidance on when to use which tool.
     InstructionsRestateSchema = "instructions-restate-schema",
-    /// `product_card` advertises only `_meta["openai/outputTemplate"]` (no `_meta.ui.resourceUri`), so hosts that
-    /// only render MCP Apps have no UI for it.
+    /// Every tool declaring `_meta["openai/outputTemplate"]` (`product_card`) advertises only that (no
+    /// `_meta.ui.resourceUri`), so hosts that only render MCP Apps have no UI for it.
     UiSkybridgeOnly = "ui-skybridge-only",
-    /// A tool with a UI (`product_card`) returns an empty `content` array: the model gets nothing.
+    /// Every tool with a UI (`_meta.ui.resourceUri` or `openai/outputTemplate`; `product_card`) returns an
+    /// empty `content` array: the model gets nothing.
     UiContentEmpty = "ui-content-empty",
     /// Tools whose annotations lack `readOnlyHint` are listed with `readOnlyHint: true`, a "helpful" default
     /// that makes hosts skip confirmation.
@@ -163,8 +170,9 @@ faults! {
     /// Production's `initialize` returns the instructions as of the last publish; live instruction edits
     /// reach only the draft.
     InstructionsFrozenAtPublish = "instructions-frozen-at-publish",
-    /// The consent for a draft endpoint issues tokens without `execute:mcp-draft` (a scope-mapping bug), so
-    /// the draft answers 403 insufficient_scope even to Developers.
+    /// The consent for a draft endpoint issues tokens without the world's draft-execute scope
+    /// (`execute:mcp-draft` by default; a scope-mapping bug), so the draft answers 403 insufficient_scope
+    /// even to roles with draft testing.
     DraftScopeNotGranted = "draft-scope-not-granted",
     /// Revoking one grant in Authorized apps revokes every grant of the same client in that organization,
     /// other users' included.
@@ -182,7 +190,7 @@ faults! {
     // UI views as hosts render them (the harness's browser render checks)
     /// Every UI view runs a script that reads an undefined global: an uncaught `TypeError` on load.
     UiScriptError = "ui-script-error",
-    /// The product card loads its photo from the app's asset host `https://assets.acme.test`, which
+    /// Every UI view loads a photo from its organization's asset host `https://assets.<org>.test`, which
     /// its `_meta.ui.csp.resourceDomains` does not declare: the host's CSP blocks it.
     UiCspBlocksOwnAsset = "ui-csp-blocks-own-asset",
     /// The MCP Apps view is the Apps SDK template: it waits for `window.openai` and never starts the
@@ -205,12 +213,15 @@ faults! {
     ToolsCapabilityMissing = "tools-capability-missing",
     /// The initialize result omits the `tasks` capability, though tools support tasks.
     TasksCapabilityMissing = "tasks-capability-missing",
-    /// `tools/list` pads `search_products`' description to 5 MB.
+    /// `tools/list` pads the description of the first read-only tool with an outputSchema and a required
+    /// string argument (`search_products`) to 5 MB.
     HugeResponse = "huge-response",
     // Tools and tasks
-    /// `export_catalog` is listed under a name with a space and a slash (`export catalog/all`).
+    /// The first listed tool with `taskSupport: "optional"` is listed under its name with spaces for
+    /// underscores and `/all` appended (`export catalog/all`).
     ToolNameInvalid = "tool-name-invalid",
-    /// `search_products`' inputSchema declares a property of type `"strng"`: not a JSON Schema.
+    /// The first listed read-only tool with an outputSchema and a required string argument
+    /// (`search_products`) declares that argument of type `"strng"`: not a JSON Schema.
     SchemaInvalid = "schema-invalid",
     /// `tasks/get` of an unknown task id answers with a made-up working task instead of -32602.
     UnknownTaskNotError = "unknown-task-not-error",

@@ -16,8 +16,8 @@
 //! 4. `state`: [`state::AppState`], the fixed settings (faults included) and the stores composed.
 //! 5. `access`: decisions the surfaces share (public flag, a user's current allowance, revocation).
 //! 6. The surfaces, which never import each other: `wellknown` (protected resource metadata), `mcp`
-//!    (project endpoints), `oauth` (authorization server), `admin` (admin API). Each has its routes
-//!    and its own error type.
+//!    (project endpoints), `oauth` (authorization server), `admin` (admin API), `rest` (Metabind's
+//!    REST API for API keys and visibility). Each has its routes and its own error type.
 //! 7. This file: [`app`] (the router, apart from serving) and [`spawn`].
 
 pub mod access;
@@ -27,6 +27,7 @@ pub mod fault;
 pub mod fixture;
 pub mod mcp;
 pub mod oauth;
+pub mod rest;
 pub mod state;
 pub mod store;
 pub mod wellknown;
@@ -41,7 +42,7 @@ use axum::Router;
 use tokio::sync::watch;
 
 pub use fault::{Fault, FaultSet};
-pub use fixture::{default_fixture_path, Fixture, FixtureError};
+pub use fixture::{default_fixture_path, second_world_fixture_path, Fixture, FixtureError};
 use state::{AppState, ServerConfig};
 use store::world::World;
 
@@ -51,6 +52,7 @@ pub fn app(state: AppState) -> Router {
         .merge(wellknown::routes())
         .merge(oauth::routes())
         .merge(admin::routes())
+        .merge(rest::routes())
         .fallback(endpoint_paths)
         .with_state(state)
 }
@@ -103,6 +105,13 @@ impl ServerOptions {
     /// The default fixture (`fixtures/default.toml`).
     pub fn with_default_fixture() -> Result<Self, FixtureError> {
         Ok(ServerOptions::new(Fixture::load(&default_fixture_path())?))
+    }
+
+    /// The second world (`fixtures/second-world.toml`), which shares no name with the default one.
+    pub fn with_second_world_fixture() -> Result<Self, FixtureError> {
+        Ok(ServerOptions::new(Fixture::load(
+            &second_world_fixture_path(),
+        )?))
     }
 
     pub fn fault(mut self, fault: Fault) -> Self {
@@ -177,6 +186,7 @@ pub async fn spawn(options: ServerOptions) -> Result<RunningServer, StartError> 
     let admin_key = options.fixture.server.admin_key.clone();
     let config = ServerConfig {
         settings: options.fixture.server.clone(),
+        scopes: domain::scope::Scopes::from_def(&options.fixture.scopes),
         base_url: base_url.clone(),
         prefer_sse: options.prefer_sse,
         max_body_bytes: options.max_body_bytes,

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::{broadcast, watch};
 
 use crate::domain::lock;
+use crate::domain::scope::Scopes;
 use crate::domain::world::WorldEvent;
 use crate::fault::FaultSet;
 use crate::fixture::{OAuthSettings, ServerSettings};
@@ -18,6 +19,8 @@ use crate::store::world::World;
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub settings: ServerSettings,
+    /// The world's scope strings, by purpose (`[scopes]`).
+    pub scopes: Scopes,
     /// The public base URL, e.g. `http://127.0.0.1:41234` (no trailing slash).
     pub base_url: String,
     /// Answer requests that accept both JSON and SSE with SSE (true) or JSON (false).
@@ -63,6 +66,11 @@ impl AppState {
 
     pub fn faults(&self) -> &FaultSet {
         &self.config.faults
+    }
+
+    /// The world's scope strings.
+    pub fn scopes(&self) -> &Scopes {
+        &self.config.scopes
     }
 
     /// Reads the world (see [`crate::domain::lock`] for why poisoning is recovered from).

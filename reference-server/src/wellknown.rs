@@ -9,7 +9,6 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use crate::domain::endpoint::Endpoint;
-use crate::domain::scope::{endpoint_scopes, ALL_SCOPES, SCOPE_OFFLINE};
 use crate::fixture::Environment;
 use crate::state::AppState;
 
@@ -51,7 +50,7 @@ pub fn protected_resource_metadata(
     json!({
         "resource": format!("{base}{}{slash}", endpoint.path),
         "authorization_servers": servers,
-        "scopes_supported": endpoint_scopes(endpoint.env),
+        "scopes_supported": state.scopes().endpoint(endpoint.env),
         "bearer_methods_supported": ["header"],
         "resource_name": format!("{project_name} ({env})"),
     })
@@ -71,12 +70,14 @@ async fn endpoint_metadata(State(state): State<AppState>, Path(path): Path<Strin
 /// The root form describes the server as a whole: its resource is the base URL.
 async fn root_metadata(State(state): State<AppState>) -> Response {
     let base = &state.config.base_url;
+    let scopes = state.scopes();
     Json(json!({
         "resource": base,
         "authorization_servers": [base],
-        "scopes_supported": ALL_SCOPES
-            .iter()
-            .filter(|s| **s != SCOPE_OFFLINE)
+        "scopes_supported": scopes
+            .all()
+            .into_iter()
+            .filter(|s| *s != scopes.offline())
             .collect::<Vec<_>>(),
         "bearer_methods_supported": ["header"],
         "resource_name": "Metabind MCP (reference server)",

@@ -1,6 +1,8 @@
 //! Every named fault is real: a probe that tells the bug apart sees correct behaviour on a clean server
-//! and the bug on a server started with that fault. The `match` is exhaustive, so a new fault cannot be
-//! added without a probe.
+//! and the bug on a server started with that fault, in both worlds the server ships (the default one and
+//! the second one, which shares no name with it: the faults act on what tools declare, not on names).
+//! The `match` is exhaustive, so a new fault cannot be added without a probe; that single match is why
+//! this file is long.
 
 mod common;
 
@@ -11,11 +13,6 @@ use metabind_reference_server::Fault;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-const STOREFRONT: &str = "/acme/storefront";
-const CATALOG: &str = "/acme/catalog";
-
-const STOREFRONT_DRAFT: &str = "/acme/storefront/draft";
-const CATALOG_DRAFT: &str = "/acme/catalog/draft";
 const V: &str = "2025-11-25";
 
 fn find_tool<'a>(tools: &'a [Value], name: &str) -> Option<&'a Value> {
@@ -48,12 +45,24 @@ async fn description(t: &TestServer, path: &str, key: &str, tool: &str) -> Strin
         .to_owned()
 }
 
-/// Starts a task on export_catalog and returns its id.
-async fn start_export(s: &Session<'_>) -> Value {
+/// The main project's production tools as its developer key lists them.
+async fn main_tools(t: &TestServer) -> Vec<Value> {
+    let s = t.session(&t.world.main(), Some(t.world.main_key)).await;
+    s.all_tools().await
+}
+
+/// `tools/call` of `tool` with its working arguments, as sent.
+fn call_of(tool: ToolRef) -> Value {
+    json!({"name": tool.name, "arguments": tool.args()})
+}
+
+/// Starts a task on the task-optional tool and returns its id.
+async fn start_optional_task(s: &Session<'_>) -> Value {
+    let name = s.server.world.task_optional;
     let created = s
         .result(
             "tools/call",
-            json!({"name": "export_catalog", "arguments": {}, "task": {}}),
+            json!({"name": name, "arguments": {}, "task": {}}),
         )
         .await;
     created["task"]["taskId"].clone()
@@ -68,7 +77,7 @@ async fn connect_with_client(t: &TestServer, client: &Flow, email: &str) -> Valu
         state: format!("st-{email}"),
         ..client.clone()
     };
-    let password = format!("{}-pass", email.split('@').next().unwrap());
+    let password = (t.world.password)(email);
     let end = t
         .popup(
             &browser(),
@@ -83,20 +92,59 @@ async fn connect_with_client(t: &TestServer, client: &Flow, email: &str) -> Valu
     tokens
 }
 
+/// Where the popup of `email` for a fresh client on `path` ends.
+async fn popup_for(t: &TestServer, path: &str, email: &str) -> PopupEnd {
+    let flow = t.new_flow(path).await;
+    let password = (t.world.password)(email);
+    t.popup(
+        &browser(),
+        &t.authorize_url(&flow, None),
+        email,
+        &password,
+        "authorize",
+    )
+    .await
+}
+
+/// Revokes the first grant of `email` in the world's organization through Authorized apps.
+async fn revoke_first_grant(t: &TestServer, email: &str) {
+    let org = t.world.org;
+    let (_, grants) = t
+        .admin(
+            Method::GET,
+            &format!("/_admin/orgs/{org}/authorized-apps?user={email}"),
+            None,
+        )
+        .await;
+    let id = grants["grants"][0]["id"].as_str().unwrap().to_owned();
+    t.admin(
+        Method::DELETE,
+        &format!("/_admin/orgs/{org}/authorized-apps/{id}"),
+        None,
+    )
+    .await;
+}
+
 /// True when the server shows the bug `fault` describes.
 async fn misbehaves(fault: Fault, t: &TestServer) -> bool {
+    let w = t.world;
+    let (main, main_draft) = (w.main(), w.main_draft());
+    let (public, public_draft) = (w.public(), w.public_draft());
+    let (main, main_draft, public) = (main.as_str(), main_draft.as_str(), public.as_str());
+    let key = Some(w.main_key);
+    let prm_path = format!("/.well-known/oauth-protected-resource{main}");
     match fault {
         Fault::SessionNotRequired => {
-            t.post(CATALOG, &[], &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+            t.post(public, &[], &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
                 .await
                 .status
                 == StatusCode::OK
         }
         Fault::SessionNotBound => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let other = format!("Bearer {STOREFRONT_KIOSK_KEY}");
+            let s = t.session(main, key).await;
+            let other = format!("Bearer {}", w.kiosk_key);
             t.post(
-                STOREFRONT,
+                main,
                 &[("mcp-session-id", &s.id), ("authorization", &other)],
                 &json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}),
             )
@@ -105,16 +153,16 @@ async fn misbehaves(fault: Fault, t: &TestServer) -> bool {
                 != StatusCode::NOT_FOUND
         }
         Fault::SessionNotEnded => {
-            let s = t.session(CATALOG, None).await;
-            t.send(Method::DELETE, CATALOG, &[("mcp-session-id", &s.id)], None).await;
+            let s = t.session(public, None).await;
+            t.send(Method::DELETE, public, &[("mcp-session-id", &s.id)], None).await;
             s.request("ping", json!({})).await.status == StatusCode::OK
         }
         Fault::BadJson500 => {
-            let s = t.session(CATALOG, None).await;
+            let s = t.session(public, None).await;
             let reply = t
                 .send(
                     Method::POST,
-                    CATALOG,
+                    public,
                     &[("content-type", "application/json"), ("accept", ACCEPT_BOTH), ("mcp-session-id", &s.id)],
                     Some("{bad".into()),
                 )
@@ -122,20 +170,17 @@ async fn misbehaves(fault: Fault, t: &TestServer) -> bool {
             reply.status.is_server_error()
         }
         Fault::BatchAccepted => {
-            let s = t.session(CATALOG, None).await;
-            s.send_body(&json!([{"jsonrpc": "2.0", "id": 1, "method": "ping"}]))
-                .await
-                .status
-                == StatusCode::OK
+            let s = t.session(public, None).await;
+            s.send_body(&json!([{"jsonrpc": "2.0", "id": 1, "method": "ping"}])).await.status == StatusCode::OK
         }
         Fault::NotificationGets200 => {
-            let s = t.session(CATALOG, None).await;
+            let s = t.session(public, None).await;
             s.notify("notifications/cancelled", json!({"requestId": 1})).await.status != StatusCode::ACCEPTED
         }
         Fault::ProtocolVersionNotChecked => {
-            let s = t.session(CATALOG, None).await;
+            let s = t.session(public, None).await;
             t.post(
-                CATALOG,
+                public,
                 &[("mcp-session-id", &s.id), ("mcp-protocol-version", "1999-01-01")],
                 &json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}),
             )
@@ -143,490 +188,400 @@ async fn misbehaves(fault: Fault, t: &TestServer) -> bool {
             .status
                 == StatusCode::OK
         }
-        Fault::OriginNotChecked => {
-            t.post(
-                CATALOG,
+        Fault::OriginNotChecked => t
+            .post(
+                public,
                 &[("host", "evil.example.com"), ("origin", "http://evil.example.com")],
                 &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-                    "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "p", "version": "1"}}}),
+                    "protocolVersion": V, "capabilities": {}, "clientInfo": {"name": "p", "version": "1"}}}),
             )
             .await
             .status
-            .is_success()
-        }
-        Fault::InstructionsMissing => t
-            .initialize(STOREFRONT, Some(STOREFRONT_CI_KEY), "2025-11-25")
-            .await
-            .result()
-            .get("instructions")
-            .is_none(),
+            .is_success(),
+        Fault::InstructionsMissing => t.initialize(main, key, V).await.result().get("instructions").is_none(),
         Fault::PaginationRepeats => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let s = t.session(main, key).await;
             let first = s.result("tools/list", json!({})).await;
             let second = s.result("tools/list", json!({"cursor": first["nextCursor"]})).await;
             first["tools"] == second["tools"]
         }
         Fault::CursorNotValidated => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let s = t.session(main, key).await;
             s.request("tools/list", json!({"cursor": "garbage"})).await.json().get("result").is_some()
         }
         Fault::WrongAnnotations => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let tools = s.all_tools().await;
-            find_tool(&tools, "place_order").unwrap()["annotations"]["readOnlyHint"] == true
+            let tools = main_tools(t).await;
+            find_tool(&tools, w.destructive).unwrap()["annotations"]["readOnlyHint"] == true
         }
         Fault::OpenWorldHintWrong => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let tools = s.all_tools().await;
-            find_tool(&tools, "check_shipping").unwrap()["annotations"]["openWorldHint"] == false
+            let tools = main_tools(t).await;
+            find_tool(&tools, w.open_world).unwrap()["annotations"]["openWorldHint"] == false
         }
         Fault::ContradictoryAnnotations => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let tools = s.all_tools().await;
-            let a = &find_tool(&tools, "export_catalog").unwrap()["annotations"];
+            let tools = main_tools(t).await;
+            let a = &find_tool(&tools, w.task_optional).unwrap()["annotations"];
             a["readOnlyHint"] == true && a["destructiveHint"] == true
         }
         Fault::InputSchemaNotObject => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let tools = s.all_tools().await;
-            find_tool(&tools, "search_products").unwrap()["inputSchema"].get("type").is_none()
+            let tools = main_tools(t).await;
+            find_tool(&tools, w.search.name).unwrap()["inputSchema"].get("type").is_none()
         }
         Fault::DraftToolLeaks => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            s.tool_names().await.contains(&"compare_products".to_owned())
+            let s = t.session(main, key).await;
+            s.tool_names().await.contains(&w.draft_only.name.to_owned())
         }
         Fault::UnknownToolNotError => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let s = t.session(main, key).await;
             s.request("tools/call", json!({"name": "nope", "arguments": {}})).await.json().get("result").is_some()
         }
         Fault::InputNotValidated => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            s.call("search_products", json!({"query": 7})).await["isError"] == false
+            let s = t.session(main, key).await;
+            s.call(w.search.name, json!({ w.search_arg: 7 })).await["isError"] == false
         }
         Fault::TextMirrorMissing => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let r = s.call("search_products", json!({"query": "tea"})).await;
+            let s = t.session(main, key).await;
+            let r = s.result("tools/call", call_of(w.search)).await;
             !r["content"].as_array().unwrap().iter().any(|c| {
                 c["text"].as_str().and_then(|t| serde_json::from_str::<Value>(t).ok()).as_ref()
                     == Some(&r["structuredContent"])
             })
         }
         Fault::OutputSchemaViolated => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            s.call("search_products", json!({"query": "tea"})).await["structuredContent"].get("count").is_none()
+            let s = t.session(main, key).await;
+            s.result("tools/call", call_of(w.search)).await["structuredContent"].get("count").is_none()
         }
         Fault::TaskSupportIgnored => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            s.request("tools/call", json!({"name": "build_sales_report", "arguments": {"period": "week"}}))
-                .await
-                .json()
-                .get("result")
-                .is_some()
+            let s = t.session(main, key).await;
+            s.request("tools/call", call_of(w.task_required)).await.json().get("result").is_some()
         }
         Fault::TaskNeverCompletes => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let created = s
-                .result("tools/call", json!({"name": "export_catalog", "arguments": {}, "task": {}}))
-                .await;
+            let s = t.session(main, key).await;
+            let id = start_optional_task(&s).await;
             // The tool takes 200 ms; a result that has not come after 5 s is not coming.
-            tokio::time::timeout(
-                Duration::from_secs(5),
-                s.request("tasks/result", json!({"taskId": created["task"]["taskId"]})),
-            )
-            .await
-            .is_err()
+            tokio::time::timeout(Duration::from_secs(5), s.request("tasks/result", json!({"taskId": id})))
+                .await
+                .is_err()
         }
         Fault::TaskResultEarly => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let created = s
-                .result("tools/call", json!({"name": "build_sales_report", "arguments": {"period": "week"}, "task": {}}))
-                .await;
+            let s = t.session(main, key).await;
+            let mut call = call_of(w.task_required);
+            call["task"] = json!({});
+            let created = s.result("tools/call", call).await;
             let result = s.result("tasks/result", json!({"taskId": created["task"]["taskId"]})).await;
             result.get("structuredContent").is_none()
         }
         Fault::RelatedTaskMetaMissing => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let created = s
-                .result("tools/call", json!({"name": "export_catalog", "arguments": {}, "task": {}}))
-                .await;
-            let result = s.result("tasks/result", json!({"taskId": created["task"]["taskId"]})).await;
+            let s = t.session(main, key).await;
+            let id = start_optional_task(&s).await;
+            let result = s.result("tasks/result", json!({"taskId": id})).await;
             result["_meta"].get("io.modelcontextprotocol/related-task").is_none()
         }
         Fault::CancelTerminalAccepted => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let created = s
-                .result("tools/call", json!({"name": "export_catalog", "arguments": {}, "task": {}}))
-                .await;
-            let id = created["task"]["taskId"].clone();
+            let s = t.session(main, key).await;
+            let id = start_optional_task(&s).await;
             s.result("tasks/result", json!({"taskId": id})).await;
             s.request("tasks/cancel", json!({"taskId": id})).await.json().get("result").is_some()
         }
         Fault::TasksNotBound => {
-            let owner = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let other = t.session(STOREFRONT, Some(STOREFRONT_KIOSK_KEY)).await;
-            let created = owner
-                .result("tools/call", json!({"name": "export_catalog", "arguments": {}, "task": {}}))
-                .await;
-            other
-                .request("tasks/get", json!({"taskId": created["task"]["taskId"]}))
-                .await
-                .json()
-                .get("result")
-                .is_some()
+            let owner = t.session(main, key).await;
+            let other = t.session(main, Some(w.kiosk_key)).await;
+            let id = start_optional_task(&owner).await;
+            other.request("tasks/get", json!({"taskId": id})).await.json().get("result").is_some()
         }
         Fault::UiResourceMissing => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            s.request("resources/read", json!({"uri": "ui://storefront/product-card.html"}))
-                .await
-                .json()
-                .get("error")
-                .is_some()
+            let s = t.session(main, key).await;
+            s.request("resources/read", json!({"uri": w.ui_resource})).await.json().get("error").is_some()
         }
         Fault::PkceNotEnforced => {
-            let flow = t.new_flow(STOREFRONT).await;
+            let flow = t.new_flow(main).await;
             let url = t.authorize_url(&flow, None).replace("&code_challenge_method=S256", "&code_challenge_method=plain");
             let location = t.http.get(url).send().await.unwrap().headers()["location"].to_str().unwrap().to_owned();
             location.starts_with("/oauth/login")
         }
         Fault::RedirectUriNotChecked => {
-            let flow = t.new_flow(STOREFRONT).await;
+            let flow = t.new_flow(main).await;
             let url = t.authorize_url(&flow, None).replace("chatgpt.com", "evil.example");
             t.http.get(url).send().await.unwrap().status().is_redirection()
         }
-        Fault::StateDropped => {
-            let flow = t.new_flow(STOREFRONT).await;
-            let end = t.popup(&browser(), &t.authorize_url(&flow, None), "mia@acme.test", "mia-pass", "authorize").await;
-            end.query("state").is_none()
-        }
-        Fault::IssMissing => {
-            let flow = t.new_flow(STOREFRONT).await;
-            let end = t.popup(&browser(), &t.authorize_url(&flow, None), "mia@acme.test", "mia-pass", "authorize").await;
-            end.query("iss").is_none()
-        }
+        Fault::StateDropped => popup_for(t, main, w.runner).await.query("state").is_none(),
+        Fault::IssMissing => popup_for(t, main, w.runner).await.query("iss").is_none(),
         Fault::AudienceNotChecked => {
-            let (_, tokens) = t.connect("olivia@acme.test", STOREFRONT).await;
-            let token = tokens["access_token"].as_str().unwrap();
-            t.initialize("/acme/storefront/draft", Some(token), "2025-11-25").await.status == StatusCode::OK
+            let (_, tokens) = t.connect(w.owner, main).await;
+            t.initialize(main_draft, tokens["access_token"].as_str(), V).await.status == StatusCode::OK
         }
         Fault::RevocationIgnored => {
-            let (_, tokens) = t.connect("mia@acme.test", STOREFRONT).await;
-            let token = tokens["access_token"].as_str().unwrap();
-            let (_, grants) = t.admin(Method::GET, "/_admin/orgs/acme/authorized-apps?user=mia@acme.test", None).await;
-            let id = grants["grants"][0]["id"].as_str().unwrap().to_owned();
-            t.admin(Method::DELETE, &format!("/_admin/orgs/acme/authorized-apps/{id}"), None).await;
-            t.initialize(STOREFRONT, Some(token), "2025-11-25").await.status == StatusCode::OK
+            let (_, tokens) = t.connect(w.runner, main).await;
+            revoke_first_grant(t, w.runner).await;
+            t.initialize(main, tokens["access_token"].as_str(), V).await.status == StatusCode::OK
         }
         Fault::NonMemberAllowed => {
-            let flow = t.new_flow(STOREFRONT).await;
-            let end = t.popup(&browser(), &t.authorize_url(&flow, None), "gus@globex.test", "gus-pass", "authorize").await;
+            let end = popup_for(t, main, w.outsider).await;
             matches!(&end, PopupEnd::Redirected(_)) && end.query("code").is_some()
         }
         Fault::ScopeNotEnforced => {
-            let (_, tokens) = t.connect("vic@acme.test", STOREFRONT).await;
-            let s = t.session(STOREFRONT, tokens["access_token"].as_str()).await;
-            s.request("tools/call", json!({"name": "search_products", "arguments": {"query": "tea"}})).await.status == StatusCode::OK
+            let (_, tokens) = t.connect(w.viewer, main).await;
+            let s = t.session(main, tokens["access_token"].as_str()).await;
+            s.request("tools/call", call_of(w.search)).await.status == StatusCode::OK
         }
         Fault::RefreshNotRotated => {
-            let (flow, tokens) = t.connect("mia@acme.test", STOREFRONT).await;
+            let (flow, tokens) = t.connect(w.runner, main).await;
             let first = tokens["refresh_token"].as_str().unwrap().to_owned();
             t.refresh(&flow, &first).await;
             t.refresh(&flow, &first).await.0 == StatusCode::OK
         }
-        Fault::NoWwwAuthenticate => t
-            .initialize(STOREFRONT, None, "2025-11-25")
-            .await
-            .header("www-authenticate")
-            .is_none(),
-        Fault::PrmResourceWrong => {
-            let prm = t.get_json("/.well-known/oauth-protected-resource/acme/storefront").await;
-            prm["resource"] != t.url(STOREFRONT)
-        }
+        Fault::NoWwwAuthenticate => t.initialize(main, None, V).await.header("www-authenticate").is_none(),
+        Fault::PrmResourceWrong => t.get_json(&prm_path).await["resource"] != t.url(main),
         Fault::S256NotAdvertised => {
             let metadata = t.get_json("/.well-known/oauth-authorization-server").await;
             metadata.get("code_challenge_methods_supported").is_none()
         }
         Fault::UiWrongMimeType => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let r = s.result("resources/read", json!({"uri": "ui://storefront/product-card.html"})).await;
+            let s = t.session(main, key).await;
+            let r = s.result("resources/read", json!({"uri": w.ui_resource})).await;
             r["contents"][0]["mimeType"] != "text/html;profile=mcp-app"
         }
         Fault::PrivateEndpointOpen => {
-            if t.initialize(STOREFRONT, None, V).await.status != StatusCode::OK
-                || t.initialize(STOREFRONT_DRAFT, None, V).await.status != StatusCode::OK
+            if t.initialize(main, None, V).await.status != StatusCode::OK
+                || t.initialize(main_draft, None, V).await.status != StatusCode::OK
             {
                 return false;
             }
-            let s = t.session(STOREFRONT, None).await;
-            s.request("tools/call", json!({"name": "search_products", "arguments": {"query": "tea"}}))
-                .await
-                .json()
-                .get("result")
-                .is_some()
+            let s = t.session(main, None).await;
+            s.request("tools/call", call_of(w.search)).await.json().get("result").is_some()
         }
         Fault::PublicProjectMembersOnly => {
-            let anonymous_refused = t.initialize(CATALOG, None, V).await.status == StatusCode::UNAUTHORIZED;
-            let flow = t.new_flow(CATALOG).await;
-            let end = t.popup(&browser(), &t.authorize_url(&flow, None), "gus@globex.test", "gus-pass", "authorize").await;
+            let anonymous_refused = t.initialize(public, None, V).await.status == StatusCode::UNAUTHORIZED;
+            let end = popup_for(t, public, w.outsider).await;
             let non_member_refused =
                 matches!(&end, PopupEnd::Page { html, .. } if html.contains("not a member") && html.contains("access_denied"));
             anonymous_refused && non_member_refused
         }
-        Fault::PublicDraftOpen => t.initialize(CATALOG_DRAFT, None, V).await.status == StatusCode::OK,
+        Fault::PublicDraftOpen => t.initialize(&public_draft, None, V).await.status == StatusCode::OK,
         Fault::MembershipCheckedOnlyAtConsent => {
-            // A member demoted to Viewer (no execute:mcp) still calls tools…
-            let (_, mia) = t.connect("mia@acme.test", STOREFRONT).await;
-            t.admin(Method::PUT, "/_admin/orgs/acme/members/mia@acme.test", Some(json!({"role": "Viewer"}))).await;
-            let s = t.session(STOREFRONT, mia["access_token"].as_str()).await;
-            let demoted_calls = s
-                .request("tools/call", json!({"name": "search_products", "arguments": {"query": "tea"}}))
-                .await
-                .status
-                == StatusCode::OK;
+            // A member demoted to a read-only role (no execute scope) still calls tools…
+            let (_, runner) = t.connect(w.runner, main).await;
+            let member = format!("/_admin/orgs/{}/members/{}", w.org, w.runner);
+            t.admin(Method::PUT, &member, Some(json!({"role": w.viewer_role}))).await;
+            let s = t.session(main, runner["access_token"].as_str()).await;
+            let demoted_calls = s.request("tools/call", call_of(w.search)).await.status == StatusCode::OK;
             // …and a removed one is still served.
-            let (_, dev) = t.connect("dev@acme.test", STOREFRONT).await;
-            t.admin(Method::DELETE, "/_admin/orgs/acme/members/dev@acme.test", None).await;
-            let removed_served = t.initialize(STOREFRONT, dev["access_token"].as_str(), V).await.status == StatusCode::OK;
+            let (_, dev) = t.connect(w.developer, main).await;
+            t.admin(Method::DELETE, &format!("/_admin/orgs/{}/members/{}", w.org, w.developer), None).await;
+            let removed_served = t.initialize(main, dev["access_token"].as_str(), V).await.status == StatusCode::OK;
             demoted_calls && removed_served
         }
         Fault::ExpiredTokensAccepted => {
-            let (_, tokens) = t.connect("mia@acme.test", STOREFRONT).await;
-            t.admin(Method::POST, "/_admin/oauth/expire-access-tokens", Some(json!({"user": "mia@acme.test"}))).await;
-            t.initialize(STOREFRONT, tokens["access_token"].as_str(), V).await.status == StatusCode::OK
+            let (_, tokens) = t.connect(w.runner, main).await;
+            t.admin(Method::POST, "/_admin/oauth/expire-access-tokens", Some(json!({"user": w.runner}))).await;
+            t.initialize(main, tokens["access_token"].as_str(), V).await.status == StatusCode::OK
         }
         Fault::DescriptionsOverlap => {
             let mut overlapping = true;
-            for path in [STOREFRONT, STOREFRONT_DRAFT] {
-                let card = description(t, path, STOREFRONT_CI_KEY, "product_card").await;
-                let search = description(t, path, STOREFRONT_CI_KEY, "search_products").await;
-                overlapping &= word_overlap(&card, &search) > 0.6;
+            for path in [main, main_draft] {
+                let ui = description(t, path, w.main_key, w.ui.name).await;
+                let search = description(t, path, w.main_key, w.search.name).await;
+                overlapping &= word_overlap(&ui, &search) > 0.6;
             }
             overlapping
         }
         Fault::DescriptionTooShort => {
-            description(t, STOREFRONT, STOREFRONT_CI_KEY, "check_shipping").await.split_whitespace().count() < 3
+            description(t, main, w.main_key, w.open_world).await.split_whitespace().count() < 3
         }
         Fault::InstructionsRestateSchema => {
-            let result = t.initialize(STOREFRONT, Some(STOREFRONT_CI_KEY), V).await.result();
+            let result = t.initialize(main, key, V).await.result();
             let instructions = result["instructions"].as_str().unwrap_or_default();
-            instructions.contains("query (string, required)") && !instructions.contains("Never call place_order")
+            instructions.contains(&format!("{} (string, required)", w.search_arg))
+                && !instructions.contains(w.instructions_marker)
         }
         Fault::UiSkybridgeOnly => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let tools = s.all_tools().await;
-            let meta = &find_tool(&tools, "product_card").unwrap()["_meta"];
+            let tools = main_tools(t).await;
+            let meta = &find_tool(&tools, w.ui.name).unwrap()["_meta"];
             meta["ui"]["resourceUri"].is_null() && meta["openai/outputTemplate"].is_string()
         }
         Fault::UiContentEmpty => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let r = s.call("product_card", json!({"sku": "TEA-001"})).await;
+            let s = t.session(main, key).await;
+            let r = s.result("tools/call", call_of(w.ui)).await;
             r["content"].as_array().is_some_and(Vec::is_empty)
         }
         Fault::AbsentHintsDefaulted => {
-            let (status, _) = t
-                .admin(Method::PATCH, "/_admin/orgs/acme/projects/storefront/tools/place_order", Some(json!({"annotations": {}})))
-                .await;
+            let path = w.admin_main(&format!("/tools/{}", w.destructive));
+            let (status, _) = t.admin(Method::PATCH, &path, Some(json!({"annotations": {}}))).await;
             assert_eq!(status, StatusCode::OK);
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let tools = s.all_tools().await;
-            find_tool(&tools, "place_order").unwrap()["annotations"]["readOnlyHint"] == true
+            let tools = main_tools(t).await;
+            find_tool(&tools, w.destructive).unwrap()["annotations"]["readOnlyHint"] == true
         }
         Fault::AnnotationEditsNeedPublish => {
             t.admin(
                 Method::PATCH,
-                "/_admin/orgs/acme/projects/storefront/tools/search_products",
+                &w.admin_main(&format!("/tools/{}", w.search.name)),
                 Some(json!({"description": "Edited live in the studio.", "annotations": {"readOnlyHint": true, "openWorldHint": true}})),
             )
             .await;
-            description(t, STOREFRONT, STOREFRONT_CI_KEY, "search_products").await != "Edited live in the studio."
+            description(t, main, w.main_key, w.search.name).await != "Edited live in the studio."
         }
         Fault::PollIntervalMissing => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let created = s.result("tools/call", json!({"name": "export_catalog", "arguments": {}, "task": {}})).await;
+            let s = t.session(main, key).await;
+            let created = s
+                .result("tools/call", json!({"name": w.task_optional, "arguments": {}, "task": {}}))
+                .await;
             let got = s.result("tasks/get", json!({"taskId": created["task"]["taskId"]})).await;
             created["task"].get("pollInterval").is_none() && got.get("pollInterval").is_none()
         }
         Fault::OptionalTaskNotCreated => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let r = s.result("tools/call", json!({"name": "export_catalog", "arguments": {}, "task": {}})).await;
+            let s = t.session(main, key).await;
+            let r = s
+                .result("tools/call", json!({"name": w.task_optional, "arguments": {}, "task": {}}))
+                .await;
             r.get("task").is_none() && r.get("content").is_some()
         }
         Fault::ForbiddenTaskAccepted => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let reply = s
-                .request("tools/call", json!({"name": "search_products", "arguments": {"query": "tea"}, "task": {}}))
-                .await
-                .json();
-            reply["result"]["task"]["taskId"].is_string()
+            let s = t.session(main, key).await;
+            let mut call = call_of(w.search);
+            call["task"] = json!({});
+            s.request("tools/call", call).await.json()["result"]["task"]["taskId"].is_string()
         }
         Fault::FailedTaskReportedCompleted => {
-            t.admin(Method::PATCH, "/_admin/orgs/acme/projects/storefront/tools/export_catalog/behaviour", Some(json!({"fail": true})))
-                .await;
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let id = start_export(&s).await;
+            let behaviour = w.admin_main(&format!("/tools/{}/behaviour", w.task_optional));
+            t.admin(Method::PATCH, &behaviour, Some(json!({"fail": true}))).await;
+            let s = t.session(main, key).await;
+            let id = start_optional_task(&s).await;
             let result = s.result("tasks/result", json!({"taskId": id})).await;
             assert_eq!(result["isError"], true);
             s.result("tasks/get", json!({"taskId": id})).await["status"] == "completed"
         }
         Fault::CancelIgnored => {
-            t.admin(
-                Method::PATCH,
-                "/_admin/orgs/acme/projects/storefront/tools/export_catalog/behaviour",
-                Some(json!({"duration_ms": 1500})),
-            )
-            .await;
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let id = start_export(&s).await;
+            let behaviour = w.admin_main(&format!("/tools/{}/behaviour", w.task_optional));
+            t.admin(Method::PATCH, &behaviour, Some(json!({"duration_ms": 1500}))).await;
+            let s = t.session(main, key).await;
+            let id = start_optional_task(&s).await;
             let cancelled = s.result("tasks/cancel", json!({"taskId": id})).await;
             let later = s.result("tasks/get", json!({"taskId": id})).await;
             cancelled["status"] == "working" && later["status"] != "cancelled"
         }
         Fault::TaskTtlIgnored => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let id = start_export(&s).await;
+            let s = t.session(main, key).await;
+            let id = start_optional_task(&s).await;
             s.result("tasks/result", json!({"taskId": id})).await;
-            let (status, body) = t.admin(Method::POST, "/_admin/orgs/acme/projects/storefront/tasks/expire", None).await;
+            let (status, body) = t.admin(Method::POST, &w.admin_main("/tasks/expire"), None).await;
             assert_eq!((status, body["expired"].as_u64()), (StatusCode::OK, Some(1)));
             s.request("tasks/get", json!({"taskId": id})).await.json().get("result").is_some()
         }
         Fault::ToolsListCachedPerSession => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let s = t.session(main, key).await;
             s.all_tools().await;
-            t.admin(
-                Method::PATCH,
-                "/_admin/orgs/acme/projects/storefront/tools/search_products",
-                Some(json!({"description": "Edited live in the studio."})),
-            )
-            .await;
+            let edit = json!({"description": "Edited live in the studio."});
+            t.admin(Method::PATCH, &w.admin_main(&format!("/tools/{}", w.search.name)), Some(edit)).await;
             let tools = s.all_tools().await;
-            find_tool(&tools, "search_products").unwrap()["description"] != "Edited live in the studio."
+            find_tool(&tools, w.search.name).unwrap()["description"] != "Edited live in the studio."
         }
         Fault::InstructionsFrozenAtPublish => {
-            t.admin(
-                Method::PUT,
-                "/_admin/orgs/acme/projects/storefront/instructions",
-                Some(json!({"instructions": "Edited instructions."})),
-            )
-            .await;
-            let result = t.initialize(STOREFRONT, Some(STOREFRONT_CI_KEY), V).await.result();
-            result["instructions"] != "Edited instructions."
+            let edit = json!({"instructions": "Edited instructions."});
+            t.admin(Method::PUT, &w.admin_main("/instructions"), Some(edit)).await;
+            t.initialize(main, key, V).await.result()["instructions"] != "Edited instructions."
         }
         Fault::DraftScopeNotGranted => {
-            let (_, tokens) = t.connect("dev@acme.test", STOREFRONT_DRAFT).await;
-            let s = t.session(STOREFRONT_DRAFT, tokens["access_token"].as_str()).await;
-            s.request("tools/call", json!({"name": "search_products", "arguments": {"query": "tea"}}))
-                .await
-                .status
-                == StatusCode::FORBIDDEN
+            let (_, tokens) = t.connect(w.developer, main_draft).await;
+            let s = t.session(main_draft, tokens["access_token"].as_str()).await;
+            s.request("tools/call", call_of(w.search)).await.status == StatusCode::FORBIDDEN
         }
         Fault::RevocationRevokesAllGrants => {
-            let client = t.new_flow(STOREFRONT).await;
-            connect_with_client(t, &client, "mia@acme.test").await;
-            let dev = connect_with_client(t, &client, "dev@acme.test").await;
-            let (_, grants) = t.admin(Method::GET, "/_admin/orgs/acme/authorized-apps?user=mia@acme.test", None).await;
-            let id = grants["grants"][0]["id"].as_str().unwrap().to_owned();
-            t.admin(Method::DELETE, &format!("/_admin/orgs/acme/authorized-apps/{id}"), None).await;
-            t.initialize(STOREFRONT, dev["access_token"].as_str(), V).await.status == StatusCode::UNAUTHORIZED
+            let client = t.new_flow(main).await;
+            connect_with_client(t, &client, w.runner).await;
+            let dev = connect_with_client(t, &client, w.developer).await;
+            revoke_first_grant(t, w.runner).await;
+            t.initialize(main, dev["access_token"].as_str(), V).await.status == StatusCode::UNAUTHORIZED
         }
         Fault::LoginSessionNotKept => {
             let b = browser();
-            let first = t.new_flow(STOREFRONT).await;
-            t.popup(&b, &t.authorize_url(&first, None), "mia@acme.test", "mia-pass", "authorize").await.redirect();
-            let second = t.new_flow(STOREFRONT).await;
+            let first = t.new_flow(main).await;
+            let password = (w.password)(w.runner);
+            t.popup(&b, &t.authorize_url(&first, None), w.runner, &password, "authorize").await.redirect();
+            let second = t.new_flow(main).await;
             let response = b.get(t.authorize_url(&second, None)).send().await.unwrap();
             let location = response.headers()["location"].to_str().unwrap().to_owned();
             location.starts_with("/oauth/login")
         }
         Fault::ApiKeyRevocationIgnored => {
-            let (status, _) =
-                t.admin(Method::DELETE, "/_admin/orgs/acme/projects/storefront/api-keys/storefront-kiosk", None).await;
+            let path = w.admin_main(&format!("/api-keys/{}", w.kiosk_key_name));
+            let (status, _) = t.admin(Method::DELETE, &path, None).await;
             assert_eq!(status, StatusCode::OK);
-            t.initialize(STOREFRONT, Some(STOREFRONT_KIOSK_KEY), V).await.status == StatusCode::OK
+            t.initialize(main, Some(w.kiosk_key), V).await.status == StatusCode::OK
         }
-        Fault::ApiKeyProjectNotChecked => t.initialize(STOREFRONT, Some(LEDGER_KEY), V).await.status == StatusCode::OK,
+        Fault::ApiKeyProjectNotChecked => t.initialize(main, Some(w.other_key), V).await.status == StatusCode::OK,
         Fault::EnvironmentNotChecked => {
             // A production token on the draft of the same project.
-            let (_, tokens) = t.connect("dev@acme.test", STOREFRONT).await;
+            let (_, tokens) = t.connect(w.developer, main).await;
             let token = tokens["access_token"].as_str().unwrap();
-            if t.initialize("/acme/storefront/draft", Some(token), V).await.status != StatusCode::OK {
+            if t.initialize(main_draft, Some(token), V).await.status != StatusCode::OK {
                 return false;
             }
-            let s = t.session("/acme/storefront/draft", Some(token)).await;
-            let reply = s
-                .request("tools/call", json!({"name": "compare_products", "arguments": {"sku_a": "TEA-001", "sku_b": "MUG-010"}}))
-                .await;
+            let s = t.session(main_draft, Some(token)).await;
+            let reply = s.request("tools/call", call_of(w.draft_only)).await;
             reply.status == StatusCode::OK && reply.json().get("result").is_some()
         }
         Fault::UiScriptError => {
             // The view reads a global nothing defines: a TypeError on load, in a browser.
-            let view = read_view(t, "ui://storefront/product-card.html").await;
+            let view = read_view(t).await;
             view["text"].as_str().unwrap_or_default().contains("window.productRating.toFixed")
         }
         Fault::UiCspBlocksOwnAsset => {
             // The view loads from an origin its declared CSP does not list.
-            let view = read_view(t, "ui://storefront/product-card.html").await;
+            let view = read_view(t).await;
             let declared = view["_meta"]["ui"]["csp"]["resourceDomains"].to_string();
-            view["text"].as_str().unwrap_or_default().contains("https://assets.acme.test/")
-                && !declared.contains("https://assets.acme.test")
+            let host = format!("https://assets.{}.test", w.org.to_lowercase());
+            view["text"].as_str().unwrap_or_default().contains(&format!("{host}/")) && !declared.contains(&host)
         }
         Fault::UiHandshakeSilent => {
             // The MCP Apps view never posts ui/initialize.
-            let view = read_view(t, "ui://storefront/product-card.html").await;
-            !view["text"].as_str().unwrap_or_default().contains("ui/initialize")
+            !read_view(t).await["text"].as_str().unwrap_or_default().contains("ui/initialize")
         }
         Fault::ResponseIdWrong => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let body = s.request("tools/list", json!({})).await.json();
-            body["id"].is_string()
+            let s = t.session(main, key).await;
+            s.request("tools/list", json!({})).await.json()["id"].is_string()
         }
         Fault::UnknownMethodNotError => {
-            let s = t.session(CATALOG, None).await;
+            let s = t.session(public, None).await;
             s.request("metabind/no-such-method", json!({})).await.json().get("result").is_some()
         }
         Fault::ResponseContentTypeWrong => {
-            let reply = t.initialize(CATALOG, None, V).await;
+            let reply = t.initialize(public, None, V).await;
             reply.header("content-type").is_some_and(|c| c.starts_with("text/plain"))
         }
         Fault::GetNotSupported => {
             // Without a session a clean server answers 405 at once (no stream to wait on).
-            t.send(Method::GET, CATALOG, &[("accept", "text/event-stream")], None)
-                .await
-                .status
-                == StatusCode::NOT_FOUND
+            t.send(Method::GET, public, &[("accept", "text/event-stream")], None).await.status == StatusCode::NOT_FOUND
         }
         Fault::SessionIdNotAscii => {
-            let reply = t.initialize(CATALOG, None, V).await;
+            let reply = t.initialize(public, None, V).await;
             reply.header("mcp-session-id").is_some_and(|id| id.contains(' '))
         }
-        Fault::ServerInfoMissing => t.initialize(CATALOG, None, V).await.result().get("serverInfo").is_none(),
+        Fault::ServerInfoMissing => t.initialize(public, None, V).await.result().get("serverInfo").is_none(),
         Fault::ToolsCapabilityMissing => {
-            t.initialize(CATALOG, None, V).await.result()["capabilities"].get("tools").is_none()
+            t.initialize(public, None, V).await.result()["capabilities"].get("tools").is_none()
         }
         Fault::TasksCapabilityMissing => {
-            t.initialize(STOREFRONT, Some(STOREFRONT_CI_KEY), V).await.result()["capabilities"]
-                .get("tasks")
-                .is_none()
+            t.initialize(main, key, V).await.result()["capabilities"].get("tasks").is_none()
         }
         Fault::HugeResponse => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let s = t.session(main, key).await;
             s.request("tools/list", json!({})).await.text.len() > 5 << 20
         }
         Fault::ToolNameInvalid => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let s = t.session(main, key).await;
             s.tool_names().await.iter().any(|n| n.contains(' '))
         }
         Fault::SchemaInvalid => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-            let tools = s.all_tools().await;
-            find_tool(&tools, "search_products").unwrap()["inputSchema"]["properties"]["query"]["type"] == "strng"
+            let tools = main_tools(t).await;
+            find_tool(&tools, w.search.name).unwrap()["inputSchema"]["properties"][w.search_arg]["type"] == "strng"
         }
         Fault::UnknownTaskNotError => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let s = t.session(main, key).await;
             s.request("tasks/get", json!({"taskId": "no-such-task"})).await.json().get("result").is_some()
         }
         Fault::SessionAuthenticates => {
-            let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
+            let s = t.session(main, key).await;
             t.post(
-                STOREFRONT,
+                main,
                 &[("mcp-session-id", &s.id), ("mcp-protocol-version", V)],
                 &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
             )
@@ -635,7 +590,7 @@ async fn misbehaves(fault: Fault, t: &TestServer) -> bool {
                 == StatusCode::OK
         }
         Fault::TokenInQueryAccepted => {
-            let path = format!("{STOREFRONT}?access_token={STOREFRONT_CI_KEY}");
+            let path = format!("{main}?access_token={}", w.main_key);
             t.post(
                 &path,
                 &[],
@@ -647,37 +602,57 @@ async fn misbehaves(fault: Fault, t: &TestServer) -> bool {
                 == StatusCode::OK
         }
         Fault::PrmNoAuthorizationServers => {
-            let prm = t.get_json("/.well-known/oauth-protected-resource/acme/storefront").await;
-            prm["authorization_servers"].as_array().is_some_and(Vec::is_empty)
+            t.get_json(&prm_path).await["authorization_servers"].as_array().is_some_and(Vec::is_empty)
         }
         Fault::IssuerMismatch => {
             let metadata = t.get_json("/.well-known/oauth-authorization-server").await;
-            let prm = t.get_json("/.well-known/oauth-protected-resource/acme/storefront").await;
-            metadata["issuer"] != prm["authorization_servers"][0]
+            metadata["issuer"] != t.get_json(&prm_path).await["authorization_servers"][0]
         }
     }
 }
 
-/// The first content entry of `resources/read` for `uri` on the storefront.
-async fn read_view(t: &TestServer, uri: &str) -> Value {
-    let s = t.session(STOREFRONT, Some(STOREFRONT_CI_KEY)).await;
-    s.result("resources/read", json!({"uri": uri})).await["contents"][0].clone()
+/// The first content entry of `resources/read` of the world's MCP Apps view on the main project.
+async fn read_view(t: &TestServer) -> Value {
+    let s = t.session(&t.world.main(), Some(t.world.main_key)).await;
+    s.result("resources/read", json!({"uri": t.world.ui_resource}))
+        .await["contents"][0]
+        .clone()
+}
+
+/// Every fault, on a clean and a faulty server of `world`; the problems found.
+async fn prove_every_fault(world: &'static World) -> Vec<String> {
+    let mut problems = Vec::new();
+    for fault in Fault::ALL.iter().copied() {
+        // A fresh clean server per probe: some probes change the world (roles, keys, tool edits).
+        let clean = start_world(world, &[], |_| {}).await;
+        if misbehaves(fault, &clean).await {
+            problems.push(format!(
+                "{fault} ({} world): the clean server already shows this bug",
+                world.label
+            ));
+        }
+        let faulty = start_world(world, &[fault], |_| {}).await;
+        if !misbehaves(fault, &faulty).await {
+            problems.push(format!(
+                "{fault} ({} world): the faulty server behaves correctly",
+                world.label
+            ));
+        }
+    }
+    problems
 }
 
 #[tokio::test]
 async fn every_fault_is_observable_and_absent_from_a_clean_server() {
-    let mut problems = Vec::new();
-    for fault in Fault::ALL.iter().copied() {
-        // A fresh clean server per probe: some probes change the world (roles, keys, tool edits).
-        let clean = start().await;
-        if misbehaves(fault, &clean).await {
-            problems.push(format!("{fault}: the clean server already shows this bug"));
-        }
-        let faulty = start_with_faults(&[fault]).await;
-        if !misbehaves(fault, &faulty).await {
-            problems.push(format!("{fault}: the faulty server behaves correctly"));
-        }
-    }
+    let problems = prove_every_fault(&DEFAULT).await;
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The same proofs in the second world, which shares no name with the default one: a fault that picked
+/// its tool (or anything else) by a default-world name would not show here.
+#[tokio::test]
+async fn every_fault_is_observable_in_the_second_world_too() {
+    let problems = prove_every_fault(&SECOND).await;
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 

@@ -11,8 +11,7 @@ use serde_json::json;
 use crate::admin::error::{AdminError, AdminResult};
 use crate::admin::extract::{authorize, body};
 use crate::admin::projects::{project_not_found, with_project};
-use crate::domain::secret::random_id;
-use crate::domain::world::{ApiKey, ApiKeyStatus};
+use crate::domain::world::{ApiKeyStatus, MintError, MIN_API_KEY_LEN};
 use crate::fixture::Environment;
 use crate::state::AppState;
 
@@ -59,34 +58,23 @@ pub(crate) async fn create_api_key(
     let p = world
         .project_mut(&org, &project)
         .ok_or_else(|| project_not_found(&org, &project))?;
-    if p.api_keys.iter().any(|k| k.name == new.name) {
-        return Err(AdminError::Conflict(
-            "NAME_ALREADY_EXISTS",
-            format!("an API key named {} already exists", new.name),
-        ));
-    }
-    let key = new
-        .key
-        .unwrap_or_else(|| format!("mbk_{}", random_id().replace('-', "")));
-    if key.len() < 16 {
-        return Err(AdminError::BadRequest(
-            "an API key must have at least 16 characters".into(),
-        ));
-    }
-    let api_key = ApiKey {
-        name: new.name.clone(),
-        key: key.clone(),
-        created_by: new.created_by,
-        environments: new
-            .environments
-            .unwrap_or_else(|| vec![Environment::Production, Environment::Draft]),
-        status: ApiKeyStatus::Active,
-        last_used: None,
-    };
+    let environments = new
+        .environments
+        .unwrap_or_else(|| vec![Environment::Production, Environment::Draft]);
+    let api_key = p
+        .mint_api_key(&new.name, new.key, &new.created_by, environments)
+        .map_err(|e| match e {
+            MintError::NameTaken => AdminError::Conflict(
+                "NAME_ALREADY_EXISTS",
+                format!("an API key named {} already exists", new.name),
+            ),
+            MintError::KeyTooShort => AdminError::BadRequest(format!(
+                "an API key must have at least {MIN_API_KEY_LEN} characters"
+            )),
+        })?;
     let mut shown = serde_json::to_value(&api_key).unwrap_or_default();
     // The value is returned only once, at creation.
-    shown["key"] = json!(key);
-    p.api_keys.push(api_key);
+    shown["key"] = json!(api_key.key);
     Ok((StatusCode::CREATED, Json(shown)).into_response())
 }
 

@@ -4,7 +4,8 @@
 //!
 //! A leaf: it depends only on `fixture` (the seed format whose enums it reuses). It holds no state of its
 //! own and never imports stores, the server state or any handler. Inside it, `session`, `task` and
-//! `oauth` use `endpoint`, `scope`, `time` and `world`; the others import no sibling.
+//! `oauth` use `endpoint`, `scope`, `time` and `world`; `world` uses `secret` and `time`; the others
+//! import no sibling.
 
 pub mod endpoint;
 pub mod lock;

@@ -8,7 +8,6 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use crate::domain::endpoint::EndpointKey;
-use crate::domain::scope::SCOPE_OFFLINE;
 use crate::fixture::TokenEndpointAuth;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -29,15 +28,16 @@ pub struct OAuthClient {
     pub token_endpoint_auth_method: TokenEndpointAuth,
     pub scope: Option<String>,
     pub kind: ClientKind,
-    /// Registered grant types; `refresh_token` earns refresh tokens even without `offline_access`.
+    /// Registered grant types; `refresh_token` earns refresh tokens even without the offline scope.
     pub grant_types: Vec<String>,
 }
 
 impl OAuthClient {
-    /// Refresh tokens go to clients that registered the refresh_token grant or were granted
-    /// `offline_access` (hosts choosing scopes from the challenge never ask for it, MCP §7.5).
-    pub fn gets_refresh_tokens(&self, scopes: &BTreeSet<String>) -> bool {
-        self.grant_types.iter().any(|g| g == "refresh_token") || scopes.contains(SCOPE_OFFLINE)
+    /// Refresh tokens go to clients that registered the refresh_token grant or were granted the
+    /// world's offline scope, `offline` (hosts choosing scopes from the challenge never ask for it,
+    /// MCP §7.5).
+    pub fn gets_refresh_tokens(&self, scopes: &BTreeSet<String>, offline: &str) -> bool {
+        self.grant_types.iter().any(|g| g == "refresh_token") || scopes.contains(offline)
     }
 }
 

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
+use crate::domain::secret::random_id;
+use crate::domain::time::now_rfc3339;
 use crate::fixture::{BehaviourDef, Environment, TaskSupport, ToolDef, Visibility};
 
 /// A user who can sign in.
@@ -32,7 +34,22 @@ pub struct ApiKey {
     pub environments: Vec<Environment>,
     pub status: ApiKeyStatus,
     pub last_used: Option<String>,
+    /// When it was minted (the server's start for the fixture's keys). Shown by the REST API only.
+    #[serde(skip)]
+    pub created_at: String,
 }
+
+/// Why an API key could not be minted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MintError {
+    /// Another key of the project has this name (`NAME_ALREADY_EXISTS`).
+    NameTaken,
+    /// A custom key value shorter than [`MIN_API_KEY_LEN`].
+    KeyTooShort,
+}
+
+/// The shortest key value accepted (the documented example key has 32 characters).
+pub const MIN_API_KEY_LEN: usize = 16;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -123,6 +140,35 @@ pub struct Project {
 }
 
 impl Project {
+    /// Mints an API key: `key` or a random value, active, valid on `environments`, with the permissions
+    /// of `created_by`. Returns it with its value (shown once).
+    pub fn mint_api_key(
+        &mut self,
+        name: &str,
+        key: Option<String>,
+        created_by: &str,
+        environments: Vec<Environment>,
+    ) -> Result<ApiKey, MintError> {
+        if self.api_keys.iter().any(|k| k.name == name) {
+            return Err(MintError::NameTaken);
+        }
+        let key = key.unwrap_or_else(|| format!("mbk_{}", random_id().replace('-', "")));
+        if key.len() < MIN_API_KEY_LEN {
+            return Err(MintError::KeyTooShort);
+        }
+        let api_key = ApiKey {
+            name: name.to_owned(),
+            key,
+            created_by: created_by.to_owned(),
+            environments,
+            status: ApiKeyStatus::Active,
+            last_used: None,
+            created_at: now_rfc3339(),
+        };
+        self.api_keys.push(api_key.clone());
+        Ok(api_key)
+    }
+
     pub fn tools(&self, env: Environment) -> &[Tool] {
         match env {
             Environment::Production => &self.production,

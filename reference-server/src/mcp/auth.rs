@@ -12,10 +12,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use crate::access::{current_allowance, is_public};
 use crate::domain::endpoint::Endpoint;
 use crate::domain::lock::lock;
-use crate::domain::scope::{
-    endpoint_scopes, execute_scope, public_scopes, ALL_SCOPES, SCOPE_EXECUTE, SCOPE_EXECUTE_DRAFT,
-    SCOPE_READ_ASSETS, SCOPE_READ_TYPES,
-};
+use crate::domain::scope::{ScopePurpose, Scopes};
 use crate::domain::time::now_rfc3339;
 use crate::domain::world::ApiKeyStatus;
 use crate::fault::Fault;
@@ -54,13 +51,15 @@ impl Principal {
     }
 }
 
-/// The scope a JSON-RPC method needs, if any.
-pub fn required_scope(method: &str, env: Environment) -> Option<&'static str> {
+/// The scope a JSON-RPC method needs, if any, as this world spells it.
+pub fn required_scope<'s>(scopes: &'s Scopes, method: &str, env: Environment) -> Option<&'s str> {
     match method {
-        "tools/list" => Some(SCOPE_READ_TYPES),
-        "resources/list" | "resources/read" | "resources/templates/list" => Some(SCOPE_READ_ASSETS),
+        "tools/list" => Some(scopes.get(ScopePurpose::ListTools)),
+        "resources/list" | "resources/read" | "resources/templates/list" => {
+            Some(scopes.get(ScopePurpose::ReadAssets))
+        }
         "tools/call" | "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel" => {
-            Some(execute_scope(env))
+            Some(scopes.execute(env))
         }
         _ => None,
     }
@@ -78,7 +77,7 @@ fn challenge(state: &AppState, endpoint: &Endpoint, error: Option<(&str, &str)>)
     let mut value = format!(
         "Bearer resource_metadata=\"{}\", scope=\"{}\"",
         resource_metadata_url(state, endpoint),
-        endpoint_scopes(endpoint.env).join(" ")
+        state.scopes().endpoint(endpoint.env).join(" ")
     );
     if let Some((code, description)) = error {
         value.push_str(&format!(
@@ -120,7 +119,9 @@ pub fn insufficient_scope(
     needed: &str,
 ) -> HttpError {
     // Already-granted scopes that are still needed, plus the missing one, so a step-up keeps them.
-    let mut scopes: BTreeSet<&str> = endpoint_scopes(endpoint.env)
+    let mut scopes: BTreeSet<&str> = state
+        .scopes()
+        .endpoint(endpoint.env)
         .into_iter()
         .filter(|s| principal.scopes.contains(*s))
         .collect();
@@ -202,7 +203,7 @@ pub fn authenticate(
                 return Ok(Principal {
                     subject: session.subject,
                     kind: PrincipalKind::Anonymous,
-                    scopes: ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
+                    scopes: state.scopes().all_set(),
                 });
             }
         }
@@ -215,10 +216,10 @@ pub fn authenticate(
             Environment::Draft => public && faults.has(Fault::PublicDraftOpen),
         } || (!public && faults.has(Fault::PrivateEndpointOpen));
         if anonymous_allowed {
-            let mut scopes = public_scopes(false);
+            let mut scopes = state.scopes().public(false);
             if endpoint.env == Environment::Draft {
                 // Only reachable through a fault: the draft served as if it were a public production.
-                scopes.insert(SCOPE_EXECUTE_DRAFT.to_owned());
+                scopes.insert(state.scopes().execute(Environment::Draft).to_owned());
             }
             return Ok(Principal {
                 subject: "anonymous".to_owned(),
@@ -340,17 +341,16 @@ fn oauth_principal(
     let mut access = access;
     if environment_ignored {
         // The fault: one environment's execute scope is taken to cover the project's other one.
-        if access
-            .scopes
-            .iter()
-            .any(|s| s == SCOPE_EXECUTE || s == SCOPE_EXECUTE_DRAFT)
-        {
-            access.scopes.insert(SCOPE_EXECUTE.to_owned());
-            access.scopes.insert(SCOPE_EXECUTE_DRAFT.to_owned());
+        let execute = [
+            state.scopes().execute(Environment::Production),
+            state.scopes().execute(Environment::Draft),
+        ];
+        if access.scopes.iter().any(|s| execute.contains(&s.as_str())) {
+            access.scopes.extend(execute.map(String::from));
         }
     }
     let scopes = if faults.has(Fault::ScopeNotEnforced) {
-        ALL_SCOPES.iter().map(|s| s.to_string()).collect()
+        state.scopes().all_set()
     } else {
         access.scopes.intersection(&allowance).cloned().collect()
     };

@@ -10,6 +10,7 @@ use crate::domain::world::{tool_json, Project, Resource, Tool};
 use crate::fault::Fault;
 use crate::fixture::{Environment, TaskSupport};
 use crate::mcp::error::{RpcError, INVALID_PARAMS, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND};
+use crate::mcp::listing_faults;
 use crate::mcp::tasks;
 use crate::mcp::tools::{self, Invocation};
 use crate::state::AppState;
@@ -182,66 +183,9 @@ fn current_tools(call: &Call<'_>) -> Vec<Tool> {
             }
         }
     }
-    if call.state.faults().has(Fault::WrongAnnotations) {
-        for tool in tools.iter_mut().filter(|t| t.name == "place_order") {
-            let annotations = tool.annotations.get_or_insert_with(|| json!({}));
-            annotations["readOnlyHint"] = json!(true);
-            annotations["destructiveHint"] = json!(false);
-        }
-    }
-    let faults = call.state.faults();
-    for tool in tools.iter_mut() {
-        if faults.has(Fault::AbsentHintsDefaulted) {
-            // A "helpful" default: MCP's default for an absent readOnlyHint is false, not true.
-            let annotations = tool.annotations.get_or_insert_with(|| json!({}));
-            if let Some(a) = annotations.as_object_mut() {
-                a.entry("readOnlyHint").or_insert(json!(true));
-            }
-        }
-        if faults.has(Fault::UiSkybridgeOnly) {
-            let meta = tool.meta.as_mut().and_then(Value::as_object_mut);
-            if let Some(meta) = meta.filter(|m| m.contains_key("openai/outputTemplate")) {
-                meta.remove("ui");
-                meta.remove("ui/resourceUri");
-            }
-        }
-        match tool.name.as_str() {
-            "product_card" if faults.has(Fault::DescriptionsOverlap) => {
-                tool.description = Some(OVERLAPPING_DESCRIPTION.to_owned());
-            }
-            "check_shipping" if faults.has(Fault::DescriptionTooShort) => {
-                tool.description = Some("Shipping.".to_owned());
-            }
-            "check_shipping" if faults.has(Fault::OpenWorldHintWrong) => {
-                tool.annotations.get_or_insert_with(|| json!({}))["openWorldHint"] = json!(false);
-            }
-            "export_catalog" if faults.has(Fault::ContradictoryAnnotations) => {
-                let annotations = tool.annotations.get_or_insert_with(|| json!({}));
-                annotations["readOnlyHint"] = json!(true);
-                annotations["destructiveHint"] = json!(true);
-            }
-            "search_products" if faults.has(Fault::InputSchemaNotObject) => {
-                if let Some(schema) = tool.input_schema.as_object_mut() {
-                    schema.remove("type");
-                }
-            }
-            "search_products" if faults.has(Fault::SchemaInvalid) => {
-                tool.input_schema["properties"]["query"]["type"] = json!("strng");
-            }
-            "search_products" if faults.has(Fault::HugeResponse) => {
-                tool.description = Some("x".repeat(5 << 20));
-            }
-            "export_catalog" if faults.has(Fault::ToolNameInvalid) => {
-                tool.name = "export catalog/all".into();
-            }
-            _ => {}
-        }
-    }
+    listing_faults::apply(call.state.faults(), &mut tools);
     tools
 }
-
-/// What `descriptions-overlap` gives `product_card`: nearly `search_products`'s description.
-const OVERLAPPING_DESCRIPTION: &str = "Search the Acme catalogue by product name or category and return the matching products with price and stock.";
 
 const CURSOR_PREFIX: &str = "mb1:";
 
@@ -461,9 +405,11 @@ fn served_view(call: &Call<'_>, project: &Project, resource: &Resource) -> Strin
     }
     let mut injected = String::new();
     if faults.has(Fault::UiCspBlocksOwnAsset) {
-        injected.push_str(
-            "<img class=\"photo\" alt=\"Product photo\" src=\"https://assets.acme.test/products/photo.png\">\n",
-        );
+        // The organization's own asset host, which no fixture's CSP declares.
+        injected.push_str(&format!(
+            "<img class=\"photo\" alt=\"Product photo\" src=\"{}/products/photo.png\">\n",
+            asset_host(&project.org)
+        ));
     }
     if faults.has(Fault::UiScriptError) {
         injected.push_str(
@@ -477,6 +423,11 @@ fn served_view(call: &Call<'_>, project: &Project, resource: &Resource) -> Strin
         }
     }
     text
+}
+
+/// The asset host of an organization's apps (`https://assets.<org>.test`), for `ui-csp-blocks-own-asset`.
+pub fn asset_host(org: &str) -> String {
+    format!("https://assets.{}.test", org.to_lowercase())
 }
 
 fn resources_read(call: &Call<'_>, params: &Map<String, Value>) -> Result<Value, RpcError> {

@@ -1,7 +1,8 @@
 //! The MCP side of a project endpoint: Streamable HTTP transport, sessions, methods, tools and tasks.
 //!
 //! Module order (a module imports only from modules above it):
-//! 1. `error`, `headers`, `version`, `tools`: errors, request headers, protocol eras, running a tool.
+//! 1. `error`, `headers`, `version`, `tools`, `listing_faults`: errors, request headers, protocol eras,
+//!    running a tool, the faults that change a tool listing.
 //! 2. `auth` (who is calling), `origin` (Host/Origin guard, CORS), `respond` (JSON or SSE answer),
 //!    `tasks` (task methods).
 //! 3. `methods` (JSON-RPC dispatch), then `session` (version check, session lookup, initialize,
@@ -11,6 +12,7 @@
 pub mod auth;
 pub mod error;
 pub mod headers;
+pub mod listing_faults;
 pub mod methods;
 pub mod origin;
 pub mod respond;

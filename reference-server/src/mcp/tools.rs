@@ -149,10 +149,16 @@ fn outcome(invocation: &Invocation) -> Result<(String, Option<Value>), String> {
                 .take(limit)
                 .cloned()
                 .collect();
-            let structured = json!({ "count": results.len(), "results": results });
+            let count = results.len();
+            let structured = json!({ "count": count, "results": results });
+            // `{count}` is the number of matches, besides the call's arguments.
             let text = match behaviour.text.as_deref() {
-                Some(t) => fill_text(t, args),
-                None => format!("Found {} product(s) for {:?}.", results.len(), query),
+                Some(t) => {
+                    let mut vars = args.clone();
+                    vars.insert("count".into(), json!(count));
+                    fill_text(t, &vars)
+                }
+                None => format!("Found {count} product(s) for {query:?}."),
             };
             Ok((text, Some(structured)))
         }

@@ -241,7 +241,7 @@ async fn post_message(
         }
         Message::Request { id, method, params } => (id, method, params),
     };
-    if let Some(scope) = auth::required_scope(&method, endpoint.env) {
+    if let Some(scope) = auth::required_scope(state.scopes(), &method, endpoint.env) {
         if !principal.scopes.contains(scope) {
             return Err(auth::insufficient_scope(state, endpoint, principal, scope));
         }

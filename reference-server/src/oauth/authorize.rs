@@ -13,7 +13,6 @@ use axum::response::Response;
 use crate::domain::endpoint::Endpoint;
 use crate::domain::lock::lock;
 use crate::domain::oauth::PendingRequest;
-use crate::domain::scope::{endpoint_scopes, ALL_SCOPES, SCOPE_OFFLINE};
 use crate::domain::secret::random_token;
 use crate::fault::Fault;
 use crate::oauth::browser::{client_redirect, see_other, signed_in};
@@ -137,12 +136,12 @@ pub(crate) async fn authorize(
         .map(String::from)
         .or_else(|| client.scope.clone())
         .unwrap_or_else(|| {
-            let mut s = endpoint_scopes(endpoint.env);
-            s.push(SCOPE_OFFLINE);
+            let mut s = state.scopes().endpoint(endpoint.env);
+            s.push(state.scopes().offline());
             s.join(" ")
         });
     let scopes: BTreeSet<String> = scope_text.split_whitespace().map(String::from).collect();
-    if let Some(unknown) = scopes.iter().find(|s| !ALL_SCOPES.contains(&s.as_str())) {
+    if let Some(unknown) = scopes.iter().find(|s| !state.scopes().contains(s)) {
         return fail("invalid_scope", &format!("unknown scope {unknown}"));
     }
     let pending = PendingRequest {

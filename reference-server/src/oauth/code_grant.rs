@@ -123,7 +123,7 @@ pub(crate) fn exchange_code(
     if let Some(c) = data.codes.get_mut(code) {
         c.redeemed_grant = Some(grant_id.clone());
     }
-    let with_refresh = client.gets_refresh_tokens(&record.scopes);
+    let with_refresh = client.gets_refresh_tokens(&record.scopes, state.scopes().offline());
     let (access, refresh) = data.issue_tokens(&grant_id, &record.scopes, with_refresh);
     let expires_in = data.access_ttl.as_secs();
     Ok(token_response(

@@ -13,7 +13,6 @@ use url::Url;
 use crate::access::is_public;
 use crate::domain::lock::lock;
 use crate::domain::oauth::{AuthCode, PendingRequest};
-use crate::domain::scope::{public_scopes, SCOPE_EXECUTE_DRAFT};
 use crate::domain::secret::{constant_time_eq, random_token};
 use crate::fault::Fault;
 use crate::fixture::Environment;
@@ -33,6 +32,8 @@ enum Decision {
 
 fn decide(state: &AppState, pending: &PendingRequest, email: &str) -> Decision {
     let world = state.read();
+    let public_scopes = state.scopes().public(true);
+    let execute_draft = state.scopes().execute(Environment::Draft);
     let endpoint = &pending.endpoint;
     let Some(project) = world.project(&endpoint.org, &endpoint.project) else {
         return Decision::Deny {
@@ -50,11 +51,11 @@ fn decide(state: &AppState, pending: &PendingRequest, email: &str) -> Decision {
     let allowed: BTreeSet<String> = match &role {
         Some(_) if public_production => world
             .scopes_of(&endpoint.org, email)
-            .union(&public_scopes(true))
+            .union(&public_scopes)
             .cloned()
             .collect(),
         Some(_) => world.scopes_of(&endpoint.org, email),
-        None if public_production => public_scopes(true),
+        None if public_production => public_scopes,
         None if state.faults().has(Fault::NonMemberAllowed) => pending.scopes.clone(),
         None => {
             return Decision::Deny {
@@ -71,13 +72,14 @@ fn decide(state: &AppState, pending: &PendingRequest, email: &str) -> Decision {
     } else {
         pending.scopes.intersection(&allowed).cloned().collect()
     };
-    if endpoint.env == Environment::Draft && !granted.contains(SCOPE_EXECUTE_DRAFT) {
+    if endpoint.env == Environment::Draft && !granted.contains(execute_draft) {
         return Decision::Deny {
             title: "Draft access not allowed".into(),
             message: format!(
-                "Your role in {org_name} ({}) cannot use the draft endpoint of {}. The draft needs a role with draft testing (Owner, Admin, Developer or MCP Developer).",
+                "Your role in {org_name} ({}) cannot use the draft endpoint of {}. The draft needs a role with draft testing ({}).",
                 role.as_deref().unwrap_or("none"),
-                project.name
+                project.name,
+                either_of(&world.roles_with(execute_draft))
             ),
         };
     }
@@ -90,9 +92,18 @@ fn decide(state: &AppState, pending: &PendingRequest, email: &str) -> Decision {
     let mut granted = granted;
     if endpoint.env == Environment::Draft && state.faults().has(Fault::DraftScopeNotGranted) {
         // The fault: the draft's scope is checked above but dropped when mapping scopes to the grant.
-        granted.remove(SCOPE_EXECUTE_DRAFT);
+        granted.remove(execute_draft);
     }
     Decision::Grant(granted)
+}
+
+/// `A, B or C` (the roles a message offers as alternatives).
+fn either_of(names: &[&str]) -> String {
+    match names {
+        [] => "none of this organization's roles has it".to_owned(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
 }
 
 pub(crate) async fn consent_page(
@@ -139,7 +150,10 @@ pub(crate) async fn consent_page(
                 org_name: &org_name,
                 environment: pending.endpoint.env.as_str(),
                 email: &session.email,
-                scopes: scopes.iter().map(String::as_str).collect(),
+                scopes: scopes
+                    .iter()
+                    .map(|s| (s.as_str(), state.scopes().purpose_of(s)))
+                    .collect(),
             })
         }
     }

@@ -8,7 +8,6 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::domain::endpoint::Endpoint;
-use crate::domain::scope::ALL_SCOPES;
 use crate::fault::Fault;
 use crate::fixture::Environment;
 use crate::state::AppState;
@@ -21,7 +20,7 @@ pub fn document(state: &AppState) -> Value {
         "token_endpoint": format!("{base}/oauth/token"),
         "registration_endpoint": format!("{base}/oauth/register"),
         "revocation_endpoint": format!("{base}/oauth/revoke"),
-        "scopes_supported": ALL_SCOPES,
+        "scopes_supported": state.scopes().all(),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],

@@ -5,6 +5,8 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
+use crate::domain::scope::ScopePurpose;
+
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -20,16 +22,17 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// What a scope lets the host do, in the words the consent page uses.
-pub fn describe_scope(scope: &str) -> &'static str {
-    match scope {
-        "read:types" => "See this project's tools and their descriptions",
-        "read:assets" => "Load this project's interactive views",
-        "read:packages" => "Read this project's published packages",
-        "execute:mcp" => "Run this project's published tools on your behalf",
-        "execute:mcp-draft" => "Use this project's draft (unpublished) tools",
-        "offline_access" => "Stay connected without asking you to sign in again",
-        _ => "An additional permission",
+/// What a scope lets the host do, in the words the consent page uses (by its purpose, whatever the
+/// world calls it).
+pub fn describe_scope(purpose: Option<ScopePurpose>) -> &'static str {
+    match purpose {
+        Some(ScopePurpose::ListTools) => "See this project's tools and their descriptions",
+        Some(ScopePurpose::ReadAssets) => "Load this project's interactive views",
+        Some(ScopePurpose::ReadPackages) => "Read this project's published packages",
+        Some(ScopePurpose::Execute) => "Run this project's published tools on your behalf",
+        Some(ScopePurpose::ExecuteDraft) => "Use this project's draft (unpublished) tools",
+        Some(ScopePurpose::Offline) => "Stay connected without asking you to sign in again",
+        None => "An additional permission",
     }
 }
 
@@ -110,7 +113,8 @@ pub struct ConsentView<'a> {
     pub org_name: &'a str,
     pub environment: &'a str,
     pub email: &'a str,
-    pub scopes: Vec<&'a str>,
+    /// Each scope granted, with what it is for.
+    pub scopes: Vec<(&'a str, Option<ScopePurpose>)>,
 }
 
 /// The consent screen: who asks, where the answer goes, which project and environment, and what for.
@@ -118,11 +122,11 @@ pub fn consent(view: &ConsentView<'_>) -> Response {
     let scopes: String = view
         .scopes
         .iter()
-        .map(|s| {
+        .map(|(scope, purpose)| {
             format!(
                 "<li>{} <span class=\"muted\">({})</span></li>",
-                describe_scope(s),
-                escape(s)
+                describe_scope(*purpose),
+                escape(scope)
             )
         })
         .collect();

@@ -112,7 +112,7 @@ pub(crate) fn refresh(
         old.rotated = true;
     }
     let (access, refresh) = data.issue_tokens(&grant.id, &scopes, false);
-    // A narrowed refresh without offline_access still rotates: keep a refresh token.
+    // A narrowed refresh without the offline scope still rotates: keep a refresh token.
     let refresh = refresh.unwrap_or_else(|| {
         let token = random_token();
         let expires_at = SystemTime::now() + data.refresh_ttl;

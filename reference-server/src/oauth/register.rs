@@ -10,7 +10,6 @@ use serde_json::{json, Value};
 
 use crate::domain::lock::lock;
 use crate::domain::oauth::{ClientKind, OAuthClient};
-use crate::domain::scope::ALL_SCOPES;
 use crate::domain::secret::random_token;
 use crate::fixture::TokenEndpointAuth;
 use crate::oauth::error::OAuthError;
@@ -99,7 +98,7 @@ fn register_inner(state: &AppState, metadata: &Value) -> Result<Response, OAuthE
     let scope = match metadata.get("scope") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => {
-            if let Some(unknown) = s.split_whitespace().find(|x| !ALL_SCOPES.contains(x)) {
+            if let Some(unknown) = s.split_whitespace().find(|x| !state.scopes().contains(x)) {
                 return Err(OAuthError::new(
                     "invalid_client_metadata",
                     format!("unknown scope {unknown}"),

@@ -3,8 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::domain::time::now_rfc3339;
 use crate::domain::world::{ApiKey, ApiKeyStatus, Organization, Project, Resource, Tool, User};
-use crate::fixture::Fixture;
+use crate::fixture::{Fixture, Permission};
 
 /// Organizations, users and projects: everything the admin API can change.
 #[derive(Debug, Clone)]
@@ -14,10 +15,17 @@ pub struct World {
     pub projects: BTreeMap<(String, String), Project>,
     /// role name → scopes
     pub roles: BTreeMap<String, BTreeSet<String>>,
+    /// The role names in the fixture's order (for messages that list roles).
+    pub role_order: Vec<String>,
+    /// role name → what it may do through the REST API.
+    pub role_permissions: BTreeMap<String, BTreeSet<Permission>>,
+    /// REST API token → the email of the user it acts as.
+    pub rest_tokens: BTreeMap<String, String>,
 }
 
 impl World {
     pub fn from_fixture(fixture: &Fixture) -> World {
+        let started = now_rfc3339();
         let users = fixture
             .users
             .iter()
@@ -77,6 +85,7 @@ impl World {
                             environments: k.environments.clone(),
                             status: ApiKeyStatus::Active,
                             last_used: None,
+                            created_at: started.clone(),
                         })
                         .collect(),
                     data: p.data.clone(),
@@ -103,13 +112,34 @@ impl World {
         let roles = fixture
             .roles
             .iter()
-            .map(|(role, scopes)| (role.clone(), scopes.iter().cloned().collect()))
+            .map(|(role, scopes)| {
+                let scopes = scopes.iter().map(|s| s.get_ref().clone()).collect();
+                (role.get_ref().clone(), scopes)
+            })
+            .collect();
+        let role_permissions = fixture
+            .role_permissions
+            .iter()
+            .map(|(role, permissions)| {
+                (
+                    role.get_ref().clone(),
+                    permissions.iter().copied().collect(),
+                )
+            })
+            .collect();
+        let rest_tokens = fixture
+            .rest_tokens
+            .iter()
+            .map(|t| (t.token.get_ref().clone(), t.user.get_ref().clone()))
             .collect();
         World {
             users,
             organizations,
             projects,
             roles,
+            role_order: fixture.role_order().into_iter().map(String::from).collect(),
+            role_permissions,
+            rest_tokens,
         }
     }
 
@@ -128,6 +158,23 @@ impl World {
             .members
             .get(email)
             .map(String::as_str)
+    }
+
+    /// The roles that hold `scope`, in the fixture's order.
+    pub fn roles_with(&self, scope: &str) -> Vec<&str> {
+        self.role_order
+            .iter()
+            .filter(|role| self.roles.get(*role).is_some_and(|s| s.contains(scope)))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// What `email` may do through the REST API in `org` (empty for non-members).
+    pub fn permissions_of(&self, org: &str, email: &str) -> BTreeSet<Permission> {
+        self.role_of(org, email)
+            .and_then(|role| self.role_permissions.get(role))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The scopes `email` holds in `org` through their role (empty for non-members).

@@ -1,11 +1,13 @@
 //! A small raw-HTTP MCP client for the server's own tests: it sends exactly what a test says and hands
 //! back status, headers and body, so every rule is checked on the wire.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, unused_imports)]
+
+pub mod worlds;
 
 use std::time::Duration;
 
-use metabind_reference_server::{spawn, Fault, RunningServer, ServerOptions};
+use metabind_reference_server::{spawn, Fault, Fixture, RunningServer, ServerOptions};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -15,9 +17,13 @@ pub const STOREFRONT_KIOSK_KEY: &str = "mbk_storefront_kiosk_b81c52e7f6a0";
 pub const CATALOG_KEY: &str = "mbk_catalog_site_5a9d03c1e2f7";
 pub const LEDGER_KEY: &str = "mbk_ledger_ops_0c4be9d17a38";
 
+pub use worlds::{ToolRef, World, DEFAULT, SECOND};
+
 pub struct TestServer {
     pub server: RunningServer,
     pub http: reqwest::Client,
+    /// The world it serves (names by kind, the password rule).
+    pub world: &'static World,
 }
 
 pub fn http_client() -> reqwest::Client {
@@ -37,12 +43,24 @@ pub async fn start_with_faults(faults: &[Fault]) -> TestServer {
 }
 
 pub async fn start_with(faults: &[Fault], tweak: impl FnOnce(&mut ServerOptions)) -> TestServer {
-    let mut options = ServerOptions::with_default_fixture().expect("default fixture");
+    start_world(&DEFAULT, faults, tweak).await
+}
+
+/// A server of `world` with `faults`, its options changed by `tweak` before it starts.
+pub async fn start_world(
+    world: &'static World,
+    faults: &[Fault],
+    tweak: impl FnOnce(&mut ServerOptions),
+) -> TestServer {
+    let fixture = Fixture::load(&(world.fixture)())
+        .unwrap_or_else(|e| panic!("the {} world loads: {e}", world.label));
+    let mut options = ServerOptions::new(fixture);
     options.faults = faults.to_vec();
     tweak(&mut options);
     TestServer {
         server: spawn(options).await.expect("server starts"),
         http: http_client(),
+        world,
     }
 }
 
@@ -543,7 +561,7 @@ impl TestServer {
     /// The whole flow for `email` on `endpoint_path`: register, authorize, sign in, consent, exchange.
     pub async fn connect(&self, email: &str, endpoint_path: &str) -> (Flow, Value) {
         let flow = self.new_flow(endpoint_path).await;
-        let password = format!("{}-pass", email.split('@').next().unwrap());
+        let password = (self.world.password)(email);
         let end = self
             .popup(
                 &browser(),
