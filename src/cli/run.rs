@@ -28,6 +28,10 @@ pub struct RunArgs {
     /// The project's MCP endpoint of a deployment (default: an embedded reference server per scenario).
     #[arg(long, value_name = "URL", conflicts_with = "target_file")]
     target: Option<String>,
+    /// The embedded reference server's world: its default fixture, or a second one that shares no
+    /// name with it.
+    #[arg(long, value_name = "WORLD", default_value = "default", value_parser = ["default", "second"])]
+    world: String,
     /// A target file describing the deployment: endpoints, logins by role, what may be called,
     /// server control (`metabind-conformance init` writes one).
     #[arg(long, value_name = "FILE")]
@@ -192,7 +196,11 @@ pub async fn configure(args: &RunArgs) -> Result<RunConfig, CliError> {
                         .into(),
                 ));
             }
-            let world = World::Default;
+            let world = if args.world == "second" {
+                World::Second
+            } else {
+                World::Default
+            };
             // The embedded servers are ours, on loopback ports that change per scenario.
             let mut net = Net::open(timeout);
             Arc::get_mut(&mut net).expect("not shared yet").limits = limits;
