@@ -4,6 +4,9 @@
 
 mod support;
 
+use metabind_conformance::target::World;
+use support::Mode;
+
 use std::collections::BTreeSet;
 
 use libtest_mimic::{Arguments, Trial};
@@ -500,6 +503,113 @@ const TABLE: &[(&str, Probe, &[&str])] = &[
     ),
 ];
 
+/// fault, scenario, why: rows a deployment run cannot show (see `not_observable_as_deployment`).
+const NOT_OBSERVABLE_AS_DEPLOYMENT: &[(&str, &str, &str)] = &[
+    ("membership-checked-only-at-consent", "roles/role-reduced", "changing a member's role needs the admin API"),
+    ("membership-checked-only-at-consent", "roles/member-removed", "removing a member needs the admin API"),
+    ("expired-tokens-accepted", "sharing/silent-refresh", "a deployment's tokens run out on the host's side: the server is never shown an expired one"),
+    ("expired-tokens-accepted", "grants/session-expired", "on a deployment the session's end is the host revoking its own grant, not expiry"),
+    ("annotation-edits-need-publish", "annotations/contradictory", "editing a tool needs the admin API"),
+    ("annotation-edits-need-publish", "annotations/live-edit", "editing a tool needs the admin API"),
+    ("absent-hints-defaulted", "annotations/no-annotations", "removing a tool's annotations needs the admin API"),
+    ("tools-list-cached-per-session", "annotations/live-edit", "editing a tool needs the admin API"),
+    ("tools-list-cached-per-session", "environments/draft-only-tool", "publishing needs the admin API"),
+    ("failed-task-reported-completed", "tasks/failing", "making a tool fail needs the admin API"),
+    ("cancel-ignored", "tasks/host-gives-up", "making a tool slow needs the admin API"),
+    ("cancel-ignored", "tasks/cancel", "making a tool slow needs the admin API"),
+    ("cancel-terminal-accepted", "tasks/cancel", "the scenario first makes a tool slow, which needs the admin API"),
+    ("task-ttl-ignored", "tasks/ttl-expired", "ageing tasks past their ttl needs the admin API"),
+    ("instructions-frozen-at-publish", "instructions/live-edit", "editing the instructions needs the admin API"),
+    ("revocation-revokes-all-grants", "sharing/second-member", "the fault is in Authorized apps; a deployment's host revokes its own grant through RFC 7009"),
+];
+
+/// One row of the table in one mode: what went wrong (nothing, when every named check failed).
+fn row(mode: Mode, fault: &str, probe: Probe, ids: &[&str]) -> Result<Vec<String>, String> {
+    let faults: Vec<Fault> = if fault == PROVOKED {
+        Vec::new()
+    } else {
+        vec![fault.parse().map_err(|e| format!("{e}"))?]
+    };
+    let report = match probe {
+        // Every host, for the sweep's per-host consequences (`sweep/hosts`).
+        Sweep => support::run_in(mode, Vec::new(), &support::HOSTS, true, &faults),
+        Scenario(id, host) => {
+            let scenario = support::scenarios()
+                .into_iter()
+                .find(|s| s.id == id)
+                .ok_or(format!("no scenario {id}"))?;
+            support::run_in(mode, vec![scenario], &[host], false, &faults)
+        }
+    };
+    let mut problems = Vec::new();
+    for id in ids {
+        let seen: Vec<_> = report
+            .results
+            .iter()
+            .flat_map(|r| &r.checks)
+            .filter(|c| c.id == *id)
+            .collect();
+        // A fault's finding is a broken rule at the clause's level (fail, warn or info), never
+        // "not testable"; a provoked one is the scenario's expected finding.
+        let failed = seen.iter().any(|c| {
+            matches!(c.status, Status::Fail | Status::Warn | Status::Info)
+                && c.expected_failure == (fault == PROVOKED)
+        });
+        // What a user reads must point at the rule: the scenario's troubleshooting row, or
+        // its source when it has none.
+        for (result, check) in report.results.iter().flat_map(|r| {
+            r.checks
+                .iter()
+                .filter(|c| {
+                    c.id == *id && matches!(c.status, Status::Fail | Status::Warn | Status::Info)
+                })
+                .map(move |c| (r, c))
+        }) {
+            if let Scenario(..) = probe {
+                let named = result
+                    .source
+                    .troubleshooting
+                    .as_deref()
+                    .unwrap_or(&result.source.reference);
+                let described = describe_check(result, check);
+                if !described.contains(named) {
+                    problems.push(format!(
+                        "{id}'s finding does not name the rule {named:?}:\n{described}"
+                    ));
+                }
+            }
+        }
+        if !failed {
+            problems.push(format!(
+                "{id} did not fail with {fault} (saw {})",
+                if seen.is_empty() {
+                    "no verdict".to_owned()
+                } else {
+                    seen.iter()
+                        .map(|c| format!("{}: {}", c.status.as_str(), c.message))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                }
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+/// Rows a deployment run cannot show, and why: the scenario's step needs the admin API (the run
+/// stops before the fault could show), or what stands in for it on a deployment (the host revoking
+/// its own grant, its own token running out) does not exercise the faulty server path.
+fn not_observable_as_deployment(fault: &str, probe: Probe) -> Option<&'static str> {
+    let scenario = match probe {
+        Sweep => return None,
+        Scenario(id, _) => id,
+    };
+    NOT_OBSERVABLE_AS_DEPLOYMENT
+        .iter()
+        .find(|(f, s, _)| *f == fault && *s == scenario)
+        .map(|(_, _, why)| *why)
+}
+
 fn main() {
     let mut args = Arguments::from_args();
     // Trials mostly wait (popups, task polling): more of them at once than cores keeps this short.
@@ -563,82 +673,27 @@ fn main() {
             Sweep => format!("{fault}::sweep"),
             Scenario(id, host) => format!("{fault}::{id}::{host}"),
         };
-        trials.push(Trial::test(name, move || {
-            let faults: Vec<Fault> = if fault == PROVOKED {
-                Vec::new()
-            } else {
-                vec![fault.parse().map_err(|e| format!("{e}"))?]
-            };
-            let report = match probe {
-                // Every host, for the sweep's per-host consequences (`sweep/hosts`).
-                Sweep => support::run(Vec::new(), &support::HOSTS, true, &faults),
-                Scenario(id, host) => {
-                    let scenario = support::scenarios()
-                        .into_iter()
-                        .find(|s| s.id == id)
-                        .ok_or(format!("no scenario {id}"))?;
-                    support::run(vec![scenario], &[host], false, &faults)
+        for (prefix, mode) in [
+            ("", Mode::Embedded(World::Default)),
+            ("second-world::", Mode::Embedded(World::Second)),
+            ("deployment::", Mode::SecondWorldRemote),
+        ] {
+            let unobservable = (mode == Mode::SecondWorldRemote)
+                .then(|| not_observable_as_deployment(fault, probe))
+                .flatten();
+            trials.push(Trial::test(format!("{prefix}{name}"), move || {
+                let problems = row(mode, fault, probe, ids)?;
+                match (unobservable, problems.is_empty()) {
+                    (None, true) => Ok(()),
+                    (None, false) => Err(problems.join("\n").into()),
+                    (Some(_), false) => Ok(()),
+                    (Some(why), true) => Err(format!(
+                        "listed as not observable on a deployment ({why}), but the deployment run fails {ids:?}: remove it from NOT_OBSERVABLE_AS_DEPLOYMENT"
+                    )
+                    .into()),
                 }
-            };
-            let mut problems = Vec::new();
-            for id in ids {
-                let seen: Vec<_> = report
-                    .results
-                    .iter()
-                    .flat_map(|r| &r.checks)
-                    .filter(|c| c.id == *id)
-                    .collect();
-                // A fault's finding is a broken rule at the clause's level (fail, warn or info), never
-                // "not testable"; a provoked one is the scenario's expected finding.
-                let failed = seen.iter().any(|c| {
-                    matches!(c.status, Status::Fail | Status::Warn | Status::Info)
-                        && c.expected_failure == (fault == PROVOKED)
-                });
-                // What a user reads must point at the rule: the scenario's troubleshooting row, or
-                // its source when it has none.
-                for (result, check) in report.results.iter().flat_map(|r| {
-                    r.checks
-                        .iter()
-                        .filter(|c| {
-                            c.id == *id
-                                && matches!(c.status, Status::Fail | Status::Warn | Status::Info)
-                        })
-                        .map(move |c| (r, c))
-                }) {
-                    if let Scenario(..) = probe {
-                        let named = result
-                            .source
-                            .troubleshooting
-                            .as_deref()
-                            .unwrap_or(&result.source.reference);
-                        let described = describe_check(result, check);
-                        if !described.contains(named) {
-                            problems.push(format!(
-                                "{id}'s finding does not name the rule {named:?}:\n{described}"
-                            ));
-                        }
-                    }
-                }
-                if !failed {
-                    problems.push(format!(
-                        "{id} did not fail with {fault} (saw {})",
-                        if seen.is_empty() {
-                            "no verdict".to_owned()
-                        } else {
-                            seen.iter()
-                                .map(|c| format!("{}: {}", c.status.as_str(), c.message))
-                                .collect::<Vec<_>>()
-                                .join("; ")
-                        }
-                    ));
-                }
-            }
-            if problems.is_empty() {
-                Ok(())
-            } else {
-                Err(problems.join("\n").into())
-            }
-        }));
+            }));
+        }
     }
     libtest_mimic::run(&args, trials).exit();
 }
