@@ -32,6 +32,7 @@ pub mod run;
 pub mod scenario;
 pub mod stop;
 pub mod suggest;
+pub mod suite;
 pub mod target;
 pub mod ui;
 pub mod wire;
