@@ -86,6 +86,7 @@ async fn full_run(popup: Popup, out: &mut String) -> Result<(), BenchError> {
         concurrency: 4,
         net: crate::wire::Net::open(Duration::from_secs(20)),
         stop: crate::stop::Stop::never(),
+        exclusive: Default::default(),
     };
     let started = Instant::now();
     let report = crate::run::run(&config, &|_| {}).await;

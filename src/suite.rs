@@ -53,6 +53,8 @@ pub struct Suite {
     hosts: Vec<String>,
     runtime: Arc<tokio::runtime::Runtime>,
     popup: Arc<OnceLock<Popup>>,
+    /// Held exclusively by a trial that changes the deployment's state (see `RunConfig::exclusive`).
+    exclusive: Arc<tokio::sync::RwLock<()>>,
     /// Popups over plain HTTP instead of headless Chromium.
     pub http_popups: bool,
 }
@@ -110,6 +112,7 @@ impl Suite {
                 .collect(),
             runtime: Arc::new(runtime),
             popup: Arc::new(OnceLock::new()),
+            exclusive: Default::default(),
             http_popups: false,
         })
     }
@@ -148,6 +151,7 @@ impl Suite {
         let http_popups = self.http_popups;
         let target = self.target.clone();
         let net = Arc::clone(&self.net);
+        let exclusive = Arc::clone(&self.exclusive);
         Trial::test(name, move || {
             let popup = popup
                 .get_or_init(|| {
@@ -171,6 +175,7 @@ impl Suite {
                 concurrency: 1,
                 net,
                 stop: crate::stop::Stop::never(),
+                exclusive,
             };
             let report = runtime.block_on(async {
                 if let TargetSpec::Remote { file, .. } = &config.target {

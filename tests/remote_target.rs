@@ -47,6 +47,7 @@ async fn a_deployment_gets_the_sweep_and_login_scenarios_and_the_rest_is_skipped
         concurrency: 4,
         net,
         stop: metabind_conformance::stop::Stop::never(),
+        exclusive: Default::default(),
     };
     let report = run::run(&config, &|_| {}).await;
     assert_eq!(report.target.kind, "remote");

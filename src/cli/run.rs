@@ -288,6 +288,7 @@ pub async fn configure(args: &RunArgs) -> Result<RunConfig, CliError> {
         net,
         // Replaced by the command's own once the run starts.
         stop: crate::stop::Stop::never(),
+        exclusive: Default::default(),
     })
 }
 

@@ -44,6 +44,10 @@ pub struct RunConfig {
     pub net: Arc<Net>,
     /// Asks the run to end early (deadline, signals) with what it has.
     pub stop: Stop,
+    /// A deployment is one server for every trial: a scenario that changes its state (server
+    /// control) holds this exclusively, the others share it. Runs made from one configuration (the
+    /// library suite's trials) share it too. Embedded trials each have their own server.
+    pub exclusive: Arc<tokio::sync::RwLock<()>>,
 }
 
 /// What the runner tells its consumers (progress display, test trials, report builder).
@@ -93,9 +97,6 @@ pub(super) struct Shared<'a> {
     metadata_site: Option<Arc<ClientMetadataSite>>,
     renderer: Option<Arc<Renderer>>,
     on_event: &'a (dyn Fn(Event<'_>) + Sync),
-    /// A deployment is one server for every trial: a scenario that changes its state (server
-    /// control) runs alone, the others share it. Embedded trials each have their own server.
-    exclusive: tokio::sync::RwLock<()>,
 }
 
 /// Runs the whole configuration; everything that happens is a verdict in the report (a target that
@@ -108,7 +109,6 @@ pub async fn run(config: &RunConfig, on_event: &(dyn Fn(Event<'_>) + Sync)) -> R
         metadata_site: metadata_site(config).await,
         renderer: config.popup.chromium().map(|c| Arc::new(Renderer::new(c))),
         on_event,
-        exclusive: tokio::sync::RwLock::new(()),
     };
     let mut trials = Vec::new();
     if !config.sweep.is_empty() {
@@ -130,7 +130,7 @@ pub async fn run(config: &RunConfig, on_event: &(dyn Fn(Event<'_>) + Sync)) -> R
             let output = match trial {
                 // The sweep stops by itself and judges what it recorded.
                 TrialKind::Sweep => {
-                    let _shared = shared.exclusive.read().await;
+                    let _shared = config.exclusive.read().await;
                     sweep::run_sweep(shared).await
                 }
                 // A scenario is all or nothing: one the stop interrupts is not reported.
@@ -138,9 +138,9 @@ pub async fn run(config: &RunConfig, on_event: &(dyn Fn(Event<'_>) + Sync)) -> R
                     let scenario = &config.scenarios[index];
                     let alone = !config.target.is_embedded() && scenario.requirements().control;
                     let (_read, _write) = if alone {
-                        (None, Some(shared.exclusive.write().await))
+                        (None, Some(config.exclusive.write().await))
                     } else {
-                        (Some(shared.exclusive.read().await), None)
+                        (Some(config.exclusive.read().await), None)
                     };
                     config
                         .stop

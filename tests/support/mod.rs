@@ -129,6 +129,7 @@ pub fn run_in(
             concurrency: 4,
             net,
             stop: metabind_conformance::stop::Stop::never(),
+            exclusive: Default::default(),
         };
         run::run(&config, &|_| {}).await
     })

@@ -106,7 +106,22 @@ impl Trial<'_> {
             *tool = ToolRef::Named(name.clone());
             return Ok(());
         }
-        let stated = &self.instance.file.tools;
+        // What the target file states is about the project under test: its production and draft.
+        let ours = |url: &str| {
+            [EndpointSlot::Production, EndpointSlot::Draft]
+                .into_iter()
+                .any(|slot| self.instance.file.endpoints.get(slot) == Some(url))
+        };
+        let on_target = match connector {
+            Some(name) => self.connectors.get(name).is_some_and(|c| ours(&c.url)),
+            None => true,
+        };
+        let empty = std::collections::BTreeMap::new();
+        let stated = if on_target {
+            &self.instance.file.tools
+        } else {
+            &empty
+        };
         let name = if selector.draft_only.is_some() {
             // The target file's word first: which tool is only on the draft.
             match stated
