@@ -3,6 +3,7 @@
 pub mod load;
 pub mod model;
 pub mod refs;
+pub mod tools;
 
 pub use load::{default_dir, load_dir, parse, LoadError, Scenario, Vocabulary};
 pub use model::{Need, ScenarioFile, Source, SourceKind, Step};
