@@ -322,3 +322,47 @@ fn a_faulty_embedded_server_fails_the_run_and_a_baseline_of_it_passes_until_it_g
         text(&stale)
     );
 }
+
+#[test]
+fn init_writes_a_target_file_from_what_the_endpoint_shows() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(async {
+        metabind_reference_server::spawn(
+            metabind_reference_server::ServerOptions::with_second_world_fixture().unwrap(),
+        )
+        .await
+        .unwrap()
+    });
+    let url = server.url("/g7e5JlDB2y6JDTBrmQSs/1d0E6NMvv2SISyZhZpZ5");
+    let out = tempdir("init").join("target.toml");
+    let output = Command::new(env!("CARGO_BIN_EXE_metabind-conformance"))
+        .args(["init", "--target", &url, "--out"])
+        .arg(&out)
+        // The production-only key of the second world: enough to list the tools.
+        .env("METABIND_TOKEN", "YFWzFj1OY6jlVKD5TmsPFpSVcYABT2Kd")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(written.contains("visibility = \"private\""), "{written}");
+    assert!(
+        written.contains(&format!("draft = \"{url}/draft\"")),
+        "{written}"
+    );
+    // Its tools, with their hints and whether the run would call them.
+    assert!(written.contains("cancel_hold"), "{written}");
+    assert!(written.contains("not called unless allowed"), "{written}");
+    assert!(
+        !written.contains("YFWzFj1OY6"),
+        "the token is not written: {written}"
+    );
+    // It loads as a target file, and init never overwrites one.
+    metabind_conformance::target::TargetFile::load(&out).unwrap();
+    let again = Command::new(env!("CARGO_BIN_EXE_metabind-conformance"))
+        .args(["init", "--target", &url, "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+    drop(server);
+}

@@ -298,6 +298,29 @@ pub fn render(found: &Inspection) -> String {
     }
     let _ = writeln!(
         w,
+        "\n# What each tool must declare, as you intend it (a scenario choosing a tool by what it"
+    );
+    let _ = writeln!(
+        w,
+        "# declares then takes this one, so a server declaring otherwise is caught). As found:"
+    );
+    let _ = writeln!(w, "# [tools]");
+    if let Ok((tools, _)) = &found.tools {
+        for t in tools {
+            let a = &t["annotations"];
+            let flag = |name: &str| a[name].as_bool().unwrap_or(false);
+            let _ = writeln!(
+                w,
+                "# {} = {{ read_only = {}, destructive = {}, open_world = {} }}",
+                t["name"].as_str().unwrap_or("?"),
+                flag("readOnlyHint"),
+                flag("destructiveHint"),
+                flag("openWorldHint")
+            );
+        }
+    }
+    let _ = writeln!(
+        w,
         "\n# Requests a user might make, for the tool-choice review (otherwise one per tool from"
     );
     let _ = writeln!(w, "# its title and description):");
