@@ -58,6 +58,8 @@ pub async fn run(server_url: &str, context: Option<&str>, timeout: Duration) -> 
                 pre_registered,
                 metadata_document_url: Some(SUITE_CIMD_URL.into()),
                 client_name: "metabind-conformance".into(),
+                // The suite's token-endpoint-auth scenarios check that a client follows the AS.
+                ..Default::default()
             },
             None,
             Popup::http(),

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::host::profile::ScopeChoice;
 use crate::oauth::{self, Challenge, ClientCredentials, Discovery, RegistrationPlan, Tokens};
 use crate::popup::{
     self, Credentials, LoginSelectors, Popup, PopupOutcome, PopupReport, PopupRequest,
@@ -50,6 +51,12 @@ pub struct ConnectorConfig {
     pub authorize_on_401: bool,
     /// Send no `scope` on the authorization request (ChatGPT's reconnect).
     pub omit_scope: bool,
+    /// How `scope` is chosen at /authorize.
+    pub scope_choice: ScopeChoice,
+    /// Add `offline_access` when the authorization server lists it.
+    pub offline_access: bool,
+    /// A `prompt` parameter on the authorization request.
+    pub prompt: Option<String>,
     /// The user's browser session key (cookies shared between this user's popups), if any.
     pub browser_session: Option<String>,
 }
@@ -72,6 +79,9 @@ impl ConnectorConfig {
             popup_timeout: Duration::from_secs(30),
             authorize_on_401: true,
             omit_scope: false,
+            scope_choice: ScopeChoice::ChallengeThenPrm,
+            offline_access: false,
+            prompt: None,
             browser_session: None,
         }
     }
@@ -389,7 +399,25 @@ impl Connector {
         let scope = if self.config.omit_scope {
             None
         } else {
-            scope.or_else(|| oauth::select_scope(challenge, &discovery))
+            scope.or_else(|| {
+                let chosen = match self.config.scope_choice {
+                    ScopeChoice::ChallengeThenPrm => oauth::select_scope(challenge, &discovery),
+                    ScopeChoice::PrmScopes => discovery
+                        .scopes_supported()
+                        .filter(|s| !s.is_empty())
+                        .map(|s| s.join(" ")),
+                };
+                let listed = discovery
+                    .metadata
+                    .get("scopes_supported")
+                    .and_then(serde_json::Value::as_array)
+                    .is_some_and(|a| a.iter().any(|s| s == "offline_access"));
+                if self.config.offline_access && listed {
+                    oauth::scope_union(chosen.as_deref(), Some("offline_access"))
+                } else {
+                    chosen
+                }
+            })
         };
         for attempt in 0..2 {
             let client = match &self.client {
@@ -411,6 +439,7 @@ impl Connector {
                 &client,
                 &self.config.redirect_uri,
                 scope.clone(),
+                self.config.prompt.as_deref(),
             )?;
             self.authorizations += 1;
             let report = self

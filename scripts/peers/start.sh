@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Starts one peer MCP server on 127.0.0.1, on a port the OS picks, in the background; waits until it
 # answers HTTP and prints, one per line:
-#   URL=<MCP endpoint>   PID=<pid>   and for simple-auth also AS_URL=<authorization server>
+#   URL=<MCP endpoint>   PID=<pid>   and for simple-auth and ts-auth also AS_URL=<authorization server>
 # The caller stops it with `kill PID` (one process per peer). Its output is in $PEERS_DIR/logs/NAME-PID.log.
 #
-# Usage: scripts/peers/start.sh everything|python-noauth|python-stateless|simple-auth
+# Usage: scripts/peers/start.sh everything|python-noauth|python-stateless|simple-auth|ts-auth
+#   ts-auth: the TypeScript SDK's example server (simpleStreamableHttp, in server-everything's tree)
+#   with its demo authorization server, --oauth --oauth-strict; it approves without a sign-in page.
 # Needs scripts/peers/install.sh first (same PEERS_DIR). PEER_START_TIMEOUT (s, default 30) bounds the wait.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 PEERS_DIR=${PEERS_DIR:-$PWD/target/peers}
-NAME=${1:?usage: $0 everything|python-noauth|python-stateless|simple-auth}
+NAME=${1:?usage: $0 everything|python-noauth|python-stateless|simple-auth|ts-auth}
 PY="$PEERS_DIR/venv/bin/python"
 NODE="$PEERS_DIR/node/node_modules/.bin/node"
 EVERYTHING="$PEERS_DIR/everything/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
+TS_EXAMPLE="$PEERS_DIR/everything/node_modules/@modelcontextprotocol/sdk/dist/esm/examples/server/simpleStreamableHttp.js"
 [ -x "$PY" ] && [ -x "$NODE" ] && [ -f "$EVERYTHING" ] || { echo "run scripts/peers/install.sh first" >&2; exit 2; }
 
 mkdir -p "$PEERS_DIR/logs"
@@ -26,6 +29,12 @@ case "$NAME" in
   python-noauth) "$PY" "$HERE/python_noauth_server.py" --port 0 </dev/null >"$LOG" 2>&1 & ;;
   python-stateless) "$PY" "$HERE/python_noauth_server.py" --port 0 --stateless </dev/null >"$LOG" 2>&1 & ;;
   simple-auth) "$PY" "$HERE/simple_auth_peers.py" </dev/null >"$LOG" 2>&1 & ;;
+  ts-auth)
+    # The example builds its URLs from MCP_PORT and MCP_AUTH_PORT before it listens, so the ports
+    # are chosen here (the OS picks free ones; another process could take one in between).
+    free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+    TS_MCP_PORT=$(free_port); TS_AUTH_PORT=$(free_port)
+    MCP_PORT=$TS_MCP_PORT MCP_AUTH_PORT=$TS_AUTH_PORT "$NODE" --require "$HERE/loopback.cjs" "$TS_EXAMPLE" --oauth --oauth-strict </dev/null >"$LOG" 2>&1 & ;;
   *) echo "unknown peer: $NAME" >&2; rm -f "$LOG"; exit 2 ;;
 esac
 PID=$!
@@ -57,6 +66,11 @@ case "$NAME" in
   python-*)
     until_ok from_log '.*Uvicorn running on (http://127\.0\.0\.1:[0-9]+) .*'
     URL="$FOUND/mcp" ;;
+  ts-auth)
+    until_ok from_log '.*MCP Streamable HTTP Server listening on port ([0-9]+)'
+    URL="http://localhost:$TS_MCP_PORT/mcp"
+    AS_URL="http://localhost:$TS_AUTH_PORT"
+    until_ok answers "$AS_URL/.well-known/oauth-authorization-server" ;;
   simple-auth)
     until_ok from_log 'AS_URL=(.*)'
     AS_URL=$FOUND

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::host::HostProfile;
 use super::{run::load_scenarios, CliError};
 use crate::checks::catalogue::{self, Section};
 use crate::report::{self, model::RunReport};
@@ -96,4 +97,29 @@ pub(super) fn diff(old: &Path, new: &Path) -> Result<bool, CliError> {
     let d = report::diff::compare(&read_report(old)?, &read_report(new)?);
     print!("{}", report::diff::render(&d));
     Ok(!d.has_regressions())
+}
+
+/// `list --hosts`: every behaviour of every host profile, with its value and the evidence it rests
+/// on (trace, doc, hearsay, spec, ours; rows of ../shared/spec/hosts-observed.md).
+pub(super) fn list_hosts() -> Result<bool, CliError> {
+    for id in HostProfile::builtin_ids() {
+        let profile = HostProfile::builtin(id).expect("built-in profiles parse");
+        let text = HostProfile::builtin_text(id).unwrap_or_default();
+        println!("{} ({id})", profile.name);
+        for (field, value, source) in profile.behaviours(text) {
+            let (standing, why) = source.split_once(':').unwrap_or(("?", source.as_str()));
+            println!("  {field:<36} {:<28} {standing:<8}{}", truncate(&value, 28), why.trim());
+        }
+        println!();
+    }
+    println!("standings: trace (a wire trace or log), doc (the vendor), hearsay, spec (what MCP says a client does), ours (a modelling choice)");
+    Ok(true)
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
+    }
 }

@@ -40,6 +40,9 @@ enum Command {
         /// List the checks instead.
         #[arg(long)]
         checks: bool,
+        /// List each host's behaviours instead, with the evidence each one rests on.
+        #[arg(long, conflicts_with = "checks")]
+        hosts: bool,
     },
     /// Look at a deployment's endpoint and write a commented target file to fill in.
     Init {
@@ -121,6 +124,16 @@ pub async fn main() -> ExitCode {
             scenarios,
             scenarios_dir,
             checks,
+            hosts,
+        } if hosts => {
+            let _ = (scenarios, scenarios_dir, checks);
+            commands::list_hosts()
+        }
+        Command::List {
+            scenarios,
+            scenarios_dir,
+            checks,
+            ..
         } => commands::list(&scenarios, scenarios_dir.as_deref(), checks),
         Command::Init {
             target,

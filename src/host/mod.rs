@@ -97,6 +97,9 @@ impl MockHost {
                 .client_name
                 .clone()
                 .unwrap_or_else(|| self.profile.name.clone()),
+            dcr_method: auth.dcr_auth_method.clone(),
+            refuse_other_method: auth.dcr_returned_method == profile::ReturnedMethod::RefuseOther,
+            cimd_needs_none: auth.cimd_needs_none,
             ..Default::default()
         };
         if auth.registration.contains(&Registration::Cimd) {
@@ -133,6 +136,9 @@ impl MockHost {
             self.popup.clone(),
         );
         config.popup_from_click = self.profile.auth.popup_from_click;
+        config.scope_choice = self.profile.auth.scope;
+        config.offline_access = self.profile.auth.offline_access;
+        config.prompt = self.profile.auth.prompt.clone();
         config.browser_session = session;
         config.authorize_on_401 = oauth;
         let mut connector = Connector::new(wire, url, config);

@@ -1,4 +1,8 @@
-//! Host profiles: what a host does, as data (`fixtures/hosts/*.toml`), compiled in.
+//! Host profiles: what a host does, as data (`fixtures/hosts/*.toml`), compiled in. Every behaviour
+//! cites where it comes from in `[sources]`: a row of `../shared/spec/hosts-observed.md` with its
+//! strength (`trace:` a wire trace or log, `doc:` the vendor's documentation or staff, `hearsay:`),
+//! or `spec:` (what MCP says a client does) or `ours:` (a modelling choice). A field without a
+//! source does not load.
 
 use std::collections::BTreeMap;
 
@@ -28,10 +32,14 @@ pub struct HostProfile {
     pub tasks: Tasks,
     pub limits: Limits,
     pub ui: Ui,
-    /// Where each behaviour comes from, keyed by field path: "doc: …", "rep: …", "spec: …", "ours: …".
+    /// Where each behaviour comes from, keyed by field path: "trace: C18 …", "doc: …",
+    /// "hearsay: …", "spec: …", "ours: …".
     #[serde(default)]
     pub sources: BTreeMap<String, String>,
 }
+
+/// The standings a source may have, strongest first.
+pub const STANDINGS: [&str; 5] = ["trace", "doc", "hearsay", "spec", "ours"];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,6 +48,13 @@ pub struct Protocol {
     pub client_info: Value,
     #[serde(default)]
     pub capabilities: Value,
+    /// Requests after `initialize` carry `MCP-Protocol-Version` (Claude's follow-ups were seen
+    /// without it).
+    #[serde(default = "yes")]
+    pub protocol_version_header: bool,
+    /// Tool calls go on a fresh `initialize` without `Mcp-Session-Id` (ChatGPT, deliberately).
+    #[serde(default)]
+    pub tool_calls_without_session: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -72,6 +87,46 @@ pub struct Auth {
     pub popup_from_click: bool,
     #[serde(default)]
     pub reconnect_omits_scope: bool,
+    /// The `token_endpoint_auth_method` asked for at dynamic registration; absent: the first the
+    /// authorization server lists of none, client_secret_basic, client_secret_post.
+    #[serde(default)]
+    pub dcr_auth_method: Option<String>,
+    /// What the host does when the registration response names another method.
+    #[serde(default)]
+    pub dcr_returned_method: ReturnedMethod,
+    /// How the host chooses `scope` at /authorize.
+    #[serde(default)]
+    pub scope: ScopeChoice,
+    /// `offline_access` is added to the scope when the authorization server lists it.
+    #[serde(default)]
+    pub offline_access: bool,
+    /// A `prompt` parameter on the authorization request (`consent`).
+    #[serde(default)]
+    pub prompt: Option<String>,
+    /// A Client ID Metadata Document is used only when the authorization server also lists the
+    /// `none` token endpoint auth method.
+    #[serde(default)]
+    pub cimd_needs_none: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReturnedMethod {
+    /// Authenticate as the registration response says.
+    #[default]
+    Use,
+    /// Give up when it says something else than was asked for.
+    RefuseOther,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScopeChoice {
+    /// MCP §7.5: the challenge's `scope`, else everything the protected resource metadata lists.
+    #[default]
+    ChallengeThenPrm,
+    /// Everything the protected resource metadata lists, whatever the challenge says.
+    PrmScopes,
 }
 
 fn yes() -> bool {
@@ -146,14 +201,40 @@ impl HostProfile {
             message,
         };
         let profile: HostProfile = toml::from_str(text).map_err(|e| fail(e.to_string()))?;
+        let table: toml::Table = toml::from_str(text).map_err(|e| fail(e.to_string()))?;
+        let mut fields = Vec::new();
+        for (section, value) in &table {
+            if let (false, Some(inner)) = (
+                matches!(section.as_str(), "id" | "name" | "sources"),
+                value.as_table(),
+            ) {
+                for key in inner.keys() {
+                    fields.push(format!("{section}.{key}"));
+                }
+            }
+        }
+        let unsourced: Vec<&String> = fields
+            .iter()
+            .filter(|f| !profile.sources.contains_key(*f))
+            .collect();
+        if !unsourced.is_empty() {
+            return Err(fail(format!(
+                "every behaviour cites its source; none for {}",
+                unsourced
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
         if profile.auth.kind == AuthKind::Oauth && profile.auth.redirect_uri.is_none() {
             return Err(fail("an OAuth host needs auth.redirect_uri".into()));
         }
         for (key, source) in &profile.sources {
             let standing = source.split(':').next().unwrap_or_default();
-            if !["doc", "rep", "spec", "ours"].contains(&standing) {
+            if !STANDINGS.contains(&standing) {
                 return Err(fail(format!(
-                    "sources.\"{key}\" must start with doc:, rep:, spec: or ours: (got {source:?})"
+                    "sources.\"{key}\" must start with trace:, doc:, hearsay:, spec: or ours: (got {source:?})"
                 )));
             }
         }
@@ -181,6 +262,31 @@ impl HostProfile {
         }
     }
 
+    /// Every behaviour with its value and source, for `list --hosts`.
+    pub fn behaviours(&self, text_of: &str) -> Vec<(String, String, String)> {
+        let table: toml::Table = toml::from_str(text_of).unwrap_or_default();
+        let mut out = Vec::new();
+        for (section, value) in &table {
+            let Some(inner) = value.as_table() else {
+                continue;
+            };
+            if section == "sources" {
+                continue;
+            }
+            for (key, v) in inner {
+                let path = format!("{section}.{key}");
+                let source = self.sources.get(&path).cloned().unwrap_or_default();
+                out.push((path, v.to_string(), source));
+            }
+        }
+        out
+    }
+
+    /// A built-in profile's text.
+    pub fn builtin_text(id: &str) -> Option<&'static str> {
+        BUILTIN.iter().find(|(n, _)| *n == id).map(|(_, t)| *t)
+    }
+
     /// Whether a fact is reported rather than documented (for reports).
     pub fn standing(&self, key: &str) -> Option<&str> {
         self.sources.get(key).and_then(|s| s.split(':').next())
@@ -201,8 +307,15 @@ mod tests {
         assert!(chatgpt.auth.reconnect_omits_scope);
         assert!(chatgpt.connect.requires_tools);
         assert_eq!(chatgpt.tasks.tool_timeout_seconds, 60);
-        assert_eq!(chatgpt.standing("tasks.tool_timeout_seconds"), Some("rep"));
+        assert_eq!(chatgpt.standing("tasks.tool_timeout_seconds"), Some("hearsay"));
+        // What the traffic shows decides registration: both ask for client_secret_post.
+        assert_eq!(chatgpt.auth.dcr_auth_method.as_deref(), Some("client_secret_post"));
+        assert_eq!(chatgpt.auth.dcr_returned_method, ReturnedMethod::RefuseOther);
+        assert_eq!(chatgpt.auth.scope, ScopeChoice::PrmScopes);
         let claude = HostProfile::builtin("claude-desktop").unwrap();
+        assert_eq!(claude.auth.prompt.as_deref(), Some("consent"));
+        assert!(claude.auth.offline_access && claude.auth.cimd_needs_none);
+        assert_eq!(claude.protocol.client_info["name"], "Anthropic/ClaudeAI");
         assert_eq!(claude.limits.max_result_chars, Some(150_000));
         assert_eq!(claude.ui.paths, vec![UiPath::McpApps]);
         assert_eq!(
@@ -223,8 +336,12 @@ mod tests {
         let oauth_without_redirect = base.replace("kind = \"bearer\"", "kind = \"oauth\"");
         let e = HostProfile::parse(&oauth_without_redirect, "x.toml").unwrap_err();
         assert!(e.to_string().contains("redirect_uri"), "{e}");
-        let unsourced = base.replace("\"doc: custom", "\"heard: custom");
+        let unknown_standing = base.replace("\"doc: custom", "\"heard: custom");
+        let e = HostProfile::parse(&unknown_standing, "x.toml").unwrap_err();
+        assert!(e.to_string().contains("trace:, doc:, hearsay:"), "{e}");
+        // A behaviour without its source does not load.
+        let unsourced = base.replace("\"tasks.tool_timeout_seconds\" = \"ours: a generous client timeout\"\n", "");
         let e = HostProfile::parse(&unsourced, "x.toml").unwrap_err();
-        assert!(e.to_string().contains("doc:, rep:"), "{e}");
+        assert!(e.to_string().contains("none for tasks.tool_timeout_seconds"), "{e}");
     }
 }

@@ -83,6 +83,7 @@ pub fn authorization_request(
     creds: &ClientCredentials,
     redirect_uri: &str,
     scope: Option<String>,
+    prompt: Option<&str>,
 ) -> Result<AuthorizationRequest, Error> {
     let client = oauth_client(discovery, creds, redirect_uri)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -90,6 +91,9 @@ pub fn authorization_request(
         .authorize_url(CsrfToken::new_random)
         .set_pkce_challenge(challenge)
         .add_extra_param("resource", discovery.resource.clone());
+    if let Some(p) = prompt {
+        builder = builder.add_extra_param("prompt", p.to_owned());
+    }
     if let Some(s) = &scope {
         builder = builder.add_scopes(s.split_whitespace().map(|s| Scope::new(s.to_owned())));
     }

@@ -12,7 +12,14 @@ pub struct RegistrationPlan {
     pub pre_registered: Option<ClientCredentials>,
     /// The host's Client ID Metadata Document URL, used when the AS supports CIMD.
     pub metadata_document_url: Option<String>,
+    /// A metadata document is used only when the AS also lists the `none` auth method.
+    pub cimd_needs_none: bool,
     pub client_name: String,
+    /// The `token_endpoint_auth_method` to ask for at dynamic registration; `None`: the first the
+    /// authorization server lists of none, client_secret_basic, client_secret_post.
+    pub dcr_method: Option<String>,
+    /// Give up when the registration response names another method than was asked for.
+    pub refuse_other_method: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +62,8 @@ pub async fn register(
     let cimd = discovery
         .metadata
         .get("client_id_metadata_document_supported")
-        == Some(&json!(true));
+        == Some(&json!(true))
+        && (!plan.cimd_needs_none || supported.iter().any(|m| m == "none"));
     if let (true, Some(url)) = (cimd, &plan.metadata_document_url) {
         return Ok(ClientCredentials {
             client_id: url.clone(),
@@ -66,12 +74,11 @@ pub async fn register(
     let endpoint = discovery
         .endpoint("registration_endpoint")
         .ok_or_else(|| fail("registration", "the authorization server offers no registration endpoint, CIMD or pre-registered client"))?;
-    let method = if supported.iter().any(|m| m == "none") {
-        "none"
-    } else if supported.iter().any(|m| m == "client_secret_basic") {
-        "client_secret_basic"
-    } else {
-        "client_secret_post"
+    let method = match &plan.dcr_method {
+        Some(m) => m.as_str(),
+        None if supported.iter().any(|m| m == "none") => "none",
+        None if supported.iter().any(|m| m == "client_secret_basic") => "client_secret_basic",
+        None => "client_secret_post",
     };
     let body = json!({
         "client_name": plan.client_name,
@@ -104,17 +111,21 @@ pub async fn register(
     if let Some(secret) = &client_secret {
         wire.net.secrets.remember(secret);
     }
+    // RFC 7591 §3.2.1: the response holds the metadata the server registered; absent, the method
+    // asked for stands.
     let auth_method = reply
         .get("token_endpoint_auth_method")
         .and_then(Value::as_str)
         .map(String::from)
-        .unwrap_or_else(|| {
-            if client_secret.is_some() {
-                "client_secret_basic".into()
-            } else {
-                "none".into()
-            }
-        });
+        .unwrap_or_else(|| method.to_owned());
+    if plan.refuse_other_method && auth_method != method {
+        return Err(fail(
+            "registration",
+            format!(
+                "asked to register with {method} and {endpoint} registered {auth_method}: this host gives up (it does not support that method)"
+            ),
+        ));
+    }
     Ok(ClientCredentials {
         client_id: client_id.to_owned(),
         client_secret,

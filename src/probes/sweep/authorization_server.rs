@@ -59,7 +59,7 @@ impl Sweep<'_> {
         creds: &Credentials,
     ) -> Result<Tokens, String> {
         let scope = oauth::select_scope(None, discovery);
-        let request = oauth::authorization_request(discovery, client, REDIRECT_URI, scope)
+        let request = oauth::authorization_request(discovery, client, REDIRECT_URI, scope, None)
             .map_err(|e| e.to_string())?;
         let url = request.url.clone();
         match self.open_popup(&url, REDIRECT_URI, creds).await {
@@ -142,7 +142,7 @@ pub(super) async fn probe(
     };
     // 1. A normal sign-in; its raw callback is the evidence for state and iss.
     let scope = oauth::select_scope(None, discovery);
-    let request = match oauth::authorization_request(discovery, &client, REDIRECT_URI, scope) {
+    let request = match oauth::authorization_request(discovery, &client, REDIRECT_URI, scope, None) {
         Ok(r) => r,
         Err(e) => {
             gap(
@@ -219,6 +219,7 @@ pub(super) async fn probe(
         &client,
         REDIRECT_URI,
         oauth::select_scope(None, discovery),
+        None,
     ) {
         Err(e) => Observed::harness_error(format!("no authorization request: {e}")),
         Ok(request) => match url::Url::parse(&request.url) {
@@ -240,6 +241,7 @@ pub(super) async fn probe(
         &client,
         UNREGISTERED_REDIRECT,
         oauth::select_scope(None, discovery),
+        None,
     ) {
         Err(e) => Observed::harness_error(format!("no authorization request: {e}")),
         Ok(request) => {
