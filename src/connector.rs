@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::host::profile::ScopeChoice;
+use crate::oauth::ScopeChoice;
 use crate::oauth::{self, Challenge, ClientCredentials, Discovery, RegistrationPlan, Tokens};
 use crate::popup::{
     self, Credentials, LoginSelectors, Popup, PopupOutcome, PopupReport, PopupRequest,
@@ -59,6 +59,11 @@ pub struct ConnectorConfig {
     pub prompt: Option<String>,
     /// The user's browser session key (cookies shared between this user's popups), if any.
     pub browser_session: Option<String>,
+    /// Send `MCP-Protocol-Version` after initialize (Claude omits it, hosts-observed A25).
+    pub protocol_version_header: bool,
+    /// Send each tool call that is not task-augmented on a fresh initialize, without the session id
+    /// (ChatGPT, hosts-observed C20).
+    pub tool_calls_without_session: bool,
 }
 
 impl ConnectorConfig {
@@ -83,6 +88,8 @@ impl ConnectorConfig {
             offline_access: false,
             prompt: None,
             browser_session: None,
+            protocol_version_header: true,
+            tool_calls_without_session: false,
         }
     }
 }
@@ -120,8 +127,10 @@ enum Operation<'a> {
 
 impl Connector {
     pub fn new(wire: Wire, url: &str, config: ConnectorConfig) -> Self {
+        let mut mcp = McpClient::new(wire, url);
+        mcp.send_version_header = config.protocol_version_header;
         Connector {
-            mcp: McpClient::new(wire, url),
+            mcp,
             config,
             discovery: None,
             client: None,
@@ -171,6 +180,9 @@ impl Connector {
                     self.mcp
                         .initialize((*client_info).clone(), (*capabilities).clone())
                         .await?
+                }
+                Operation::Call { method, params } if self.sessionless(method, params) => {
+                    self.call_on_fresh_initialize(method, params).await?
                 }
                 Operation::Call { method, params } => {
                     self.mcp.call(method, (*params).clone()).await?
@@ -257,6 +269,29 @@ impl Connector {
                 _ => return Ok(reply),
             }
         }
+    }
+
+    /// Whether this request goes on a fresh initialize without the session id: plain tool calls of a
+    /// host that sends them so; a task-augmented call keeps the session its task is polled on.
+    fn sessionless(&self, method: &str, params: &Value) -> bool {
+        self.config.tool_calls_without_session
+            && method == "tools/call"
+            && params.get("task").is_none()
+            && self.mcp.session_id.is_some()
+    }
+
+    /// ChatGPT's tool-call plane (hosts-observed C20): `initialize` again, then the call without the
+    /// `Mcp-Session-Id` that initialize issued. An initialize that fails is the reply (its 401 is
+    /// handled like any other).
+    async fn call_on_fresh_initialize(&self, method: &str, params: &Value) -> Result<Reply, Error> {
+        let mut fresh = self.mcp.clone();
+        let (info, capabilities) = self.hello.clone().unwrap_or_default();
+        let hello = fresh.initialize(info, capabilities).await?;
+        if hello.result().is_none() {
+            return Ok(hello);
+        }
+        fresh.session_id = None;
+        Ok(fresh.call(method, params.clone()).await?)
     }
 
     /// The access token's lifetime runs out now (host side: the server is not told).

@@ -108,6 +108,76 @@ async fn a_member_adds_storefront_in_each_oauth_host_and_calls_by_annotation() {
             "{id}: {:?}",
             order.outcome
         );
+        // On the wire as the host's traffic was seen: ChatGPT's tool calls come without the session
+        // id (hosts-observed C20), Claude's requests after initialize without MCP-Protocol-Version (A25).
+        let mcp: Vec<_> = c
+            .connector
+            .mcp
+            .wire
+            .transcript
+            .snapshot()
+            .into_iter()
+            .filter(|x| x.method == "POST" && x.url.ends_with("/acme/storefront"))
+            .collect();
+        let header = |x: &metabind_conformance::wire::Exchange, name: &str| {
+            x.request_headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case(name))
+        };
+        let calls: Vec<_> = mcp
+            .iter()
+            .filter(|x| x.request_body.contains("\"tools/call\""))
+            .collect();
+        let lists: Vec<_> = mcp
+            .iter()
+            .filter(|x| x.request_body.contains("\"tools/list\""))
+            .collect();
+        assert_eq!(calls.len(), 3, "{id}");
+        assert!(calls.iter().all(|x| x.status == 200), "{id}");
+        assert_eq!(
+            calls.iter().all(|x| !header(x, "mcp-session-id")),
+            id == "chatgpt",
+            "{id}: session id on tool calls"
+        );
+        assert!(
+            lists.iter().all(|x| header(x, "mcp-session-id")),
+            "{id}: lists keep the session"
+        );
+        assert_eq!(
+            lists.iter().all(|x| header(x, "mcp-protocol-version")),
+            id == "chatgpt",
+            "{id}: MCP-Protocol-Version after initialize"
+        );
+    }
+}
+
+/// A registration response naming another auth method than was asked for (hosts-observed C2, A3):
+/// ChatGPT gives up and says why, Claude uses the method returned and connects.
+#[tokio::test]
+async fn a_registration_echoing_another_method_fails_chatgpt_and_not_claude() {
+    let mut options = ServerOptions::with_default_fixture().unwrap();
+    options.faults = vec![metabind_reference_server::Fault::DcrEchoesOtherMethod];
+    let s = spawn(options).await.unwrap();
+    let popup = browser_popup().await;
+    for id in OAUTH_HOSTS {
+        let c = host(id, &popup)
+            .await
+            .add_connector(&s.url("/acme/storefront"), user("mia@acme.test"))
+            .await
+            .unwrap();
+        if id == "chatgpt" {
+            let ConnectorState::Failed { reason } = &c.state else {
+                panic!("{id}: {:?}", c.state)
+            };
+            assert!(
+                reason.contains("registered client_secret_basic"),
+                "{reason}"
+            );
+        } else {
+            assert_eq!(c.state, ConnectorState::Connected { warning: None }, "{id}");
+            let client = c.connector.client.as_ref().unwrap();
+            assert_eq!(client.auth_method, "client_secret_basic");
+        }
     }
 }
 

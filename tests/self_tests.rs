@@ -31,9 +31,35 @@ const PROVOKED: &str = "none";
 /// fault → where → check ids that must fail (or warn, for warning-severity checks).
 const TABLE: &[(&str, Probe, &[&str])] = &[
     (
-        "session-not-required",
+        "session-missing-404",
         Sweep,
-        &["transport.session.required"],
+        &["transport.session.required", "host.calls.sessionless"],
+    ),
+    ("session-required", Sweep, &["host.calls.sessionless"]),
+    (
+        "session-required",
+        Scenario("connect/member-calls-a-tool", "chatgpt"),
+        &["host.call.outcome"],
+    ),
+    (
+        "protocol-version-header-required",
+        Sweep,
+        &["host.requests.without-protocol-version"],
+    ),
+    (
+        "protocol-version-header-required",
+        Scenario("connect/member-calls-a-tool", "claude-desktop"),
+        &["host.connector.state"],
+    ),
+    (
+        "dcr-public-only",
+        Scenario("connect/member-calls-a-tool", "claude-desktop"),
+        &["host.connector.state"],
+    ),
+    (
+        "dcr-echoes-other-method",
+        Scenario("connect/member-calls-a-tool", "chatgpt"),
+        &["host.connector.state"],
     ),
     ("session-not-bound", Sweep, &["transport.session.bound"]),
     (

@@ -30,8 +30,16 @@ macro_rules! faults {
 }
 
 faults! {
-    /// Requests without `Mcp-Session-Id` are served instead of getting 400.
-    SessionNotRequired = "session-not-required",
+    /// Requests without `Mcp-Session-Id` get 404 "Session not found", which tells a client that its
+    /// session expired (it re-initializes and loops), instead of being served or refused with 400.
+    SessionMissing404 = "session-missing-404",
+    /// Requests after initialize without `Mcp-Session-Id` get 400, as MCP allows a server that requires
+    /// sessions to answer; ChatGPT sends its tool calls on a fresh initialize without the session id
+    /// (hosts-observed C20), so they all fail there.
+    SessionRequired = "session-required",
+    /// Requests after initialize without an `MCP-Protocol-Version` header get 400 instead of being
+    /// served as 2025-03-26 (MCP §1.6); Claude's follow-up requests come without it (hosts-observed A25).
+    ProtocolVersionHeaderRequired = "protocol-version-header-required",
     /// A session id keeps working when presented with another credential (session hijacking).
     SessionNotBound = "session-not-bound",
     /// DELETE answers 200 but the session keeps working afterwards.
@@ -234,6 +242,14 @@ faults! {
     PrmNoAuthorizationServers = "prm-no-authorization-servers",
     /// The authorization server metadata's `issuer` ends with a slash the PRM's entry does not have.
     IssuerMismatch = "issuer-mismatch",
+    /// The authorization server registers public clients only: it lists only the `none` method, offers
+    /// no client metadata documents and refuses a registration that asks for a client secret, as the
+    /// one Claude could not register with (hosts-observed A2).
+    DcrPublicOnly = "dcr-public-only",
+    /// Registration answers `token_endpoint_auth_method: client_secret_basic` (and registers the client
+    /// so) whatever method was asked for, and offers no client metadata documents (hosts-observed C2:
+    /// ChatGPT gives up, Claude uses the method returned).
+    DcrEchoesOtherMethod = "dcr-echoes-other-method",
 }
 
 impl fmt::Display for Fault {
@@ -317,7 +333,7 @@ mod tests {
 
     #[test]
     fn a_misspelt_fault_gets_a_suggestion() {
-        let err = "session-not-requried".parse::<Fault>().unwrap_err();
-        assert_eq!(err.suggestion, Some("session-not-required"));
+        let err = "session-requried".parse::<Fault>().unwrap_err();
+        assert_eq!(err.suggestion, Some("session-required"));
     }
 }

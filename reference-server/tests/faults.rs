@@ -134,11 +134,30 @@ async fn misbehaves(fault: Fault, t: &TestServer) -> bool {
     let key = Some(w.main_key);
     let prm_path = format!("/.well-known/oauth-protected-resource{main}");
     match fault {
-        Fault::SessionNotRequired => {
+        Fault::SessionMissing404 => {
+            t.session(public, None).await;
             t.post(public, &[], &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
                 .await
                 .status
-                == StatusCode::OK
+                == StatusCode::NOT_FOUND
+        }
+        Fault::SessionRequired => {
+            t.session(public, None).await;
+            t.post(public, &[], &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+                .await
+                .status
+                == StatusCode::BAD_REQUEST
+        }
+        Fault::ProtocolVersionHeaderRequired => {
+            let s = t.session(public, None).await;
+            t.post(
+                public,
+                &[("mcp-session-id", &s.id)],
+                &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+            )
+            .await
+            .status
+                == StatusCode::BAD_REQUEST
         }
         Fault::SessionNotBound => {
             let s = t.session(main, key).await;
@@ -603,6 +622,25 @@ async fn misbehaves(fault: Fault, t: &TestServer) -> bool {
         }
         Fault::PrmNoAuthorizationServers => {
             t.get_json(&prm_path).await["authorization_servers"].as_array().is_some_and(Vec::is_empty)
+        }
+        Fault::DcrPublicOnly => {
+            let metadata = t.get_json("/.well-known/oauth-authorization-server").await;
+            let (status, _) = t.register(&json!({
+                "redirect_uris": ["https://claude.ai/api/mcp/auth_callback"],
+                "token_endpoint_auth_method": "client_secret_post",
+            }))
+            .await;
+            metadata["token_endpoint_auth_methods_supported"] == json!(["none"])
+                && metadata.get("client_id_metadata_document_supported").is_none()
+                && status == StatusCode::BAD_REQUEST
+        }
+        Fault::DcrEchoesOtherMethod => {
+            let (status, body) = t.register(&json!({
+                "redirect_uris": ["https://chatgpt.com/connector_platform_oauth_redirect"],
+                "token_endpoint_auth_method": "client_secret_post",
+            }))
+            .await;
+            status == StatusCode::CREATED && body["token_endpoint_auth_method"] == "client_secret_basic"
         }
         Fault::IssuerMismatch => {
             let metadata = t.get_json("/.well-known/oauth-authorization-server").await;

@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use metabind_reference_server::Fault;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -78,10 +79,30 @@ async fn client_responses_get_202() {
     assert_eq!(reply.status, StatusCode::ACCEPTED);
 }
 
-/// MCP §1.5.2: a server that requires sessions answers a request without the header with 400.
+/// A request without a session id is served (ChatGPT sends its tool calls so, hosts-observed C20),
+/// with neither an MCP-Protocol-Version header (MCP §1.6: 2025-03-26 is assumed; Claude omits it,
+/// A25); GET and DELETE still need a session.
 #[tokio::test]
-async fn a_request_without_a_session_id_gets_400() {
+async fn a_request_without_a_session_id_or_version_header_is_served() {
     let t = start().await;
+    let reply = t
+        .post(
+            CATALOG,
+            &[],
+            &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert!(reply.json()["result"]["tools"].is_array(), "{}", reply.text);
+    let delete = t.send(Method::DELETE, CATALOG, &[], None).await;
+    assert_eq!(delete.status, StatusCode::BAD_REQUEST);
+}
+
+/// MCP §1.5.2: a server that requires sessions (the `session-required` fault) answers a request
+/// without the header with 400.
+#[tokio::test]
+async fn a_server_that_requires_sessions_answers_400_without_one() {
+    let t = start_with_faults(&[Fault::SessionRequired]).await;
     let reply = t
         .post(
             CATALOG,

@@ -1,11 +1,13 @@
 //! What the server's answers make each host do, judged once per host on the sweep's evidence
-//! (`sweep/hosts`): a tool whose hints make a host skip its confirmation.
+//! (`sweep/hosts`): a tool whose hints make a host skip its confirmation, requests sent the way a host
+//! sends them (without the session id, without the protocol version header) that the server refuses.
 
 use super::catalogue::{CheckDef, Judge, Level};
-use super::verdict::{seen, CheckResult};
+use super::verdict::{seen, truncate, CheckResult};
 use crate::evidence::SweepEvidence;
 use crate::guide::Row;
 use crate::host::{decide, HostProfile};
+use crate::wire::Exchange;
 
 pub static DESTRUCTIVE_CONFIRMED: CheckDef = CheckDef {
     id: "host.tools.destructive-confirmed",
@@ -17,7 +19,119 @@ pub static DESTRUCTIVE_CONFIRMED: CheckDef = CheckDef {
     judge: Judge::PerHost(destructive_confirmed),
 };
 
-pub static CHECKS: &[&CheckDef] = &[&DESTRUCTIVE_CONFIRMED];
+pub static SESSIONLESS_CALLS: CheckDef = CheckDef {
+    id: "host.calls.sessionless",
+    level: Level::Must,
+    clause: "hosts-observed C20 (trace, OpenAI: deliberate): ChatGPT sends each tool call on a fresh initialize without Mcp-Session-Id; a server that refuses requests without the session id (MCP §session management lets it answer 400) fails every tool call ChatGPT makes",
+    applies: "the host sends tool calls without the session id, and the server issues one",
+    row: Some(Row::ToolsFail),
+    hint: "serve requests that carry no Mcp-Session-Id (bind what you need to the bearer token or the request's _meta, not to the session)",
+    judge: Judge::PerHost(sessionless_calls),
+};
+
+pub static WITHOUT_VERSION_HEADER: CheckDef = CheckDef {
+    id: "host.requests.without-protocol-version",
+    level: Level::Must,
+    clause: "MCP §1.6: a server that receives no MCP-Protocol-Version header SHOULD assume 2025-03-26; hosts-observed A25 (trace): Claude's requests after initialize come without it, so a server that refuses them fails Claude",
+    applies: "the host omits MCP-Protocol-Version after initialize",
+    row: Some(Row::Add),
+    hint: "serve a request without MCP-Protocol-Version with the session's negotiated version (or 2025-03-26); refuse only a version you do not support",
+    judge: Judge::PerHost(without_version_header),
+};
+
+pub static CHECKS: &[&CheckDef] = &[
+    &DESTRUCTIVE_CONFIRMED,
+    &SESSIONLESS_CALLS,
+    &WITHOUT_VERSION_HEADER,
+];
+
+/// Whether `x` answered a `tools/list` with its result (JSON or SSE).
+fn served_tools_list(x: &Exchange) -> bool {
+    x.status == 200
+        && crate::wire::messages(x.header("content-type"), x.response_body.as_bytes())
+            .iter()
+            .any(|m| m["result"]["tools"].is_array())
+}
+
+/// A request sent the way `host` sends it: the server must serve it.
+fn served_as_host_sends(
+    def: &CheckDef,
+    observed: &crate::evidence::Observed<Exchange>,
+    host: &str,
+    what: &str,
+    consequence: &str,
+) -> Vec<CheckResult> {
+    let x = match seen(def, observed) {
+        Ok(x) => x,
+        Err(v) => return vec![v],
+    };
+    let served = served_tools_list(x);
+    vec![CheckResult::judge(
+        def,
+        served,
+        format!("{what}, as {host} sends it"),
+        "served (200 with the result)",
+        if served {
+            "served".to_owned()
+        } else {
+            format!(
+                "{} {}: {consequence}",
+                x.status,
+                truncate(&x.response_body, 160)
+            )
+        },
+    )
+    .with_evidence([x])]
+}
+
+fn sessionless_calls(ev: &SweepEvidence, profile: &HostProfile) -> Vec<CheckResult> {
+    let def = &SESSIONLESS_CALLS;
+    if !profile.protocol.tool_calls_without_session {
+        return vec![CheckResult::not_applicable(
+            def,
+            format!("{} sends the session id on every request", profile.name),
+        )];
+    }
+    if ev.transport.session_id.is_none() {
+        return vec![CheckResult::not_applicable(
+            def,
+            "the server issues no session id (stateless)",
+        )];
+    }
+    served_as_host_sends(
+        def,
+        &ev.transport.without_session,
+        &profile.name,
+        "tools/list after initialize without Mcp-Session-Id",
+        &format!(
+            "{} sends its tool calls this way, so each of them would fail",
+            profile.name
+        ),
+    )
+}
+
+fn without_version_header(ev: &SweepEvidence, profile: &HostProfile) -> Vec<CheckResult> {
+    let def = &WITHOUT_VERSION_HEADER;
+    if profile.protocol.protocol_version_header {
+        return vec![CheckResult::not_applicable(
+            def,
+            format!(
+                "{} sends MCP-Protocol-Version on every request",
+                profile.name
+            ),
+        )];
+    }
+    served_as_host_sends(
+        def,
+        &ev.transport.without_version_header,
+        &profile.name,
+        "tools/list on the session without MCP-Protocol-Version",
+        &format!(
+            "{} sends its requests after initialize this way, so it could not list or call tools",
+            profile.name
+        ),
+    )
+}
 
 fn destructive_confirmed(ev: &SweepEvidence, profile: &HostProfile) -> Vec<CheckResult> {
     let def = &DESTRUCTIVE_CONFIRMED;
@@ -91,6 +205,75 @@ mod tests {
             end: ListingEnd::Complete,
         });
         ev
+    }
+
+    fn answered(status: u16, body: &str) -> Observed<Exchange> {
+        Observed::Seen(crate::checks::testing::exchange(
+            "POST",
+            "http://x/mcp",
+            status,
+            body,
+        ))
+    }
+
+    const LISTED: &str = r#"{"jsonrpc":"2.0","id":2,"result":{"tools":[]}}"#;
+
+    #[test]
+    fn a_server_that_needs_the_session_id_fails_chatgpt_only() {
+        let chatgpt = HostProfile::builtin("chatgpt").unwrap();
+        let claude = HostProfile::builtin("claude-desktop").unwrap();
+        let mut ev = SweepEvidence::default();
+        ev.transport.session_id = Some("s-1".into());
+        ev.transport.without_session = answered(200, LISTED);
+        assert_eq!(sessionless_calls(&ev, &chatgpt)[0].status, Status::Pass);
+        ev.transport.without_session = answered(400, r#"{"error":{"code":-32000}}"#);
+        let failed = &sessionless_calls(&ev, &chatgpt)[0];
+        assert_eq!(failed.status, Status::Fail);
+        assert!(failed.actual.as_deref().unwrap().contains("tool calls"));
+        ev.transport.without_session = answered(200, r#"{"jsonrpc":"2.0","id":2,"error":{}}"#);
+        assert_eq!(
+            sessionless_calls(&ev, &chatgpt)[0].status,
+            Status::Fail,
+            "200 without a result"
+        );
+        assert_eq!(
+            sessionless_calls(&ev, &claude)[0].status,
+            Status::NotApplicable
+        );
+        ev.transport.session_id = None;
+        assert_eq!(
+            sessionless_calls(&ev, &chatgpt)[0].status,
+            Status::NotApplicable
+        );
+    }
+
+    #[test]
+    fn a_server_that_needs_the_version_header_fails_claude_only() {
+        let chatgpt = HostProfile::builtin("chatgpt").unwrap();
+        let claude = HostProfile::builtin("claude-desktop").unwrap();
+        let mut ev = SweepEvidence::default();
+        ev.transport.without_version_header =
+            answered(200, &format!("event: message\ndata: {LISTED}\n\n"));
+        assert_eq!(
+            without_version_header(&ev, &claude)[0].status,
+            Status::Fail,
+            "SSE needs its content type"
+        );
+        let mut sse = crate::checks::testing::exchange(
+            "POST",
+            "http://x/mcp",
+            200,
+            &format!("event: message\ndata: {LISTED}\n\n"),
+        );
+        sse.response_headers = vec![("content-type".into(), "text/event-stream".into())];
+        ev.transport.without_version_header = Observed::Seen(sse);
+        assert_eq!(without_version_header(&ev, &claude)[0].status, Status::Pass);
+        ev.transport.without_version_header = answered(400, "{}");
+        assert_eq!(without_version_header(&ev, &claude)[0].status, Status::Fail);
+        assert_eq!(
+            without_version_header(&ev, &chatgpt)[0].status,
+            Status::NotApplicable
+        );
     }
 
     #[test]

@@ -19,10 +19,10 @@ pub static NOTIFICATION: CheckDef = CheckDef {
 pub static SESSION_REQUIRED: CheckDef = CheckDef {
     id: "transport.session.required",
     level: Level::Should,
-    clause: "MCP transports §session management: a server that requires sessions SHOULD answer requests without Mcp-Session-Id with 400",
+    clause: "MCP transports §session management: a request without Mcp-Session-Id is served, or, by a server that requires sessions, answered 400; 404 means the session id presented has ended, and a client that gets it re-initializes",
     applies: "the server issues a session id",
     row: None,
-    hint: "answer 400 to requests that lack the session id the server issued",
+    hint: "serve requests that lack the session id (hosts send tool calls so), or answer them 400; never 404, which a client reads as an ended session",
     judge: Judge::Sweep(Section::Transport, session_required),
 };
 
@@ -192,8 +192,8 @@ fn session_required(ev: &SweepEvidence) -> Vec<CheckResult> {
         &SESSION_REQUIRED,
         &ev.transport.without_session,
         "tools/list without Mcp-Session-Id",
-        "400",
-        |status, _| status == 400,
+        "served (200) or 400",
+        |status, _| status == 200 || status == 400,
     )
 }
 
@@ -410,6 +410,8 @@ mod tests {
         assert_eq!(session_required(&ev)[0].status, Status::Pass);
         assert_eq!(session_bound(&ev)[0].status, Status::Pass);
         ev.transport.without_session = answer(200, "{}");
+        assert_eq!(session_required(&ev)[0].status, Status::Pass, "served");
+        ev.transport.without_session = answer(404, "");
         ev.transport.other_credential = answer(500, "");
         assert_eq!(session_required(&ev)[0].status, Status::Warn);
         assert_eq!(

@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use crate::host::HostProfile;
 use super::{run::load_scenarios, CliError};
 use crate::checks::catalogue::{self, Section};
+use crate::host::HostProfile;
 use crate::report::{self, model::RunReport};
 
 pub(super) fn list(globs: &[String], dir: Option<&Path>, checks: bool) -> Result<bool, CliError> {
@@ -108,7 +108,11 @@ pub(super) fn list_hosts() -> Result<bool, CliError> {
         println!("{} ({id})", profile.name);
         for (field, value, source) in profile.behaviours(text) {
             let (standing, why) = source.split_once(':').unwrap_or(("?", source.as_str()));
-            println!("  {field:<36} {:<28} {standing:<8}{}", truncate(&value, 28), why.trim());
+            println!(
+                "  {field:<36} {:<28} {standing:<8}{}",
+                truncate(&value, 28),
+                why.trim()
+            );
         }
         println!();
     }

@@ -106,7 +106,10 @@ pub struct Transport {
     pub initialized: Observed<Exchange>,
     /// The session id the server issued, if any.
     pub session_id: Option<String>,
+    /// `tools/list` after initialize without the `Mcp-Session-Id` it issued.
     pub without_session: Observed<Exchange>,
+    /// `tools/list` on the session without the `MCP-Protocol-Version` header.
+    pub without_version_header: Observed<Exchange>,
     /// This session's id with another credential.
     pub other_credential: Observed<Exchange>,
     pub unsupported_version: Observed<Exchange>,

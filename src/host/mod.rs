@@ -139,6 +139,8 @@ impl MockHost {
         config.scope_choice = self.profile.auth.scope;
         config.offline_access = self.profile.auth.offline_access;
         config.prompt = self.profile.auth.prompt.clone();
+        config.protocol_version_header = self.profile.protocol.protocol_version_header;
+        config.tool_calls_without_session = self.profile.protocol.tool_calls_without_session;
         config.browser_session = session;
         config.authorize_on_401 = oauth;
         let mut connector = Connector::new(wire, url, config);

@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+
+pub use crate::oauth::ScopeChoice;
 use serde_json::Value;
 
 use crate::ui::UiPath;
@@ -117,16 +119,6 @@ pub enum ReturnedMethod {
     Use,
     /// Give up when it says something else than was asked for.
     RefuseOther,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ScopeChoice {
-    /// MCP §7.5: the challenge's `scope`, else everything the protected resource metadata lists.
-    #[default]
-    ChallengeThenPrm,
-    /// Everything the protected resource metadata lists, whatever the challenge says.
-    PrmScopes,
 }
 
 fn yes() -> bool {
@@ -307,10 +299,19 @@ mod tests {
         assert!(chatgpt.auth.reconnect_omits_scope);
         assert!(chatgpt.connect.requires_tools);
         assert_eq!(chatgpt.tasks.tool_timeout_seconds, 60);
-        assert_eq!(chatgpt.standing("tasks.tool_timeout_seconds"), Some("hearsay"));
+        assert_eq!(
+            chatgpt.standing("tasks.tool_timeout_seconds"),
+            Some("hearsay")
+        );
         // What the traffic shows decides registration: both ask for client_secret_post.
-        assert_eq!(chatgpt.auth.dcr_auth_method.as_deref(), Some("client_secret_post"));
-        assert_eq!(chatgpt.auth.dcr_returned_method, ReturnedMethod::RefuseOther);
+        assert_eq!(
+            chatgpt.auth.dcr_auth_method.as_deref(),
+            Some("client_secret_post")
+        );
+        assert_eq!(
+            chatgpt.auth.dcr_returned_method,
+            ReturnedMethod::RefuseOther
+        );
         assert_eq!(chatgpt.auth.scope, ScopeChoice::PrmScopes);
         let claude = HostProfile::builtin("claude-desktop").unwrap();
         assert_eq!(claude.auth.prompt.as_deref(), Some("consent"));
@@ -340,8 +341,15 @@ mod tests {
         let e = HostProfile::parse(&unknown_standing, "x.toml").unwrap_err();
         assert!(e.to_string().contains("trace:, doc:, hearsay:"), "{e}");
         // A behaviour without its source does not load.
-        let unsourced = base.replace("\"tasks.tool_timeout_seconds\" = \"ours: a generous client timeout\"\n", "");
+        let unsourced = base.replace(
+            "\"tasks.tool_timeout_seconds\" = \"ours: a generous client timeout\"\n",
+            "",
+        );
         let e = HostProfile::parse(&unsourced, "x.toml").unwrap_err();
-        assert!(e.to_string().contains("none for tasks.tool_timeout_seconds"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("none for tasks.tool_timeout_seconds"),
+            "{e}"
+        );
     }
 }

@@ -254,3 +254,14 @@ mod tests {
         ));
     }
 }
+
+/// Which scopes a host asks for at `/authorize`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScopeChoice {
+    /// MCP §7.5: the challenge's `scope`, else everything the protected resource metadata lists.
+    #[default]
+    ChallengeThenPrm,
+    /// Everything the protected resource metadata lists, whatever the challenge says.
+    PrmScopes,
+}

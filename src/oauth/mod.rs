@@ -13,7 +13,7 @@ mod registration;
 use crate::wire;
 
 pub use challenge::Challenge;
-pub use discovery::{discover, resource_covers, select_scope, Discovery};
+pub use discovery::{discover, resource_covers, select_scope, Discovery, ScopeChoice};
 pub use flow::{
     authorization_request, exchange_code, refresh, scope_union, verify_callback,
     AuthorizationRequest, Tokens,

@@ -69,6 +69,9 @@ pub struct McpClient {
     pub bearer: Option<String>,
     /// The protocol version `initialize` offers.
     pub offered_version: String,
+    /// Send `MCP-Protocol-Version` on requests after initialize (MCP §1.6); Claude omits it
+    /// (hosts-observed A25).
+    pub send_version_header: bool,
     next_id: i64,
 }
 
@@ -81,6 +84,7 @@ impl McpClient {
             protocol_version: None,
             bearer: None,
             offered_version: LATEST_PROTOCOL_VERSION.to_owned(),
+            send_version_header: true,
             next_id: 1,
         }
     }
@@ -99,7 +103,11 @@ impl McpClient {
         if let Some(s) = &self.session_id {
             request = request.header("mcp-session-id", s.clone());
         }
-        if let Some(v) = &self.protocol_version {
+        if let Some(v) = self
+            .protocol_version
+            .as_ref()
+            .filter(|_| self.send_version_header)
+        {
             request = request.header("mcp-protocol-version", v.clone());
         }
         if let Some(t) = &self.bearer {

@@ -22,6 +22,11 @@ use crate::state::AppState;
 /// `MCP-Protocol-Version` on requests after initialize: an unsupported value is a 400 (MCP §1.6).
 pub(crate) fn check_version_header(state: &AppState, headers: &HeaderMap) -> Result<(), HttpError> {
     match header_str(headers, VERSION_HEADER) {
+        None if state.faults().has(Fault::ProtocolVersionHeaderRequired) => Err(HttpError::new(
+            StatusCode::BAD_REQUEST,
+            TRANSPORT_ERROR,
+            "Bad Request: MCP-Protocol-Version header is required",
+        )),
         Some(v)
             if !SUPPORTED_VERSIONS.contains(&v)
                 && !state.faults().has(Fault::ProtocolVersionNotChecked) =>
@@ -43,7 +48,8 @@ pub(crate) fn check_version_header(state: &AppState, headers: &HeaderMap) -> Res
     }
 }
 
-/// The caller's session: required, known, of this endpoint and of this caller.
+/// The caller's session, when the request names one: known, of this endpoint and of this caller. A
+/// request without a session id is served without one (hosts send tool calls so, hosts-observed C20).
 pub(crate) fn require_session(
     state: &AppState,
     endpoint: &Endpoint,
@@ -51,14 +57,21 @@ pub(crate) fn require_session(
     headers: &HeaderMap,
 ) -> Result<Option<Session>, HttpError> {
     let Some(id) = header_str(headers, SESSION_HEADER) else {
-        if state.faults().has(Fault::SessionNotRequired) {
-            return Ok(None);
+        if state.faults().has(Fault::SessionRequired) {
+            return Err(HttpError::new(
+                StatusCode::BAD_REQUEST,
+                TRANSPORT_ERROR,
+                "Bad Request: Mcp-Session-Id header is required",
+            ));
         }
-        return Err(HttpError::new(
-            StatusCode::BAD_REQUEST,
-            TRANSPORT_ERROR,
-            "Bad Request: Mcp-Session-Id header is required",
-        ));
+        if state.faults().has(Fault::SessionMissing404) {
+            return Err(HttpError::new(
+                StatusCode::NOT_FOUND,
+                SESSION_NOT_FOUND,
+                "Session not found",
+            ));
+        }
+        return Ok(None);
     };
     let session = state.sessions.get(id).filter(|s| {
         s.endpoint == endpoint.key()

@@ -34,6 +34,13 @@ pub fn document(state: &AppState) -> Value {
         // The bug: the issuer written with a trailing slash the PRM's entry does not have.
         doc["issuer"] = json!(format!("{base}/"));
     }
+    if state.faults().has(Fault::DcrPublicOnly) {
+        doc["token_endpoint_auth_methods_supported"] = json!(["none"]);
+    }
+    if state.faults().has(Fault::DcrPublicOnly) || state.faults().has(Fault::DcrEchoesOtherMethod) {
+        doc.as_object_mut()
+            .map(|o| o.remove("client_id_metadata_document_supported"));
+    }
     if state.faults().has(Fault::S256NotAdvertised) {
         doc.as_object_mut()
             .map(|o| o.remove("code_challenge_methods_supported"));

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use crate::domain::lock::lock;
 use crate::domain::oauth::{ClientKind, OAuthClient};
 use crate::domain::secret::random_token;
+use crate::fault::Fault;
 use crate::fixture::TokenEndpointAuth;
 use crate::oauth::error::OAuthError;
 use crate::oauth::params::valid_redirect_uri;
@@ -94,6 +95,16 @@ fn register_inner(state: &AppState, metadata: &Value) -> Result<Response, OAuthE
             }
         },
         Some(_) => return Err(bad("token_endpoint_auth_method must be a string")),
+    };
+    if state.faults().has(Fault::DcrPublicOnly) && method != TokenEndpointAuth::None {
+        return Err(bad(
+            "only public clients can register: token_endpoint_auth_method must be none",
+        ));
+    }
+    let method = if state.faults().has(Fault::DcrEchoesOtherMethod) {
+        TokenEndpointAuth::ClientSecretBasic
+    } else {
+        method
     };
     let scope = match metadata.get("scope") {
         None | Some(Value::Null) => None,

@@ -415,6 +415,19 @@ impl PopupEnd {
 }
 
 impl TestServer {
+    /// POST /oauth/register with `body`: the status and the JSON answer.
+    pub async fn register(&self, body: &Value) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(self.url("/oauth/register"))
+            .json(body)
+            .send()
+            .await
+            .expect("registration is answered");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn register_public_client(&self, redirect_uri: &str) -> String {
         let reply: Value = self
             .http

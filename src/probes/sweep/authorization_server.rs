@@ -142,7 +142,8 @@ pub(super) async fn probe(
     };
     // 1. A normal sign-in; its raw callback is the evidence for state and iss.
     let scope = oauth::select_scope(None, discovery);
-    let request = match oauth::authorization_request(discovery, &client, REDIRECT_URI, scope, None) {
+    let request = match oauth::authorization_request(discovery, &client, REDIRECT_URI, scope, None)
+    {
         Ok(r) => r,
         Err(e) => {
             gap(

@@ -1,5 +1,5 @@
 //! Transport and session probes with the sweep's credential: initialize and its notification, then
-//! requests altered on purpose (no session id, another credential, an unsupported version header, a
+//! requests altered on purpose (no session id, no version header, another credential, an unsupported version header, a
 //! foreign Origin, a body that is not JSON, a batch), and DELETE of the session.
 
 use serde_json::json;
@@ -30,6 +30,7 @@ pub(super) async fn probe(sweep: &Sweep<'_>, credential: &Credential, ev: &mut T
                 &mut ev.token_in_query,
                 &mut ev.initialized,
                 &mut ev.without_session,
+                &mut ev.without_version_header,
                 &mut ev.other_credential,
                 &mut ev.unsupported_version,
                 &mut ev.foreign_origin,
@@ -65,6 +66,9 @@ pub(super) async fn probe(sweep: &Sweep<'_>, credential: &Credential, ev: &mut T
     };
     ev.without_session = sweep
         .raw(without(client.request(&list), "mcp-session-id"))
+        .await;
+    ev.without_version_header = sweep
+        .raw(without(client.request(&list), "mcp-protocol-version"))
         .await;
     ev.other_credential = match &credential.second {
         None => {
