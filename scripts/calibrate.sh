@@ -2,8 +2,9 @@
 # Calibration against servers others wrote: the protocol sweep (`run --target`) against
 #   - npm @modelcontextprotocol/server-everything 2026.8.31 (no auth): it must fail exactly on its two
 #     genuine bugs (a foreign Origin is served; a DELETEd session answers 400 instead of 404);
-#   - a server built with the Python SDK (mcp 2.3.0, no auth, scripts/peers/python_noauth_server.py):
-#     it must fail nothing.
+#   - a server built with the Python SDK (mcp 2.3.0, no auth, scripts/peers/python_noauth_server.py),
+#     stateful and stateless (--stateless): it must fail nothing.
+# (Both stateful servers refuse requests without the session id: host.calls.sessionless warns for ChatGPT.)
 # Everything else must pass, warn (SHOULD) or be n/a with its reason. Prints each run's findings and
 # exits non-zero when a verdict departs from this. Peers come from scripts/peers/install.sh.
 set -euo pipefail
@@ -59,4 +60,5 @@ PY
 
 calibrate everything transport.origin.checked transport.session.delete-ends
 calibrate python-noauth
+calibrate python-stateless
 exit $status

@@ -108,8 +108,8 @@ async fn a_member_adds_storefront_in_each_oauth_host_and_calls_by_annotation() {
             "{id}: {:?}",
             order.outcome
         );
-        // On the wire as the host's traffic was seen: ChatGPT's tool calls come without the session
-        // id (hosts-observed C20), Claude's requests after initialize without MCP-Protocol-Version (A25).
+        // On the wire as the host's traffic was seen: one session for lists and calls (C19, A26),
+        // Claude's requests after initialize without MCP-Protocol-Version (A25).
         let mcp: Vec<_> = c
             .connector
             .mcp
@@ -134,20 +134,75 @@ async fn a_member_adds_storefront_in_each_oauth_host_and_calls_by_annotation() {
             .collect();
         assert_eq!(calls.len(), 3, "{id}");
         assert!(calls.iter().all(|x| x.status == 200), "{id}");
-        assert_eq!(
-            calls.iter().all(|x| !header(x, "mcp-session-id")),
-            id == "chatgpt",
-            "{id}: session id on tool calls"
-        );
         assert!(
-            lists.iter().all(|x| header(x, "mcp-session-id")),
-            "{id}: lists keep the session"
+            calls
+                .iter()
+                .chain(&lists)
+                .all(|x| header(x, "mcp-session-id")),
+            "{id}: one session"
         );
         assert_eq!(
             lists.iter().all(|x| header(x, "mcp-protocol-version")),
             id == "chatgpt",
             "{id}: MCP-Protocol-Version after initialize"
         );
+    }
+}
+
+/// A host that sends its tool calls on a fresh initialize without the session id (as ChatGPT was seen
+/// doing, hosts-observed C20): served by a server that does not require sessions, refused with the
+/// server's reason by one that does.
+#[tokio::test]
+async fn sessionless_tool_calls_work_only_where_sessions_are_not_required() {
+    let popup = browser_popup().await;
+    for faults in [
+        vec![],
+        vec![metabind_reference_server::Fault::SessionRequired],
+    ] {
+        let mut options = ServerOptions::with_default_fixture().unwrap();
+        options.allow_loopback_cimd = true;
+        options.faults = faults.clone();
+        let s = spawn(options).await.unwrap();
+        let mut host = host("chatgpt", &popup).await;
+        Arc::make_mut(&mut host.profile)
+            .protocol
+            .tool_calls_without_session = true;
+        let mut c = host
+            .add_connector(&s.url("/acme/storefront"), user("mia@acme.test"))
+            .await
+            .unwrap();
+        assert_eq!(c.state, ConnectorState::Connected { warning: None });
+        let search = c
+            .call_tool("search_products", json!({"query": "tea"}))
+            .await;
+        let call = c
+            .connector
+            .mcp
+            .wire
+            .transcript
+            .snapshot()
+            .into_iter()
+            .rfind(|x| x.request_body.contains("\"tools/call\""))
+            .unwrap();
+        assert!(!call
+            .request_headers
+            .iter()
+            .any(|(k, _)| k == "mcp-session-id"));
+        if faults.is_empty() {
+            assert!(
+                matches!(search.outcome, CallOutcome::Result(_)),
+                "{:?}",
+                search.outcome
+            );
+        } else {
+            let CallOutcome::Refused { reason, .. } = &search.outcome else {
+                panic!("{:?}", search.outcome)
+            };
+            assert!(
+                reason.contains("Mcp-Session-Id header is required"),
+                "{reason}"
+            );
+        }
     }
 }
 

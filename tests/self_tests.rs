@@ -37,11 +37,6 @@ const TABLE: &[(&str, Probe, &[&str])] = &[
     ),
     ("session-required", Sweep, &["host.calls.sessionless"]),
     (
-        "session-required",
-        Scenario("connect/member-calls-a-tool", "chatgpt"),
-        &["host.call.outcome"],
-    ),
-    (
         "protocol-version-header-required",
         Sweep,
         &["host.requests.without-protocol-version"],

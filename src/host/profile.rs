@@ -54,9 +54,13 @@ pub struct Protocol {
     /// without it).
     #[serde(default = "yes")]
     pub protocol_version_header: bool,
-    /// Tool calls go on a fresh `initialize` without `Mcp-Session-Id` (ChatGPT, deliberately).
+    /// Tool calls go on a fresh `initialize` without `Mcp-Session-Id`.
     #[serde(default)]
     pub tool_calls_without_session: bool,
+    /// The host was reported sending tool calls without `Mcp-Session-Id` (ChatGPT in 2026-04), though
+    /// newer traffic shows it keeping its session: a server that refuses such calls gets a warning.
+    #[serde(default)]
+    pub sessionless_calls_reported: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
