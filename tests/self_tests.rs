@@ -25,7 +25,8 @@ use Probe::{Scenario, Sweep};
 
 /// The fault column of a row whose scenario provokes the finding on a clean server (a host-side
 /// configuration such as two connectors enabled together): the finding must then be reported as the
-/// scenario's expected one.
+/// scenario's expected one. On a sweep row, the clean world itself shows it (a tool that requires
+/// tasks, which hosts are not seen sending).
 const PROVOKED: &str = "none";
 
 /// fault → where → check ids that must fail (or warn, for warning-severity checks).
@@ -36,6 +37,13 @@ const TABLE: &[(&str, Probe, &[&str])] = &[
         &["transport.session.required", "host.calls.sessionless"],
     ),
     ("session-required", Sweep, &["host.calls.sessionless"]),
+    // The default world is built as Metabind's guide describes: a long-running tool that requires
+    // tasks, hints left to their defaults, views without a widget domain.
+    (
+        PROVOKED,
+        Sweep,
+        &["host.tools.task-required-usable", "host.directory.ready"],
+    ),
     (
         "protocol-version-header-required",
         Sweep,
@@ -574,7 +582,7 @@ fn row(mode: Mode, fault: &str, probe: Probe, ids: &[&str]) -> Result<Vec<String
         // "not testable"; a provoked one is the scenario's expected finding.
         let failed = seen.iter().any(|c| {
             matches!(c.status, Status::Fail | Status::Warn | Status::Info)
-                && c.expected_failure == (fault == PROVOKED)
+                && c.expected_failure == (fault == PROVOKED && matches!(probe, Scenario(..)))
         });
         // What a user reads must point at the rule: the scenario's troubleshooting row, or
         // its source when it has none.

@@ -174,6 +174,7 @@ pub fn all() -> impl Iterator<Item = &'static CheckDef> {
         super::connector::CHECKS,
         super::calls::CHECKS,
         super::host::CHECKS,
+        super::directory::CHECKS,
         super::render::CHECKS,
     ]
     .into_iter()

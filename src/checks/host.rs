@@ -39,10 +39,21 @@ pub static WITHOUT_VERSION_HEADER: CheckDef = CheckDef {
     judge: Judge::PerHost(without_version_header),
 };
 
+pub static TASK_REQUIRED_USABLE: CheckDef = CheckDef {
+    id: "host.tools.task-required-usable",
+    level: Level::Should,
+    clause: "MCP tasks §tool-level negotiation: a tool with taskSupport \"required\" can only be called task-augmented; hosts-observed C30 (hearsay) and A37 (trace of absence): neither ChatGPT nor Claude advertises the tasks capability or was seen polling tasks/get, while Metabind's guide says ChatGPT polls long-running tools (the task scenarios run that variant)",
+    applies: "the endpoint lists a tool with taskSupport \"required\", and the host's traffic shows no task-augmented calls",
+    row: Some(Row::ToolsFail),
+    hint: "declare taskSupport \"optional\" on long-running tools and answer a plain call too (block until done, or return a taskId the UI can poll), so hosts that never send tasks can still call them",
+    judge: Judge::PerHost(task_required_usable),
+};
+
 pub static CHECKS: &[&CheckDef] = &[
     &DESTRUCTIVE_CONFIRMED,
     &SESSIONLESS_CALLS,
     &WITHOUT_VERSION_HEADER,
+    &TASK_REQUIRED_USABLE,
 ];
 
 /// Whether `x` answered a `tools/list` with its result (JSON or SSE).
@@ -93,6 +104,9 @@ fn sessionless_calls(ev: &SweepEvidence, profile: &HostProfile) -> Vec<CheckResu
             format!("{} sends the session id on every request", profile.name),
         )];
     }
+    if let Err(gap) = seen(def, &ev.transport.without_session) {
+        return vec![gap];
+    }
     if ev.transport.session_id.is_none() {
         return vec![CheckResult::not_applicable(
             def,
@@ -116,6 +130,51 @@ fn sessionless_calls(ev: &SweepEvidence, profile: &HostProfile) -> Vec<CheckResu
             )
         },
     )
+}
+
+fn task_required_usable(ev: &SweepEvidence, profile: &HostProfile) -> Vec<CheckResult> {
+    let def = &TASK_REQUIRED_USABLE;
+    let listing = match seen(def, &ev.tools.listing) {
+        Ok(l) => l,
+        Err(v) => return vec![v],
+    };
+    let required: Vec<&str> = listing
+        .tools
+        .iter()
+        .filter(|t| t["execution"]["taskSupport"] == "required")
+        .map(|t| t["name"].as_str().unwrap_or("?"))
+        .collect();
+    if required.is_empty() {
+        return vec![CheckResult::not_applicable(
+            def,
+            "no listed tool requires tasks",
+        )];
+    }
+    if profile.tasks.seen_sending_tasks {
+        return vec![CheckResult::not_applicable(
+            def,
+            format!("{} sends task-augmented calls", profile.name),
+        )];
+    }
+    let traffic = profile
+        .sources
+        .get("tasks.seen_sending_tasks")
+        .map(String::as_str)
+        .unwrap_or("no source");
+    vec![CheckResult::fail(
+        def,
+        format!(
+            "{} tool(s) requiring tasks, for {}",
+            required.len(),
+            profile.name
+        ),
+        format!("every tool callable by {} without a task", profile.name),
+        format!(
+            "{} cannot call {} as its traffic shows it (traffic, {traffic}; guide: Metabind says long-running tools are polled as tasks, which the task scenarios check)",
+            profile.name,
+            required.join(", ")
+        ),
+    )]
 }
 
 fn without_version_header(ev: &SweepEvidence, profile: &HostProfile) -> Vec<CheckResult> {
@@ -280,6 +339,35 @@ mod tests {
         assert_eq!(without_version_header(&ev, &claude)[0].status, Status::Fail);
         assert_eq!(
             without_version_header(&ev, &chatgpt)[0].status,
+            Status::NotApplicable
+        );
+    }
+
+    #[test]
+    fn a_tool_requiring_tasks_is_reported_for_hosts_never_seen_sending_them() {
+        let chatgpt = HostProfile::builtin("chatgpt").unwrap();
+        let generic = HostProfile::builtin("generic").unwrap();
+        let ev = listed(vec![
+            json!({"name": "report", "execution": {"taskSupport": "required"}}),
+            json!({"name": "search", "execution": {"taskSupport": "optional"}}),
+        ]);
+        let warned = &task_required_usable(&ev, &chatgpt)[0];
+        assert_eq!(warned.status, Status::Warn);
+        let actual = warned.actual.as_deref().unwrap();
+        assert!(actual.contains("report") && !actual.contains("search"));
+        assert!(
+            actual.contains("C30") && actual.contains("guide"),
+            "both sources: {actual}"
+        );
+        assert_eq!(
+            task_required_usable(&ev, &generic)[0].status,
+            Status::NotApplicable
+        );
+        let optional = listed(vec![
+            json!({"name": "search", "execution": {"taskSupport": "optional"}}),
+        ]);
+        assert_eq!(
+            task_required_usable(&optional, &chatgpt)[0].status,
             Status::NotApplicable
         );
     }

@@ -13,6 +13,7 @@ pub mod bearer;
 pub mod calls;
 pub mod catalogue;
 pub mod connector;
+pub mod directory;
 pub mod discovery;
 pub mod expect;
 mod expectations;

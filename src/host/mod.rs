@@ -22,7 +22,7 @@ use crate::wire::{self, Net, Wire};
 pub use calls::{decide, CallDecision, CallOutcome, PendingCall, ToolCall};
 pub use client_metadata::ClientMetadataSite;
 pub use connector::HostConnector;
-pub use profile::{AuthKind, HostProfile, Registration, TaskUse};
+pub use profile::{AuthKind, DirectoryRule, HostProfile, Registration, TaskUse};
 pub use ui::{UiRender, UiRenderOutcome};
 
 /// How the user signs in to the connector.

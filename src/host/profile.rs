@@ -34,6 +34,9 @@ pub struct HostProfile {
     pub tasks: Tasks,
     pub limits: Limits,
     pub ui: Ui,
+    /// The rules the host's directory publishes for listing a connector (`host.directory.ready`).
+    #[serde(default)]
+    pub directory: Directory,
     /// Where each behaviour comes from, keyed by field path: "trace: C18 …", "doc: …",
     /// "hearsay: …", "spec: …", "ours: …".
     #[serde(default)]
@@ -165,7 +168,13 @@ pub enum TaskUse {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tasks {
+    /// What the task scenarios make the host do (for ChatGPT and Claude: Metabind's guide, which says
+    /// long-running tools are polled as tasks).
     pub call_as_task: TaskUse,
+    /// Whether the host's observed traffic shows task-augmented calls; where it does not, a tool that
+    /// requires tasks is reported as unusable by that host (`host.tools.task-required-usable`).
+    #[serde(default = "yes")]
+    pub seen_sending_tasks: bool,
     /// The host gives up on a tool call (task or not) after this long.
     pub tool_timeout_seconds: u64,
 }
@@ -181,6 +190,24 @@ pub struct Limits {
 #[serde(deny_unknown_fields)]
 pub struct Ui {
     pub paths: Vec<UiPath>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Directory {
+    pub rules: Vec<DirectoryRule>,
+}
+
+/// A directory rule a host's vendor publishes (see `checks::directory`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DirectoryRule {
+    AllHints,
+    TitleAndHints,
+    #[serde(rename = "name-64")]
+    Name64,
+    UiDomainSet,
+    UiDomainHashed,
 }
 
 #[derive(Debug, thiserror::Error)]
