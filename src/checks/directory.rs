@@ -227,8 +227,10 @@ mod tests {
     use serde_json::json;
 
     fn listed(tools: Vec<Value>) -> SweepEvidence {
-        let mut ev = SweepEvidence::default();
-        ev.endpoint = "https://mcp.example.com/acme/storefront".into();
+        let mut ev = SweepEvidence {
+            endpoint: "https://mcp.example.com/acme/storefront".into(),
+            ..Default::default()
+        };
         ev.tools.listing = Observed::Seen(ToolListing {
             tools,
             pages: 1,
