@@ -126,8 +126,14 @@ pub(super) async fn probe(
         );
         return (credential, None);
     };
+    // Registered the way both hosts register (hosts-observed A1, C2): client_secret_post where the
+    // authorization server lists it, so the sweep reaches every server a host reaches.
+    let lists_post = discovery.metadata["token_endpoint_auth_methods_supported"]
+        .as_array()
+        .is_some_and(|m| m.iter().any(|m| m == "client_secret_post"));
     let plan = RegistrationPlan {
         client_name: "metabind-conformance sweep".into(),
+        dcr_method: lists_post.then(|| "client_secret_post".to_owned()),
         ..Default::default()
     };
     let client = match oauth::register(&sweep.wire, discovery, &plan, REDIRECT_URI).await {
