@@ -54,6 +54,12 @@ const TABLE: &[(&str, Probe, &[&str])] = &[
         Scenario("connect/member-calls-a-tool", "claude-desktop"),
         &["host.connector.state"],
     ),
+    ("ui-domain-plain", Sweep, &["host.directory.ready"]),
+    (
+        "ui-domain-plain",
+        Scenario("ui/product-card-renders", "claude-desktop"),
+        &["host.ui.renders"],
+    ),
     (
         "dcr-public-only",
         Scenario("connect/member-calls-a-tool", "claude-desktop"),

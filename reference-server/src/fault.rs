@@ -98,6 +98,9 @@ faults! {
     UiResourceMissing = "ui-resource-missing",
     /// MCP Apps resources are served as plain `text/html` instead of `text/html;profile=mcp-app`.
     UiWrongMimeType = "ui-wrong-mime-type",
+    /// The MCP Apps view declares `_meta.ui.domain` as a plain origin: Claude accepts only its hashed
+    /// form and blocks the widget ("Invalid ui.domain format", hosts-observed A38).
+    UiDomainPlain = "ui-domain-plain",
     /// `/authorize` accepts requests without PKCE or with `plain`, and the token endpoint skips the verifier.
     PkceNotEnforced = "pkce-not-enforced",
     /// `/authorize` redirects to any `redirect_uri`, registered or not (open redirect).

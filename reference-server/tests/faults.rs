@@ -354,6 +354,7 @@ async fn misbehaves(fault: Fault, t: &TestServer) -> bool {
             let metadata = t.get_json("/.well-known/oauth-authorization-server").await;
             metadata.get("code_challenge_methods_supported").is_none()
         }
+        Fault::UiDomainPlain => read_view(t).await["_meta"]["ui"]["domain"] == "https://widgets.metabind.test",
         Fault::UiWrongMimeType => {
             let s = t.session(main, key).await;
             let r = s.result("resources/read", json!({"uri": w.ui_resource})).await;

@@ -3,13 +3,13 @@
 //! (`sweep/hosts`). A broken rule is a warning: the connector still works, it would not be accepted.
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::catalogue::{CheckDef, Judge, Level};
 use super::verdict::{seen, truncate, CheckResult};
 use crate::evidence::SweepEvidence;
 use crate::guide::Row;
 use crate::host::{DirectoryRule, HostProfile};
+use crate::ui::claude_ui_domain;
 
 pub static READY: CheckDef = CheckDef {
     id: "host.directory.ready",
@@ -34,13 +34,6 @@ impl DirectoryRule {
             DirectoryRule::UiDomainHashed => "a ui.domain, when set, of the form sha256(connector URL)[:32].claudemcpcontent.com (A38: otherwise \"Invalid ui.domain format\" and the widget is blocked)",
         }
     }
-}
-
-/// The domain Claude expects of a view served for the connector at `url` (hosts-observed A38).
-pub fn claude_ui_domain(url: &str) -> String {
-    let digest = Sha256::digest(url.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}.claudemcpcontent.com", &hex[..32])
 }
 
 fn valid_name(name: &str) -> bool {

@@ -190,6 +190,9 @@ pub struct Limits {
 #[serde(deny_unknown_fields)]
 pub struct Ui {
     pub paths: Vec<UiPath>,
+    /// A view whose `_meta.ui.domain` is set and is not Claude's hashed form is blocked (A38).
+    #[serde(default)]
+    pub hashed_domain: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

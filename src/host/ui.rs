@@ -109,6 +109,16 @@ impl HostConnector {
         if resource_html(&content).is_none_or(|html| html.trim().is_empty()) {
             return refused(format!("resources/read {uri} returned no HTML"));
         }
+        let domain = content["_meta"]["ui"]["domain"].as_str();
+        if let Some(domain) = domain.filter(|_| self.host.profile.ui.hashed_domain) {
+            let expected = crate::ui::claude_ui_domain(&self.url);
+            if domain != expected && path == UiPath::McpApps {
+                return refused(format!(
+                    "Invalid ui.domain format: {uri} declares {domain}; {} shows a view only from {expected} (sha256 of the connector URL, hosts-observed A38), so the widget is blocked",
+                    self.host.profile.name
+                ));
+            }
+        }
         let mime = content["mimeType"].as_str().unwrap_or("none");
         if !path.accepts_mime(mime) {
             return refused(format!(

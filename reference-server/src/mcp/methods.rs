@@ -459,6 +459,12 @@ fn resources_read(call: &Call<'_>, params: &Map<String, Value>) -> Result<Value,
     if let Some(meta) = &resource.meta {
         content["_meta"] = meta.clone();
     }
+    if resource.mime_type == "text/html;profile=mcp-app"
+        && call.state.faults().has(Fault::UiDomainPlain)
+    {
+        // The bug: the widget domain written as a plain origin, as ChatGPT's submission form asks.
+        content["_meta"]["ui"]["domain"] = json!("https://widgets.metabind.test");
+    }
     Ok(json!({ "contents": [content] }))
 }
 
