@@ -117,6 +117,15 @@ pub fn resource_html(content: &Value) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
+/// The `ui.domain` Claude accepts for a view served to the connector at `url`: the first 32 hex digits
+/// of the URL's SHA-256, under claudemcpcontent.com (hosts-observed A38).
+pub fn claude_ui_domain(url: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(url.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}.claudemcpcontent.com", &hex[..32])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,13 +162,4 @@ mod tests {
         );
         assert_eq!(resource_html(&json!({"blob": "%%"})), None);
     }
-}
-
-/// The `ui.domain` Claude accepts for a view served to the connector at `url`: the first 32 hex digits
-/// of the URL's SHA-256, under claudemcpcontent.com (hosts-observed A38).
-pub fn claude_ui_domain(url: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(url.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}.claudemcpcontent.com", &hex[..32])
 }
