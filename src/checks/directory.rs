@@ -216,23 +216,13 @@ mod tests {
     use crate::checks::Status;
     use crate::evidence::sweep::UiRead;
     use crate::evidence::Observed;
-    use crate::mcp_ops::{ListingEnd, ToolListing};
     use serde_json::json;
 
     fn listed(tools: Vec<Value>) -> SweepEvidence {
-        let mut ev = SweepEvidence {
+        SweepEvidence {
             endpoint: "https://mcp.example.com/acme/storefront".into(),
-            ..Default::default()
-        };
-        ev.tools.listing = Observed::Seen(ToolListing {
-            tools,
-            pages: 1,
-            repeated: Vec::new(),
-            repeats: 0,
-            not_kept: 0,
-            end: ListingEnd::Complete,
-        });
-        ev
+            ..crate::checks::testing::listed(tools)
+        }
     }
 
     fn statuses(ev: &SweepEvidence, host: &str) -> Vec<Status> {

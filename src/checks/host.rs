@@ -256,23 +256,10 @@ fn destructive_confirmed(ev: &SweepEvidence, profile: &HostProfile) -> Vec<Check
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::testing::listed;
     use crate::checks::Status;
     use crate::evidence::Observed;
-    use crate::mcp_ops::{ListingEnd, ToolListing};
     use serde_json::json;
-
-    fn listed(tools: Vec<serde_json::Value>) -> SweepEvidence {
-        let mut ev = SweepEvidence::default();
-        ev.tools.listing = Observed::Seen(ToolListing {
-            tools,
-            pages: 1,
-            repeated: Vec::new(),
-            repeats: 0,
-            not_kept: 0,
-            end: ListingEnd::Complete,
-        });
-        ev
-    }
 
     fn answered(status: u16, body: &str) -> Observed<Exchange> {
         Observed::Seen(crate::checks::testing::exchange(

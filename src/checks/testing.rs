@@ -1,6 +1,7 @@
 //! Hand-built evidence for the checks' unit tests.
 
-use crate::evidence::RpcExchange;
+use crate::evidence::{Observed, RpcExchange, SweepEvidence};
+use crate::mcp_ops::{ListingEnd, ToolListing};
 use crate::wire::Exchange;
 
 /// An exchange with a JSON content type.
@@ -34,4 +35,18 @@ pub(crate) fn reply(status: u16, body: serde_json::Value) -> RpcExchange {
         status,
         &body.to_string(),
     ))
+}
+
+/// Sweep evidence whose `tools/list` returned `tools` on one complete page.
+pub(crate) fn listed(tools: Vec<serde_json::Value>) -> SweepEvidence {
+    let mut ev = SweepEvidence::default();
+    ev.tools.listing = Observed::Seen(ToolListing {
+        tools,
+        pages: 1,
+        repeated: Vec::new(),
+        repeats: 0,
+        not_kept: 0,
+        end: ListingEnd::Complete,
+    });
+    ev
 }
