@@ -132,17 +132,17 @@ pub async fn run(popups: usize) -> Result<String, BenchError> {
         started.elapsed().as_secs_f64() * 1000.0
     );
     let url = server.url("/acme/storefront");
-    match browser::find_chromium() {
-        Some(path) => {
-            let popup = Popup::launch(&path, true)
-                .await
-                .map_err(|e| BenchError::Popup(e.to_string()))?;
-            let launch = popup.chromium().map(|c| c.launch_time).unwrap_or_default();
+    let (popup, notice) = Popup::detect(true).await;
+    match popup.chromium() {
+        Some(chromium) => {
             let _ = writeln!(
                 out,
                 "browser launch:      {:.0} ms ({})",
-                launch.as_secs_f64() * 1000.0,
-                path.display()
+                chromium.launch_time.as_secs_f64() * 1000.0,
+                browser::find_headless_shell()
+                    .or_else(browser::find_chromium)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
             );
             full_run(popup.clone(), &mut out).await?;
             let (popup_times, adds) = connectors(popup, &url, popups).await?;
@@ -150,7 +150,11 @@ pub async fn run(popups: usize) -> Result<String, BenchError> {
             let _ = writeln!(out, "connector add (browser): {}", summary(adds));
         }
         None => {
-            let _ = writeln!(out, "browser: no Chromium found ({})", browser::SEARCHED);
+            let _ = writeln!(
+                out,
+                "browser: {}",
+                notice.unwrap_or_else(|| format!("no Chromium found ({})", browser::SEARCHED))
+            );
             full_run(Popup::http(), &mut out).await?;
         }
     }

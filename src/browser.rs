@@ -46,6 +46,15 @@ const CHROMIUM_ARGS: &[&str] = &[
     "lang=en-US",
 ];
 
+/// Chromium's headless shell (Debian's chromium-headless-shell), used beside the full browser when
+/// `$METABIND_CHROMIUM` does not name one browser for everything.
+pub fn find_headless_shell() -> Option<PathBuf> {
+    if std::env::var_os("METABIND_CHROMIUM").is_some() {
+        return None;
+    }
+    Some(PathBuf::from("/usr/bin/chromium-headless-shell")).filter(|p| p.exists())
+}
+
 pub fn find_chromium() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("METABIND_CHROMIUM") {
         return Some(PathBuf::from(path)).filter(|p| p.exists());

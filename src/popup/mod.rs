@@ -144,6 +144,15 @@ enum Driver {
 #[derive(Clone)]
 pub struct Popup {
     driver: Driver,
+    /// The full Chromium for the popups that test the popup blocker, when the main browser is the
+    /// headless shell (which has none): started on first use.
+    blocker: Option<Arc<BlockerBrowser>>,
+}
+
+/// A second browser, started when first needed.
+struct BlockerBrowser {
+    path: std::path::PathBuf,
+    popups: tokio::sync::OnceCell<Arc<BrowserPopups>>,
 }
 
 impl std::fmt::Debug for Popup {
@@ -167,12 +176,14 @@ impl Popup {
                 popup_blocker,
                 sessions: Arc::default(),
             },
+            blocker: None,
         }
     }
 
     pub fn browser(browser: Arc<BrowserPopups>) -> Popup {
         Popup {
             driver: Driver::Browser(browser),
+            blocker: None,
         }
     }
 
@@ -184,7 +195,23 @@ impl Popup {
     }
 
     /// The browser when Chromium is found and starts, else HTTP with a one-line notice saying why.
+    /// Without `$METABIND_CHROMIUM`, Chromium's headless shell runs the popups and views when it is
+    /// installed (a quarter of the full browser's cost, same engine), and the full browser only the
+    /// popups that test its popup blocker, which the shell lacks.
     pub async fn detect(popup_blocker: bool) -> (Popup, Option<String>) {
+        if let (Some(shell), Some(full)) =
+            (browser::find_headless_shell(), browser::find_chromium())
+        {
+            if let Ok(mut popup) = Popup::launch(&shell, popup_blocker).await {
+                if popup_blocker {
+                    popup.blocker = Some(Arc::new(BlockerBrowser {
+                        path: full,
+                        popups: tokio::sync::OnceCell::new(),
+                    }));
+                }
+                return (popup, None);
+            }
+        }
         match browser::find_chromium() {
             None => (
                 Popup::http_with_popup_blocker(popup_blocker),
@@ -249,6 +276,19 @@ impl Popup {
     ) -> Result<PopupReport, Error> {
         let started = Instant::now();
         match &self.driver {
+            Driver::Browser(_) if !request.from_click && self.blocker.is_some() => {
+                let blocker = self.blocker.as_ref().expect("checked");
+                let popups = blocker
+                    .popups
+                    .get_or_try_init(|| async {
+                        let chromium = Chromium::launch(&blocker.path, true)
+                            .await
+                            .map_err(|e| Error::Browser(e.0))?;
+                        Ok::<_, Error>(Arc::new(BrowserPopups::start(Arc::new(chromium)).await?))
+                    })
+                    .await?;
+                popups.open(request).await
+            }
             Driver::Browser(browser) => browser.open(request).await,
             Driver::Http {
                 popup_blocker,
