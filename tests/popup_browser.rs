@@ -158,5 +158,11 @@ async fn an_error_page_and_a_timeout_are_reported_as_the_user_saw_them() {
     }
     request.timeout = Duration::ZERO;
     let report = popup.open(&wire, &request).await.unwrap();
-    assert_eq!(report.outcome, PopupOutcome::TimedOut { url: url.clone() });
+    match report.outcome {
+        PopupOutcome::TimedOut { url: at, waiting_for } => {
+            assert_eq!(at, url);
+            assert!(!waiting_for.is_empty());
+        }
+        other => panic!("expected a time-out, got {other:?}"),
+    }
 }

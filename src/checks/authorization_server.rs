@@ -379,6 +379,7 @@ mod tests {
             &mut ev,
             Observed::Seen(PopupOutcome::TimedOut {
                 url: "http://as/authorize".into(),
+                waiting_for: "the sign-in page".into(),
             }),
         );
         assert_eq!(pkce_enforced(&ev)[0].status, Status::NotTestable);

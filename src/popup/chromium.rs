@@ -202,7 +202,8 @@ impl BrowserPopups {
 
     pub async fn open(self: &Arc<Self>, request: &PopupRequest<'_>) -> Result<PopupReport, Error> {
         let (context, host) = self.host_window(request.session).await?;
-        let result = tokio::time::timeout(request.timeout, self.drive(&host, request)).await;
+        let stage = Stage::default();
+        let result = tokio::time::timeout(request.timeout, self.drive(&host, request, &stage)).await;
         let report = match result {
             Ok(Ok(report)) => Ok(report),
             Ok(Err(e)) => Err(e),
@@ -210,6 +211,7 @@ impl BrowserPopups {
                 authorization_url: request.authorization_url.to_owned(),
                 outcome: PopupOutcome::TimedOut {
                     url: request.authorization_url.to_owned(),
+                    waiting_for: stage.get().to_owned(),
                 },
                 driver: "browser",
                 elapsed: request.timeout,
@@ -225,7 +227,13 @@ impl BrowserPopups {
         report
     }
 
-    async fn drive(&self, host: &Page, request: &PopupRequest<'_>) -> Result<PopupReport, Error> {
+    async fn drive(
+        &self,
+        host: &Page,
+        request: &PopupRequest<'_>,
+        stage: &Stage,
+    ) -> Result<PopupReport, Error> {
+        stage.set("the browser's target events");
         let mut created = self
             .chromium
             .browser()
@@ -239,6 +247,7 @@ impl BrowserPopups {
             .return_by_value(true)
             .build()
             .map_err(|e| browser_error("evaluate", e))?;
+        stage.set("the host page's Connect handler");
         let opened = host
             .evaluate_expression(open)
             .await
@@ -252,6 +261,7 @@ impl BrowserPopups {
                 signed_in: false,
             });
         }
+        stage.set("the popup window to appear");
         let popup_id: TargetId = loop {
             let Some(event) = created.next().await else {
                 return Err(Error::Browser(
@@ -262,7 +272,9 @@ impl BrowserPopups {
                 break event.target_info.target_id.clone();
             }
         };
+        stage.set("the browser to attach to the popup window");
         let popup = self.chromium.page(popup_id).await?;
+        stage.set("the popup window to accept the autopilot");
         let mut paused = popup
             .event_listener::<EventRequestPaused>()
             .await
@@ -300,9 +312,11 @@ impl BrowserPopups {
             "metabindHost.navigate({})",
             serde_json::to_string(request.authorization_url).unwrap_or_default()
         );
+        stage.set("the host page to navigate the popup");
         host.evaluate_expression(navigate)
             .await
             .map_err(|e| browser_error("cannot navigate the popup", e))?;
+        stage.set("the authorization server's pages (sign-in, consent, redirect)");
         let mut signed_in = false;
         let outcome = loop {
             tokio::select! {
@@ -333,6 +347,20 @@ impl BrowserPopups {
             elapsed: started.elapsed(),
             signed_in,
         })
+    }
+}
+
+/// What a popup is waiting for, for the time-out's message.
+#[derive(Default)]
+struct Stage(std::sync::Mutex<&'static str>);
+
+impl Stage {
+    fn set(&self, what: &'static str) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = what;
+    }
+
+    fn get(&self) -> &'static str {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

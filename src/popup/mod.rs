@@ -59,8 +59,9 @@ pub enum PopupOutcome {
     },
     /// A login page appeared but no credentials were given.
     NeedsCredentials,
-    /// Nothing conclusive happened before the popup's time limit; the page it was on.
-    TimedOut { url: String },
+    /// Nothing conclusive happened before the popup's time limit: the URL it was opened on and what
+    /// the driver was waiting for then.
+    TimedOut { url: String, waiting_for: String },
     /// The popup was sent to a URL the run's URL policy does not reach (why, with the URL).
     UrlRefused(String),
 }
@@ -83,7 +84,9 @@ impl PopupOutcome {
             PopupOutcome::NeedsCredentials => {
                 "a sign-in page appeared but no credentials were given".into()
             }
-            PopupOutcome::TimedOut { url } => format!("the popup timed out on {url}"),
+            PopupOutcome::TimedOut { url, waiting_for } => {
+                format!("the popup timed out on {url} (waiting for {waiting_for})")
+            }
             PopupOutcome::UrlRefused(why) => {
                 format!("the popup was sent where the run does not go: {why}")
             }
@@ -323,6 +326,7 @@ impl Popup {
                         Ok(outcome) => outcome?,
                         Err(_) => PopupOutcome::TimedOut {
                             url: request.authorization_url.to_owned(),
+                            waiting_for: "the authorization server's pages".into(),
                         },
                     }
                 };
