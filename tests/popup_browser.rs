@@ -159,7 +159,10 @@ async fn an_error_page_and_a_timeout_are_reported_as_the_user_saw_them() {
     request.timeout = Duration::ZERO;
     let report = popup.open(&wire, &request).await.unwrap();
     match report.outcome {
-        PopupOutcome::TimedOut { url: at, waiting_for } => {
+        PopupOutcome::TimedOut {
+            url: at,
+            waiting_for,
+        } => {
             assert_eq!(at, url);
             assert!(!waiting_for.is_empty());
         }

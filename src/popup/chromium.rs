@@ -16,7 +16,7 @@ use chromiumoxide::cdp::browser_protocol::fetch::{
 use chromiumoxide::cdp::browser_protocol::network::ErrorReason;
 use chromiumoxide::cdp::browser_protocol::page::AddScriptToEvaluateOnNewDocumentParams;
 use chromiumoxide::cdp::browser_protocol::target::{
-    CreateBrowserContextParams, CreateTargetParams, EventTargetCreated, TargetId,
+    CreateBrowserContextParams, CreateTargetParams, EventTargetCreated, GetTargetsParams, TargetId,
 };
 use chromiumoxide::cdp::js_protocol::runtime::{
     AddBindingParams, EvaluateParams, EventBindingCalled,
@@ -203,7 +203,8 @@ impl BrowserPopups {
     pub async fn open(self: &Arc<Self>, request: &PopupRequest<'_>) -> Result<PopupReport, Error> {
         let (context, host) = self.host_window(request.session).await?;
         let stage = Stage::default();
-        let result = tokio::time::timeout(request.timeout, self.drive(&host, request, &stage)).await;
+        let result =
+            tokio::time::timeout(request.timeout, self.drive(&host, request, &stage)).await;
         let report = match result {
             Ok(Ok(report)) => Ok(report),
             Ok(Err(e)) => Err(e),
@@ -240,6 +241,10 @@ impl BrowserPopups {
             .event_listener::<EventTargetCreated>()
             .await
             .map_err(|e| browser_error("target events", e))?;
+        // The listener is registered by the DevTools handler task, which may already be past its
+        // queue when the Connect click goes out on the page's own channel; a browser command sent
+        // after it and answered means the listener is in place before the popup can be reported.
+        self.targets_opened_by(host).await?;
         let started = Instant::now();
         let open = EvaluateParams::builder()
             .expression("metabindHost.open()")
@@ -262,16 +267,7 @@ impl BrowserPopups {
             });
         }
         stage.set("the popup window to appear");
-        let popup_id: TargetId = loop {
-            let Some(event) = created.next().await else {
-                return Err(Error::Browser(
-                    "the browser stopped reporting targets".into(),
-                ));
-            };
-            if event.target_info.opener_id.as_ref() == Some(host.target_id()) {
-                break event.target_info.target_id.clone();
-            }
-        };
+        let popup_id = self.popup_of(host, &mut created).await?;
         stage.set("the browser to attach to the popup window");
         let popup = self.chromium.page(popup_id).await?;
         stage.set("the popup window to accept the autopilot");
@@ -349,6 +345,59 @@ impl BrowserPopups {
         })
     }
 }
+
+impl BrowserPopups {
+    /// The window `host` opened: its target-created event, or, should that event go missing, the
+    /// browser's own list of targets (asked when no event came for a while).
+    async fn popup_of(
+        &self,
+        host: &Page,
+        created: &mut chromiumoxide::listeners::EventStream<EventTargetCreated>,
+    ) -> Result<TargetId, Error> {
+        // Other popups' events keep coming: the check runs on its own clock, not after a quiet spell.
+        let mut check = tokio::time::interval_at(
+            tokio::time::Instant::now() + TARGET_EVENT_GRACE,
+            TARGET_EVENT_GRACE,
+        );
+        loop {
+            tokio::select! {
+                event = created.next() => {
+                    let Some(event) = event else {
+                        return Err(Error::Browser("the browser stopped reporting targets".into()));
+                    };
+                    if event.target_info.opener_id.as_ref() == Some(host.target_id()) {
+                        return Ok(event.target_info.target_id.clone());
+                    }
+                }
+                _ = check.tick() => {
+                    if let Some(id) = self.targets_opened_by(host).await?.into_iter().next() {
+                        return Ok(id);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The page targets whose opener is `host`, from the browser's list.
+    async fn targets_opened_by(&self, host: &Page) -> Result<Vec<TargetId>, Error> {
+        let targets = self
+            .chromium
+            .browser()
+            .execute(GetTargetsParams::default())
+            .await
+            .map_err(|e| browser_error("cannot list the browser's targets", e))?;
+        Ok(targets
+            .result
+            .target_infos
+            .iter()
+            .filter(|t| t.opener_id.as_ref() == Some(host.target_id()))
+            .map(|t| t.target_id.clone())
+            .collect())
+    }
+}
+
+/// How long a popup's target-created event may lag before the browser's target list is asked.
+const TARGET_EVENT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// What a popup is waiting for, for the time-out's message.
 #[derive(Default)]

@@ -165,6 +165,9 @@ pub struct Phases {
     pub popups: u64,
     pub exchanges: u64,
     pub exchange_ms: u64,
+    /// Each popup's time, from `window.open` to its outcome, under the run's own concurrency.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub popup_durations_ms: Vec<u64>,
 }
 
 impl Phases {
@@ -176,6 +179,22 @@ impl Phases {
         self.popups += other.popups;
         self.exchanges += other.exchanges;
         self.exchange_ms += other.exchange_ms;
+        self.popup_durations_ms
+            .extend_from_slice(&other.popup_durations_ms);
+    }
+
+    /// Records one popup's time.
+    pub fn add_popup(&mut self, ms: u64) {
+        self.popups += 1;
+        self.popup_ms += ms;
+        self.popup_durations_ms.push(ms);
+    }
+
+    /// The median popup time, when there were popups.
+    pub fn popup_median_ms(&self) -> Option<u64> {
+        let mut sorted = self.popup_durations_ms.clone();
+        sorted.sort_unstable();
+        sorted.get(sorted.len().saturating_sub(1) / 2).copied()
     }
 }
 

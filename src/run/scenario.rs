@@ -197,8 +197,7 @@ async fn run_trial(
     config.popup.end_sessions(&session_key);
     for c in trial.connectors.values() {
         for popup in &c.connector.popups {
-            output.phases.popups += 1;
-            output.phases.popup_ms += popup.elapsed.as_millis() as u64;
+            output.phases.add_popup(popup.elapsed.as_millis() as u64);
         }
         let exchanges = c.connector.mcp.wire.transcript.snapshot();
         output.phases.exchanges += exchanges.len() as u64;

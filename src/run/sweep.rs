@@ -128,8 +128,9 @@ pub(super) async fn run_sweep(shared: &Shared<'_>) -> TrialOutput {
     if let Ok((_, cost)) = &instance {
         output.phases.exchanges = cost.exchanges as u64;
         output.phases.exchange_ms = cost.exchange_ms;
-        output.phases.popups = cost.popups as u64;
-        output.phases.popup_ms = cost.popup_ms;
+        for ms in &cost.popup_ms {
+            output.phases.add_popup(*ms);
+        }
     }
     for result in &results {
         for check in &result.checks {

@@ -28,8 +28,8 @@ use crate::wire::{Exchange, McpClient, Net, Request, Wire};
 pub struct SweepCost {
     pub exchanges: usize,
     pub exchange_ms: u64,
-    pub popups: usize,
-    pub popup_ms: u64,
+    /// Each popup's time, in milliseconds.
+    pub popup_ms: Vec<u64>,
     /// Wall time of each section's probes (sections judged on others' evidence have none).
     pub section_ms: BTreeMap<Section, u64>,
 }
@@ -46,8 +46,8 @@ pub(crate) struct Sweep<'a> {
     pub instance: &'a Instance,
     pub popup: &'a Popup,
     pub wire: Wire,
-    pub popups: usize,
-    pub popup_ms: u64,
+    /// Each popup's time, in milliseconds.
+    pub popup_ms: Vec<u64>,
 }
 
 fn client_info() -> Value {
@@ -67,8 +67,7 @@ pub async fn run(
         instance,
         popup,
         wire: Wire::new(net)?,
-        popups: 0,
-        popup_ms: 0,
+        popup_ms: Vec::new(),
     };
     let mut ev = SweepEvidence {
         endpoint: instance.endpoint_url().to_owned(),
@@ -149,7 +148,6 @@ pub async fn run(
     let cost = SweepCost {
         exchanges: exchanges.len(),
         exchange_ms: exchanges.iter().map(|e| e.elapsed_ms).sum(),
-        popups: sweep.popups,
         popup_ms: sweep.popup_ms,
         section_ms,
     };
