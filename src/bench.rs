@@ -88,15 +88,21 @@ async fn full_run(popup: Popup, out: &mut String) -> Result<(), BenchError> {
         stop: crate::stop::Stop::never(),
         exclusive: Default::default(),
     };
+    let browsers_before = crate::cpu::tree_seconds(&config.popup.browser_pids());
+    let (own_before, machine_before) = (crate::cpu::own_seconds(), crate::cpu::machine_seconds());
     let started = Instant::now();
     let report = crate::run::run(&config, &|_| {}).await;
+    let wall = started.elapsed().as_secs_f64();
+    let machine = crate::cpu::machine_seconds() - machine_before;
+    let own = crate::cpu::own_seconds() - own_before;
+    let browsers = crate::cpu::tree_seconds(&config.popup.browser_pids()) - browsers_before;
     let checks: usize = report.results.iter().map(|r| r.checks.len()).sum();
     let p = &report.phases;
     let _ = writeln!(
         out,
         "full run ({} popups): {:.2} s wall, {} scenario runs, {checks} checks, {}",
         config.popup.driver_name(),
-        started.elapsed().as_secs_f64(),
+        wall,
         report.results.len(),
         if report.passed() { "passed" } else { "FAILED" }
     );
@@ -104,6 +110,24 @@ async fn full_run(popup: Popup, out: &mut String) -> Result<(), BenchError> {
         out,
         "  phases (summed over concurrent runs): server start {} ms over {} servers, popups {} ms over {}, MCP/OAuth exchanges {} ms over {}",
         p.server_start_ms, p.servers_started, p.popup_ms, p.popups, p.exchange_ms, p.exchanges
+    );
+    let _ = writeln!(
+        out,
+        "  CPU: {machine:.1} s for all processes (machine-wide, {:.0} % of {} cores), harness and its servers {own:.1} s, Chromium {browsers:.1} s, other {:.1} s",
+        100.0 * machine / wall / cores() as f64,
+        cores(),
+        (machine - own - browsers).max(0.0)
+    );
+    let _ = writeln!(
+        out,
+        "  popups under the run's concurrency ({} at once): {}",
+        config.concurrency,
+        summary(
+            p.popup_durations_ms
+                .iter()
+                .map(|ms| Duration::from_millis(*ms))
+                .collect()
+        )
     );
     let mut slowest: Vec<_> = report.results.iter().collect();
     slowest.sort_by_key(|r| std::cmp::Reverse(r.duration_ms));
@@ -115,6 +139,10 @@ async fn full_run(popup: Popup, out: &mut String) -> Result<(), BenchError> {
         );
     }
     Ok(())
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Runs the bench and returns the printed figures.

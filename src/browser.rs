@@ -99,6 +99,8 @@ pub struct Chromium {
     pub launch_time: Duration,
     /// Chromium's popup blocker is on (the browsers' default).
     pub popup_blocker: bool,
+    /// The browser process (its helpers are its descendants), for CPU accounting.
+    pub pid: Option<u32>,
 }
 
 impl Drop for Chromium {
@@ -141,13 +143,14 @@ impl Chromium {
             .request_timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| browser_error("bad browser configuration", e))?;
-        let (browser, mut handler) = match Browser::launch(config).await {
+        let (mut browser, mut handler) = match Browser::launch(config).await {
             Ok(b) => b,
             Err(e) => {
                 let _ = std::fs::remove_dir_all(&profile_dir);
                 return Err(browser_error("cannot launch Chromium", e));
             }
         };
+        let pid = browser.get_mut_child().and_then(|c| c.as_mut_inner().id());
         let handler = tokio::spawn(async move {
             // Drives the DevTools connection; it ends when the browser goes away.
             while handler.next().await.is_some() {}
@@ -158,6 +161,7 @@ impl Chromium {
             profile_dir,
             launch_time: started.elapsed(),
             popup_blocker,
+            pid,
         })
     }
 

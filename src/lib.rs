@@ -18,6 +18,7 @@ pub mod checks;
 pub mod cli;
 pub mod conformance_client;
 pub mod connector;
+pub mod cpu;
 pub mod evidence;
 pub mod guide;
 pub mod host;

@@ -271,6 +271,17 @@ impl Popup {
         }
     }
 
+    /// The browser processes started so far (the blocker's full Chromium only once used).
+    pub fn browser_pids(&self) -> Vec<u32> {
+        let main = self.chromium().and_then(|c| c.pid);
+        let blocker = self
+            .blocker
+            .as_ref()
+            .and_then(|b| b.popups.get())
+            .and_then(|p| p.chromium().pid);
+        main.into_iter().chain(blocker).collect()
+    }
+
     /// Drives one popup. `wire` carries the HTTP driver's requests (its transcript is the connector's).
     pub async fn open(
         &self,
