@@ -27,7 +27,7 @@ pub(crate) fn browser_error(what: &str, e: impl std::fmt::Display) -> BrowserErr
 
 /// Where Chromium is looked for, in order (the first variable overrides).
 pub const SEARCHED: &str =
-    "$METABIND_CHROMIUM, /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome";
+    "$METABIND_CHROMIUM, /usr/lib/chromium/chromium, /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome";
 
 /// Chromium's usual automation switches (chromiumoxide adds the `--`), minus `disable-popup-blocking`: Chromium's own popup blocker
 /// stays on unless the run switches it off.
@@ -52,14 +52,23 @@ pub fn find_headless_shell() -> Option<PathBuf> {
     if std::env::var_os("METABIND_CHROMIUM").is_some() {
         return None;
     }
-    Some(PathBuf::from("/usr/bin/chromium-headless-shell")).filter(|p| p.exists())
+    [
+        "/usr/lib/chromium/chromium-headless-shell",
+        "/usr/bin/chromium-headless-shell",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
 }
 
 pub fn find_chromium() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("METABIND_CHROMIUM") {
         return Some(PathBuf::from(path)).filter(|p| p.exists());
     }
+    // Debian's /usr/bin wrappers are shell scripts that do not exec: killing one at the end of a run
+    // would leave the browser behind, so the binary they start comes first.
     [
+        "/usr/lib/chromium/chromium",
         "/usr/bin/chromium",
         "/usr/bin/chromium-browser",
         "/usr/bin/google-chrome",
@@ -101,10 +110,17 @@ pub struct Chromium {
     pub popup_blocker: bool,
     /// The browser process (its helpers are its descendants), for CPU accounting.
     pub pid: Option<u32>,
+    /// Kills the browser when this process ends without dropping it (a static in a test binary, a
+    /// crash): a shell blocked reading a pipe only this process holds open.
+    watchdog: Option<std::process::Child>,
 }
 
 impl Drop for Chromium {
     fn drop(&mut self) {
+        if let Some(mut watchdog) = self.watchdog.take() {
+            let _ = watchdog.kill();
+            let _ = watchdog.wait();
+        }
         if let Some(child) = self.browser.get_mut_child() {
             let _ = child.as_mut_inner().start_kill();
         }
@@ -151,6 +167,16 @@ impl Chromium {
             }
         };
         let pid = browser.get_mut_child().and_then(|c| c.as_mut_inner().id());
+        let watchdog = pid.and_then(|pid| {
+            std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("read _; kill -9 {pid} 2>/dev/null"))
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .ok()
+        });
         let handler = tokio::spawn(async move {
             // Drives the DevTools connection; it ends when the browser goes away.
             while handler.next().await.is_some() {}
@@ -162,6 +188,7 @@ impl Chromium {
             launch_time: started.elapsed(),
             popup_blocker,
             pid,
+            watchdog,
         })
     }
 
