@@ -42,7 +42,7 @@ pub(crate) fn tools_changed(state: &AppState, org: &str, project: &str) {
 }
 
 fn tool_summary(tool: &Tool) -> Value {
-    tool_json(tool, "2025-11-25")
+    tool_json(tool.clone(), "2025-11-25")
 }
 
 pub(crate) async fn project_detail(

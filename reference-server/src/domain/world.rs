@@ -198,36 +198,36 @@ pub enum WorldEvent {
 }
 
 /// The JSON a tool is listed with, for a session speaking `protocol_version`.
-pub fn tool_json(tool: &Tool, protocol_version: &str) -> Value {
+pub fn tool_json(tool: Tool, protocol_version: &str) -> Value {
     let mut obj = Map::new();
-    obj.insert("name".into(), json!(tool.name));
+    obj.insert("name".into(), Value::String(tool.name));
     // `title`, `outputSchema` and `structuredContent` arrived in 2025-06-18; `execution` in 2025-11-25.
     let v2025_06 = protocol_version >= "2025-06-18";
     let v2025_11 = protocol_version >= "2025-11-25";
     if v2025_06 {
-        if let Some(t) = &tool.title {
-            obj.insert("title".into(), json!(t));
+        if let Some(t) = tool.title {
+            obj.insert("title".into(), Value::String(t));
         }
     }
-    if let Some(d) = &tool.description {
-        obj.insert("description".into(), json!(d));
+    if let Some(d) = tool.description {
+        obj.insert("description".into(), Value::String(d));
     }
-    obj.insert("inputSchema".into(), tool.input_schema.clone());
+    obj.insert("inputSchema".into(), tool.input_schema);
     if v2025_06 {
-        if let Some(s) = &tool.output_schema {
-            obj.insert("outputSchema".into(), s.clone());
+        if let Some(s) = tool.output_schema {
+            obj.insert("outputSchema".into(), s);
         }
     }
-    if let Some(a) = &tool.annotations {
-        obj.insert("annotations".into(), a.clone());
+    if let Some(a) = tool.annotations {
+        obj.insert("annotations".into(), a);
     }
     if v2025_11 {
         if let Some(ts) = tool.task_support {
             obj.insert("execution".into(), json!({ "taskSupport": ts.as_str() }));
         }
     }
-    if let Some(m) = &tool.meta {
-        obj.insert("_meta".into(), m.clone());
+    if let Some(m) = tool.meta {
+        obj.insert("_meta".into(), m);
     }
     Value::Object(obj)
 }

@@ -142,7 +142,7 @@ pub async fn dispatch(
         "tasks/list" if tasks_enabled => {
             let tasks = tasks::list(call.state, &call.task_caller);
             let (page, next) = paginate(call, &tasks, params)?;
-            let mut result = json!({ "tasks": page });
+            let mut result = json!({ "tasks": &tasks[page] });
             if let Some(next) = next {
                 result["nextCursor"] = json!(next);
             }
@@ -205,11 +205,11 @@ fn decode_cursor(cursor: &str) -> Option<usize> {
 }
 
 /// One page of `items` from `params.cursor`, and the cursor of the next page.
-fn paginate<T: Clone>(
+fn paginate<T>(
     call: &Call<'_>,
     items: &[T],
     params: &Map<String, Value>,
-) -> Result<(Vec<T>, Option<String>), RpcError> {
+) -> Result<(std::ops::Range<usize>, Option<String>), RpcError> {
     let faults = call.state.faults();
     let offset = match params.get("cursor") {
         None | Some(Value::Null) => 0,
@@ -232,7 +232,8 @@ fn paginate<T: Clone>(
             encode_cursor(end)
         }
     });
-    Ok((items[offset..end].to_vec(), next))
+    // The page's range, not a copy: listing is the hot path, and each item becomes JSON anyway.
+    Ok((offset..end, next))
 }
 
 /// The tools `tools/list` pages through: the current ones, or with `tools-list-cached-per-session` the
@@ -257,8 +258,10 @@ fn listed_tools(call: &Call<'_>) -> Vec<Tool> {
 fn tools_list(call: &Call<'_>, params: &Map<String, Value>) -> Result<Value, RpcError> {
     let tools = listed_tools(call);
     let (page, next) = paginate(call, &tools, params)?;
-    let listed: Vec<Value> = page
-        .iter()
+    let listed: Vec<Value> = tools
+        .into_iter()
+        .skip(page.start)
+        .take(page.len())
         .map(|t| tool_json(t, call.protocol_version))
         .collect();
     let mut result = json!({ "tools": listed });
@@ -370,7 +373,7 @@ fn resources_list(call: &Call<'_>, params: &Map<String, Value>) -> Result<Value,
             .collect()
     };
     let (page, next) = paginate(call, &resources, params)?;
-    let mut result = json!({ "resources": page });
+    let mut result = json!({ "resources": &resources[page] });
     if let Some(next) = next {
         result["nextCursor"] = json!(next);
     }
