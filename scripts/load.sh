@@ -22,19 +22,6 @@ PIDS+=("$REF_PID")
 for _ in $(seq 1 100); do [ -s "$OUT/ref.out" ] && break; sleep 0.05; done
 REF_URL="$(head -1 "$OUT/ref.out")/acme/storefront"
 
-URL="" PID=""
-eval "$(bash "$ROOT/scripts/peers/start.sh" everything)"
-PIDS+=("$PID")
-EVERYTHING_URL=$URL
-# server-everything keeps sessions: open one as a host would, then list tools on it.
-SESSION=$(curl -sS -D - -o /dev/null -X POST "$EVERYTHING_URL" \
-  -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
-  -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"load","version":"1"}}}' \
-  | tr -d '\r' | awk -F': ' 'tolower($1)=="mcp-session-id" {print $2}')
-curl -sS -o /dev/null -X POST "$EVERYTHING_URL" -H 'Content-Type: application/json' \
-  -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $SESSION" \
-  -H 'MCP-Protocol-Version: 2025-11-25' -d '{"jsonrpc":"2.0","method":"notifications/initialized"}'
-
 script() { # $1: extra header line for wrk.headers
   cat <<LUA
 wrk.method = "POST"
@@ -52,7 +39,6 @@ end
 LUA
 }
 script 'wrk.headers["Authorization"] = "Bearer mbk_storefront_ci_3d7e1f09a4c24b5e"' >"$OUT/ref.lua"
-script "wrk.headers[\"Mcp-Session-Id\"] = \"$SESSION\"" >"$OUT/everything.lua"
 
 # A request that fails is not a result: each server must answer tools/list with its tools first.
 check() { # $1: URL, $2: the credential header
@@ -61,17 +47,34 @@ check() { # $1: URL, $2: the credential header
     | grep -q '"tools"' || { echo "tools/list failed on $1" >&2; exit 1; }
 }
 check "$REF_URL" "Authorization: Bearer mbk_storefront_ci_3d7e1f09a4c24b5e"
-check "$EVERYTHING_URL" "Mcp-Session-Id: $SESSION"
 
 rss() { awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
 printf '%-22s %6s %12s %10s %10s %8s %14s\n' server conns "requests/s" "p50 (ms)" "p99 (ms)" errors "peak RSS (MB)"
-for name in reference everything; do
-  if [ "$name" = reference ]; then url=$REF_URL; lua=$OUT/ref.lua; pid=$REF_PID; else url=$EVERYTHING_URL; lua=$OUT/everything.lua; pid=$PID; fi
-  # The node server runs under npx/sh: its RSS is the node process's.
-  node_pid=$(pgrep -P "$pid" -n node 2>/dev/null || true); [ -z "$node_pid" ] || pid=$node_pid
+measure() { # $1: name, $2: URL, $3: wrk script, $4: server pid
   for conns in 8 64; do
-    line=$(wrk -t2 -c"$conns" -d"${DURATION}s" -s "$lua" "$url" | grep '^RESULT')
+    line=$(wrk -t2 -c"$conns" -d"${DURATION}s" -s "$3" "$2" | grep '^RESULT')
     read -r _ rps p50 p99 errors _ <<<"$line"
-    printf '%-22s %6s %12s %10s %10s %8s %14s\n' "$name" "$conns" "$rps" "$p50" "$p99" "$errors" "$(rss "$pid")"
+    printf '%-22s %6s %12s %10s %10s %8s %14s\n' "$1" "$conns" "$rps" "$p50" "$p99" "$errors" "$(rss "$4")"
   done
-done
+}
+measure reference "$REF_URL" "$OUT/ref.lua" "$REF_PID"
+kill "$REF_PID" 2>/dev/null || true
+
+# server-everything starts only now: it sends its sessions periodic notifications, which would take
+# CPU from the reference server's measurement on a 2-core machine.
+URL="" PID=""
+eval "$(bash "$ROOT/scripts/peers/start.sh" everything)"
+PIDS+=("$PID")
+EVERYTHING_URL=$URL
+# server-everything keeps sessions: open one as a host would, then list tools on it.
+SESSION=$(curl -sS -D - -o /dev/null -X POST "$EVERYTHING_URL" \
+  -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+  -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"load","version":"1"}}}' \
+  | tr -d '\r' | awk -F': ' 'tolower($1)=="mcp-session-id" {print $2}')
+curl -sS -o /dev/null -X POST "$EVERYTHING_URL" -H 'Content-Type: application/json' \
+  -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $SESSION" \
+  -H 'MCP-Protocol-Version: 2025-11-25' -d '{"jsonrpc":"2.0","method":"notifications/initialized"}'
+
+script "wrk.headers[\"Mcp-Session-Id\"] = \"$SESSION\"" >"$OUT/everything.lua"
+check "$EVERYTHING_URL" "Mcp-Session-Id: $SESSION"
+measure everything "$EVERYTHING_URL" "$OUT/everything.lua" "$PID"
