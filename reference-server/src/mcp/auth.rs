@@ -233,8 +233,8 @@ pub fn authenticate(
         return result;
     }
     let faults = state.faults();
-    let mut world = state.write();
-    let world = &mut *world;
+    // Read first: the write lock is only taken to stamp a key's last use, when the stamp changes.
+    let world = state.read();
     let Some(project) = world.project(&endpoint.org, &endpoint.project) else {
         // The caller checked the project exists; it may have vanished in between.
         return Err(unauthorized(state, endpoint, Some("unknown project")));
@@ -282,8 +282,18 @@ pub fn authenticate(
             ));
         }
         let scopes = world.scopes_of(&key_org, &created_by);
-        if let Some(project) = world.project_mut(&key_org, &key_project) {
-            project.api_keys[index].last_used = Some(now_rfc3339());
+        let stamp = now_rfc3339();
+        let stale = key.last_used.as_deref() != Some(stamp.as_str());
+        drop(world);
+        if stale {
+            let mut world = state.write();
+            // The key is found again by name: the list may have changed between the locks.
+            if let Some(key) = world
+                .project_mut(&key_org, &key_project)
+                .and_then(|p| p.api_keys.iter_mut().find(|k| k.name == name))
+            {
+                key.last_used = Some(stamp);
+            }
         }
         return Ok(Principal {
             subject: format!("apikey:{key_org}/{key_project}/{name}"),
