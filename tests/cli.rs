@@ -366,3 +366,22 @@ fn init_writes_a_target_file_from_what_the_endpoint_shows() {
     assert_eq!(again.status.code(), Some(2), "{}", text(&again));
     drop(server);
 }
+
+/// `list | head`: a reader that closes early ends the output, not the program with a panic.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    for args in [&["list", "--hosts"][..], &["list", "--checks"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_metabind-conformance"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        // The reader goes away before the first line is read.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().expect("it ends");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}

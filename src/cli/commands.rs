@@ -9,32 +9,34 @@ use crate::report::{self, model::RunReport};
 
 pub(super) fn list(globs: &[String], dir: Option<&Path>, checks: bool) -> Result<bool, CliError> {
     if checks {
-        println!(
+        outln!(
             "{:<38} {:<6} {:<22} troubleshooting row",
-            "check", "level", "judged in"
+            "check",
+            "level",
+            "judged in"
         );
         for c in catalogue::all() {
             let judged = match c.judge.section() {
                 Some(section) => section.scenario_id(),
                 None => "scenario expectations".to_owned(),
             };
-            println!(
+            outln!(
                 "{:<38} {:<6} {:<22} {}",
                 c.id,
                 c.level.as_str(),
                 judged,
                 c.row.map(|r| r.text()).unwrap_or("-")
             );
-            println!("{:<47} {}", "", c.clause);
-            println!("{:<47} applies when {}", "", c.applies);
+            outln!("{:<47} {}", "", c.clause);
+            outln!("{:<47} applies when {}", "", c.applies);
         }
         return Ok(true);
     }
     let (scenarios, sweep) = load_scenarios(dir, globs)?;
-    println!("{:<44} {:<30} needs", "scenario", "hosts");
+    outln!("{:<44} {:<30} needs", "scenario", "hosts");
     for s in &scenarios {
         let needs = s.requirements().describe();
-        println!(
+        outln!(
             "{:<44} {:<30} {}",
             s.id,
             s.hosts.join(","),
@@ -46,10 +48,10 @@ pub(super) fn list(globs: &[String], dir: Option<&Path>, checks: bool) -> Result
             .as_ref()
             .map(|r| format!(" [{}]", r.get_ref()))
             .unwrap_or_default();
-        println!("    {}{row}", s.file.title);
+        outln!("    {}{row}", s.file.title);
     }
     for section in &sweep {
-        println!(
+        outln!(
             "{:<44} {:<30} protocol sweep, {} checks",
             section.scenario_id(),
             if *section == Section::Hosts {
@@ -59,9 +61,9 @@ pub(super) fn list(globs: &[String], dir: Option<&Path>, checks: bool) -> Result
             },
             catalogue::in_section(*section).count()
         );
-        println!("    {}", section.title());
+        outln!("    {}", section.title());
     }
-    println!(
+    outln!(
         "\n{} scenarios, {} sweep sections; `list --checks` shows the {} checks",
         scenarios.len(),
         sweep.len(),
@@ -84,7 +86,7 @@ pub(super) fn read_report(path: &Path) -> Result<RunReport, CliError> {
 pub(super) fn baseline(report: &Path, out: Option<&Path>) -> Result<bool, CliError> {
     let text = report::baseline::from_report(&read_report(report)?, &report.display().to_string());
     match out {
-        None => print!("{text}"),
+        None => out!("{text}"),
         Some(path) => std::fs::write(path, text).map_err(|e| CliError::Write {
             path: path.to_owned(),
             message: e.to_string(),
@@ -95,7 +97,7 @@ pub(super) fn baseline(report: &Path, out: Option<&Path>) -> Result<bool, CliErr
 
 pub(super) fn diff(old: &Path, new: &Path) -> Result<bool, CliError> {
     let d = report::diff::compare(&read_report(old)?, &read_report(new)?);
-    print!("{}", report::diff::render(&d));
+    out!("{}", report::diff::render(&d));
     Ok(!d.has_regressions())
 }
 
@@ -105,18 +107,18 @@ pub(super) fn list_hosts() -> Result<bool, CliError> {
     for id in HostProfile::builtin_ids() {
         let profile = HostProfile::builtin(id).expect("built-in profiles parse");
         let text = HostProfile::builtin_text(id).unwrap_or_default();
-        println!("{} ({id})", profile.name);
+        outln!("{} ({id})", profile.name);
         for (field, value, source) in profile.behaviours(text) {
             let (standing, why) = source.split_once(':').unwrap_or(("?", source.as_str()));
-            println!(
+            outln!(
                 "  {field:<36} {:<28} {standing:<8}{}",
                 truncate(&value, 28),
                 why.trim()
             );
         }
-        println!();
+        outln!();
     }
-    println!("standings: trace (a wire trace or log), doc (the vendor), hearsay, spec (what MCP says a client does), ours (a modelling choice)");
+    outln!("standings: trace (a wire trace or log), doc (the vendor), hearsay, spec (what MCP says a client does), ours (a modelling choice)");
     Ok(true)
 }
 

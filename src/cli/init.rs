@@ -358,7 +358,7 @@ pub async fn init(
         |e| CliError::Usage(format!("init wrote a target file that does not load: {e}")),
     )?;
     match out {
-        None => print!("{text}"),
+        None => out!("{text}"),
         Some(path) => {
             if path.exists() {
                 return Err(CliError::Usage(format!(

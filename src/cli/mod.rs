@@ -3,6 +3,30 @@
 //! run (bad arguments, unreadable files, an unreachable or hung target, a run stopped by its deadline
 //! or a signal).
 
+/// `print!` for the CLI's output: a reader that went away (`| head`) is not an error worth a panic;
+/// the rest of the output is dropped and the command's exit code stays what the work decided.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// `println!` for the CLI's output (see [`out!`]).
+macro_rules! outln {
+    () => {
+        $crate::cli::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Writes to stdout, ignoring failures: output that cannot be delivered changes no verdict.
+pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = std::io::stdout().lock().write_fmt(args);
+}
+
 mod commands;
 pub mod init;
 mod run;
@@ -153,7 +177,7 @@ pub async fn main() -> ExitCode {
         Command::Baseline { report, out } => commands::baseline(&report, out.as_deref()),
         Command::Bench { popups } => match crate::bench::run(popups).await {
             Ok(figures) => {
-                print!("{figures}");
+                out!("{figures}");
                 Ok(true)
             }
             Err(e) => Err(CliError::Usage(format!("bench: {e}"))),

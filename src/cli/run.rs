@@ -423,8 +423,8 @@ pub(super) async fn run_command(args: RunArgs) -> Result<bool, CliError> {
     // whether the run finished or was stopped.
     drop(config);
     write_reports(&args.out, &report)?;
-    print!("{}", for_terminal(&report::text::render(&report)));
-    println!(
+    out!("{}", for_terminal(&report::text::render(&report)));
+    outln!(
         "reports: {}, {}, {}",
         args.out.join("report.json").display(),
         args.out.join("junit.xml").display(),
