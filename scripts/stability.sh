@@ -19,9 +19,16 @@ verdicts() {
 differ=0
 for i in $(seq 1 "$runs"); do
   start=$(date +%s.%N)
-  (cd "$work" && "$bin" >"run$i.log" 2>&1) || true
+  rm -rf "$work/metabind-report"
+  code=0
+  (cd "$work" && "$bin" >"run$i.log" 2>&1) || code=$?
   end=$(date +%s.%N)
-  verdicts "$work/metabind-report/report.json" >"$work/verdicts$i"
+  if [ -f "$work/metabind-report/report.json" ]; then
+    verdicts "$work/metabind-report/report.json" >"$work/verdicts$i"
+  else
+    # A run that left no report differs from any run that did.
+    echo "no report (exit $code)" >"$work/verdicts$i"
+  fi
   summary=$(grep -o '[0-9]* scenario runs.*' "$work/run$i.log" | tail -1)
   if [ "$i" -gt 1 ] && ! cmp -s "$work/verdicts1" "$work/verdicts$i"; then
     differ=$((differ + 1))

@@ -167,10 +167,7 @@ pub async fn run(popups: usize) -> Result<String, BenchError> {
                 out,
                 "browser launch:      {:.0} ms ({})",
                 chromium.launch_time.as_secs_f64() * 1000.0,
-                browser::find_headless_shell()
-                    .or_else(browser::find_chromium)
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default()
+                chromium.path.display()
             );
             full_run(popup.clone(), &mut out).await?;
             let (popup_times, adds) = connectors(popup, &url, popups).await?;

@@ -108,6 +108,8 @@ pub struct Chromium {
     pub launch_time: Duration,
     /// Chromium's popup blocker is on (the browsers' default).
     pub popup_blocker: bool,
+    /// The executable launched.
+    pub path: PathBuf,
     /// The browser process (its helpers are its descendants), for CPU accounting.
     pub pid: Option<u32>,
     /// Kills the browser when this process ends without dropping it (a static in a test binary, a
@@ -187,6 +189,7 @@ impl Chromium {
             profile_dir,
             launch_time: started.elapsed(),
             popup_blocker,
+            path: chromium.to_owned(),
             pid,
             watchdog,
         })

@@ -112,16 +112,24 @@ mod tests {
     }
 
     #[test]
-    fn this_process_is_its_own_tree() {
+    fn a_reaped_child_counts_in_its_parents_tree() {
         let pid = std::process::id();
-        // Busy for a moment so the figures are not all zero.
-        let mut x = 0u64;
-        for i in 0..20_000_000u64 {
-            x = x.wrapping_add(i * i);
-        }
-        assert!(x > 0);
-        assert!(tree_seconds(&[pid]) >= own_seconds());
-        assert!(machine_seconds() >= own_seconds());
+        let before = tree_seconds(&[pid]);
+        // A child that burns some CPU and is reaped here: its time moves into this process's
+        // children's time, which the tree counts.
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done")
+            .status()
+            .expect("sh runs");
+        assert!(status.success());
+        let own = own_seconds();
+        let after = tree_seconds(&[pid]);
+        assert!(after >= own, "the tree holds this process: {after} < {own}");
+        assert!(
+            after > before,
+            "the reaped child's time is counted: {before} -> {after}"
+        );
         assert_eq!(tree_seconds(&[]), 0.0);
     }
 }

@@ -344,9 +344,7 @@ impl BrowserPopups {
             signed_in,
         })
     }
-}
 
-impl BrowserPopups {
     /// The window `host` opened: its target-created event, or, should that event go missing, the
     /// browser's own list of targets (asked when no event came for a while).
     async fn popup_of(

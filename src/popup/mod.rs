@@ -158,6 +158,21 @@ struct BlockerBrowser {
     popups: tokio::sync::OnceCell<Arc<BrowserPopups>>,
 }
 
+impl BlockerBrowser {
+    async fn open(&self, request: &PopupRequest<'_>) -> Result<PopupReport, Error> {
+        let popups = self
+            .popups
+            .get_or_try_init(|| async {
+                let chromium = Chromium::launch(&self.path, true)
+                    .await
+                    .map_err(|e| Error::Browser(e.0))?;
+                Ok::<_, Error>(Arc::new(BrowserPopups::start(Arc::new(chromium)).await?))
+            })
+            .await?;
+        popups.open(request).await
+    }
+}
+
 impl std::fmt::Debug for Popup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Popup")
@@ -289,20 +304,11 @@ impl Popup {
         request: &PopupRequest<'_>,
     ) -> Result<PopupReport, Error> {
         let started = Instant::now();
+        // A popup opened outside the click meets the full browser's popup blocker.
+        if let Some(blocker) = self.blocker.as_ref().filter(|_| !request.from_click) {
+            return blocker.open(request).await;
+        }
         match &self.driver {
-            Driver::Browser(_) if !request.from_click && self.blocker.is_some() => {
-                let blocker = self.blocker.as_ref().expect("checked");
-                let popups = blocker
-                    .popups
-                    .get_or_try_init(|| async {
-                        let chromium = Chromium::launch(&blocker.path, true)
-                            .await
-                            .map_err(|e| Error::Browser(e.0))?;
-                        Ok::<_, Error>(Arc::new(BrowserPopups::start(Arc::new(chromium)).await?))
-                    })
-                    .await?;
-                popups.open(request).await
-            }
             Driver::Browser(browser) => browser.open(request).await,
             Driver::Http {
                 popup_blocker,

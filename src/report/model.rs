@@ -189,13 +189,6 @@ impl Phases {
         self.popup_ms += ms;
         self.popup_durations_ms.push(ms);
     }
-
-    /// The median popup time, when there were popups.
-    pub fn popup_median_ms(&self) -> Option<u64> {
-        let mut sorted = self.popup_durations_ms.clone();
-        sorted.sort_unstable();
-        sorted.get(sorted.len().saturating_sub(1) / 2).copied()
-    }
 }
 
 impl RunReport {

@@ -128,7 +128,7 @@ pub(super) async fn run_sweep(shared: &Shared<'_>) -> TrialOutput {
     if let Ok((_, cost)) = &instance {
         output.phases.exchanges = cost.exchanges as u64;
         output.phases.exchange_ms = cost.exchange_ms;
-        for ms in &cost.popup_ms {
+        for ms in &cost.popup_durations_ms {
             output.phases.add_popup(*ms);
         }
     }

@@ -43,7 +43,8 @@ impl Sweep<'_> {
         };
         match self.popup.open(&self.wire, &request).await {
             Ok(report) => {
-                self.popup_ms.push(report.elapsed.as_millis() as u64);
+                self.popup_durations_ms
+                    .push(report.elapsed.as_millis() as u64);
                 Observed::Seen(report.outcome)
             }
             Err(e) => Observed::harness_error(format!("the popup could not run: {e}")),

@@ -29,7 +29,7 @@ pub struct SweepCost {
     pub exchanges: usize,
     pub exchange_ms: u64,
     /// Each popup's time, in milliseconds.
-    pub popup_ms: Vec<u64>,
+    pub popup_durations_ms: Vec<u64>,
     /// Wall time of each section's probes (sections judged on others' evidence have none).
     pub section_ms: BTreeMap<Section, u64>,
 }
@@ -47,7 +47,7 @@ pub(crate) struct Sweep<'a> {
     pub popup: &'a Popup,
     pub wire: Wire,
     /// Each popup's time, in milliseconds.
-    pub popup_ms: Vec<u64>,
+    pub popup_durations_ms: Vec<u64>,
 }
 
 fn client_info() -> Value {
@@ -67,7 +67,7 @@ pub async fn run(
         instance,
         popup,
         wire: Wire::new(net)?,
-        popup_ms: Vec::new(),
+        popup_durations_ms: Vec::new(),
     };
     let mut ev = SweepEvidence {
         endpoint: instance.endpoint_url().to_owned(),
@@ -148,7 +148,7 @@ pub async fn run(
     let cost = SweepCost {
         exchanges: exchanges.len(),
         exchange_ms: exchanges.iter().map(|e| e.elapsed_ms).sum(),
-        popup_ms: sweep.popup_ms,
+        popup_durations_ms: sweep.popup_durations_ms,
         section_ms,
     };
     Ok((ev, cost))
