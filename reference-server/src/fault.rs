@@ -44,6 +44,41 @@ faults! {
     SessionNotBound = "session-not-bound",
     /// DELETE answers 200 but the session keeps working afterwards.
     SessionNotEnded = "session-not-ended",
+    /// `server/discover` is not implemented: 404 with -32601, so clients of 2026-07-28 fall back to
+    /// `initialize` or give up (2026-07-28 server/discover: servers MUST implement it).
+    DiscoverMissing = "discover-missing",
+    /// Stateless requests without `_meta` protocol version or client capabilities are served instead
+    /// of refused with 400 and -32602 (2026-07-28 basic: such a request is malformed).
+    ModernMetaNotRequired = "modern-meta-not-required",
+    /// `MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name` and `Mcp-Param-*` are not compared with the
+    /// body: a mismatch is served instead of 400 with -32020 (a proxy routing on headers is misled).
+    ModernHeadersNotChecked = "modern-headers-not-checked",
+    /// An unknown `_meta` protocol version is served instead of 400 with -32022 and `data.supported`.
+    ModernVersionNotChecked = "modern-version-not-checked",
+    /// An unknown method in the stateless era gets 200 with -32601 instead of 404 with -32601.
+    ModernUnknownMethod200 = "modern-unknown-method-200",
+    /// Stateless responses carry a freshly minted `Mcp-Session-Id` (2026-07-28: do not mint sessions).
+    ModernSessionMinted = "modern-session-minted",
+    /// A missing resource is answered with the retired -32002 instead of -32602 (2026-07-28).
+    ModernRetiredErrorCode = "modern-retired-error-code",
+    /// Stateless results lack `resultType` (2026-07-28: servers MUST include it).
+    ModernResultTypeMissing = "modern-result-type-missing",
+    /// List, read and discover results lack `ttlMs` and `cacheScope` (2026-07-28 caching: MUST).
+    ModernCacheHintsMissing = "modern-cache-hints-missing",
+    /// Later pages of a listing carry another `cacheScope` than the first (caching: MUST be the same).
+    ModernCacheScopeVaries = "modern-cache-scope-varies",
+    /// A tool that must run as a task, called by a client without the tasks extension, is refused with
+    /// -32601 at 200 instead of 400 with -32021 naming the extension (2026-07-28: MUST).
+    ModernMissingCapabilityNotSignalled = "modern-missing-capability-not-signalled",
+    /// A long tool answers `resultType: "task"` to a client that did not declare the tasks extension
+    /// (tasks extension: MUST NOT).
+    ModernTaskWithoutCapability = "modern-task-without-capability",
+    /// `tasks/get` of a completed task omits `result` (tasks extension: the result is inline).
+    ModernTaskResultNotInline = "modern-task-result-not-inline",
+    /// The stateless `tools/list` drops a tool and another's annotations: the two eras disagree.
+    ModernToolsDiffer = "modern-tools-differ",
+    /// `server/discover` omits the instructions `initialize` gives: hosts on 2026-07-28 lose them.
+    ModernInstructionsMissing = "modern-instructions-missing",
     /// Malformed JSON bodies crash the handler: 500 instead of 400 with -32700.
     BadJson500 = "bad-json-500",
     /// JSON-RPC batches (arrays) are processed instead of refused.

@@ -42,7 +42,7 @@ use axum::Router;
 use tokio::sync::watch;
 
 pub use fault::{Fault, FaultSet};
-pub use fixture::{default_fixture_path, second_world_fixture_path, Fixture, FixtureError};
+pub use fixture::{default_fixture_path, Eras, second_world_fixture_path, Fixture, FixtureError};
 use state::{AppState, ServerConfig};
 use store::world::World;
 
@@ -86,6 +86,8 @@ pub struct ServerOptions {
     pub max_body_bytes: usize,
     /// Test switch: accept `http://` loopback Client ID Metadata Document URLs (never in production).
     pub allow_loopback_cimd: bool,
+    /// The protocol eras every project speaks, instead of each project's own `eras`.
+    pub eras: Option<fixture::Eras>,
 }
 
 impl ServerOptions {
@@ -99,6 +101,7 @@ impl ServerOptions {
             public_url: None,
             max_body_bytes: 1024 * 1024,
             allow_loopback_cimd: false,
+            eras: None,
         }
     }
 
@@ -192,6 +195,7 @@ pub async fn spawn(options: ServerOptions) -> Result<RunningServer, StartError> 
         max_body_bytes: options.max_body_bytes,
         faults: FaultSet::new(options.faults.iter().copied()),
         allow_loopback_cimd: options.allow_loopback_cimd,
+        eras: options.eras,
     };
     let state = AppState::new(
         config,

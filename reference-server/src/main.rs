@@ -36,6 +36,10 @@ struct Args {
     /// Base URL to name in metadata and challenges (default: http://<listen address>).
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
+    /// Protocol eras every project speaks: both (2025 initialize and stateless 2026-07-28), legacy or
+    /// modern. Default: each project's `eras` in the fixture (both unless it says otherwise).
+    #[arg(long, value_name = "ERAS")]
+    eras: Option<metabind_reference_server::Eras>,
 }
 
 #[tokio::main]
@@ -74,6 +78,7 @@ async fn main() -> ExitCode {
     options.prefer_sse = args.sse;
     options.public_url = args.public_url;
     options.allow_loopback_cimd = args.allow_loopback_cimd;
+    options.eras = args.eras;
     let server = match spawn(options).await {
         Ok(s) => s,
         Err(e) => {

@@ -30,6 +30,8 @@ pub struct ServerConfig {
     pub faults: FaultSet,
     /// Test switch: accept `http://` loopback Client ID Metadata Document URLs.
     pub allow_loopback_cimd: bool,
+    /// The protocol eras every project speaks (`--eras`), instead of each project's own.
+    pub eras: Option<crate::fixture::Eras>,
 }
 
 /// The state every handler gets: cheap to clone.
@@ -80,6 +82,16 @@ impl AppState {
 
     pub fn write(&self) -> std::sync::RwLockWriteGuard<'_, World> {
         lock::write(&self.world)
+    }
+
+    /// The protocol eras a project's endpoints speak (the `--eras` override first).
+    pub fn eras(&self, org: &str, project: &str) -> crate::fixture::Eras {
+        self.config.eras.unwrap_or_else(|| {
+            self.read()
+                .project(org, project)
+                .map(|p| p.eras)
+                .unwrap_or_default()
+        })
     }
 
     pub fn notify(&self, event: WorldEvent) {

@@ -62,6 +62,7 @@ pub(crate) async fn project_detail(
         "visibility": p.visibility,
         "instructions": p.instructions,
         "publish_count": p.publish_count,
+        "eras": p.eras,
         "draft_tools": p.draft.iter().map(tool_summary).collect::<Vec<_>>(),
         "production_tools": p.production.iter().map(tool_summary).collect::<Vec<_>>(),
     }))

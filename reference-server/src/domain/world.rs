@@ -137,6 +137,8 @@ pub struct Project {
     pub production: Vec<Tool>,
     /// How many times this project was published (the fixture's state counts as one when it has tools).
     pub publish_count: u64,
+    /// The protocol eras its endpoints speak.
+    pub eras: crate::fixture::Eras,
 }
 
 impl Project {

@@ -58,7 +58,8 @@ pub fn required_scope<'s>(scopes: &'s Scopes, method: &str, env: Environment) ->
         "resources/list" | "resources/read" | "resources/templates/list" => {
             Some(scopes.get(ScopePurpose::ReadAssets))
         }
-        "tools/call" | "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel" => {
+        "tools/call" | "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel"
+        | "tasks/update" => {
             Some(scopes.execute(env))
         }
         _ => None,

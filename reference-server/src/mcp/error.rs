@@ -14,6 +14,12 @@ pub const RESOURCE_NOT_FOUND: i64 = -32002;
 /// Implementation-defined transport errors (as the official TypeScript SDK uses them).
 pub const TRANSPORT_ERROR: i64 = -32000;
 pub const SESSION_NOT_FOUND: i64 = -32001;
+/// MCP 2026-07-28: a header does not repeat the body (or is missing), with 400.
+pub const HEADER_MISMATCH: i64 = -32020;
+/// MCP 2026-07-28: the request needs a client capability it did not declare, with 400.
+pub const MISSING_REQUIRED_CLIENT_CAPABILITY: i64 = -32021;
+/// MCP 2026-07-28: the `_meta` protocol version is not one the server speaks, with 400.
+pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
 
 /// A JSON-RPC error object.
 #[derive(Debug, Clone, PartialEq)]

@@ -34,6 +34,7 @@ pub fn initialize_result(state: &AppState, endpoint: &Endpoint, version: &str) -
     let mut capabilities = json!({
         "tools": { "listChanged": true },
         "resources": { "listChanged": false },
+        "prompts": { "listChanged": false },
     });
     if faults.has(Fault::ToolsCapabilityMissing) {
         capabilities.as_object_mut().map(|c| c.remove("tools"));
@@ -132,6 +133,12 @@ pub async fn dispatch(
         "resources/list" => resources_list(call, params),
         "resources/read" => resources_read(call, params),
         "resources/templates/list" => Ok(json!({ "resourceTemplates": [] })),
+        // Metabind projects have no prompts: the capability is announced and the list is empty.
+        "prompts/list" => Ok(json!({ "prompts": [] })),
+        "prompts/get" => Err(RpcError::invalid_params(format!(
+            "Unknown prompt: {}",
+            params.get("name").and_then(Value::as_str).unwrap_or("")
+        ))),
         "tasks/get" if tasks_enabled => tasks::get(call.state, &call.task_caller, task_id(params)?),
         "tasks/result" if tasks_enabled => {
             tasks::result(call.state, &call.task_caller, task_id(params)?).await
@@ -165,6 +172,11 @@ fn task_id(params: &Map<String, Value>) -> Result<&str, RpcError> {
         .get("taskId")
         .and_then(Value::as_str)
         .ok_or_else(|| RpcError::invalid_params("params.taskId must be a string"))
+}
+
+/// The tool `name` as the endpoint lists it now.
+pub(crate) fn find_tool(call: &Call<'_>, name: &str) -> Option<Tool> {
+    current_tools(call).into_iter().find(|t| t.name == name)
 }
 
 /// The tools an endpoint lists now.

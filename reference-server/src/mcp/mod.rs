@@ -7,13 +7,16 @@
 //!    `tasks` (task methods).
 //! 3. `methods` (JSON-RPC dispatch), then `session` (version check, session lookup, initialize,
 //!    DELETE), then `stream` (the GET stream).
+//!    `modern` (the stateless 2026-07-28 era) uses `methods` and `session`'s task binding.
 //! 4. `transport`: the entry point for every endpoint path, and POST.
 
 pub mod auth;
 pub mod error;
 pub mod headers;
+pub mod listen;
 pub mod listing_faults;
 pub mod methods;
+pub mod modern;
 pub mod origin;
 pub mod respond;
 pub mod session;

@@ -43,7 +43,8 @@ pub(crate) fn respond(
         let stream_id = random_id();
         let mut events = Vec::new();
         // MCP 2025-11-25 §1.2: a priming event with an id and empty data lets the client resume.
-        if protocol_version >= "2025-11-25" {
+        // 2026-07-28 has no resumption, so no priming event.
+        if protocol_version == "2025-11-25" {
             events.push(Event::default().id(format!("{stream_id}:0")).data(""));
         }
         events.push(

@@ -98,6 +98,44 @@ pub fn get(state: &AppState, caller: &TaskCaller, id: &str) -> Result<Value, Rpc
         })
 }
 
+/// `tasks/get` of the tasks extension (2026-07-28): the task and, once terminal, what the original
+/// request answered (a tool's result, or the error a cancelled task ends with).
+#[allow(clippy::type_complexity)]
+pub fn get_detailed(
+    state: &AppState,
+    caller: &TaskCaller,
+    id: &str,
+) -> Result<(Value, Option<Result<Value, RpcError>>), RpcError> {
+    state
+        .tasks
+        .with_task(caller, id, rules(state), |t| {
+            let outcome = match (&t.result, t.status) {
+                (Some(result), TaskStatus::Completed | TaskStatus::Failed) => {
+                    Some(Ok(result.clone()))
+                }
+                (_, TaskStatus::Cancelled) => Some(Err(RpcError::new(
+                    INTERNAL_ERROR,
+                    format!("Task {} was cancelled before it produced a result", t.id),
+                ))),
+                _ => None,
+            };
+            (t.to_json(), outcome)
+        })
+        .map_err(|why| missing(why, id))
+}
+
+/// `tasks/cancel` of the tasks extension: cooperative, so a finished task is acknowledged unchanged.
+pub fn cancel_cooperatively(state: &AppState, caller: &TaskCaller, id: &str) -> Result<(), RpcError> {
+    let terminal = state
+        .tasks
+        .with_task(caller, id, rules(state), |t| t.status.is_terminal())
+        .map_err(|why| missing(why, id))?;
+    if !terminal {
+        cancel(state, caller, id)?;
+    }
+    Ok(())
+}
+
 /// `tasks/result`: waits until the task is terminal, then answers what the original request would
 /// have, with the related-task `_meta`.
 pub async fn result(state: &AppState, caller: &TaskCaller, id: &str) -> Result<Value, RpcError> {

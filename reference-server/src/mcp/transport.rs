@@ -16,6 +16,7 @@ use crate::mcp::auth::{self, Principal};
 use crate::mcp::error::*;
 use crate::mcp::headers::{accepts, header_str, Accepts, VERSION_HEADER};
 use crate::mcp::methods::{self, Call};
+use crate::mcp::modern;
 use crate::mcp::origin::{add_cors_headers, check_host_and_origin, preflight};
 use crate::mcp::respond::respond;
 use crate::mcp::session::{self, check_version_header, require_session, task_caller};
@@ -59,6 +60,11 @@ pub async fn handle(
             Method::POST => post(&state, &endpoint, &headers, uri.query(), body)
                 .await
                 .unwrap_or_else(IntoResponse::into_response),
+            Method::GET | Method::DELETE
+                if !state.eras(&endpoint.org, &endpoint.project).legacy() =>
+            {
+                modern::method_not_allowed()
+            }
             Method::GET if state.faults().has(Fault::GetNotSupported) => {
                 HttpError::new(StatusCode::NOT_FOUND, TRANSPORT_ERROR, "Not Found").into_response()
             }
@@ -216,8 +222,31 @@ async fn post_message(
     value: Value,
 ) -> Result<Response, HttpError> {
     let message = classify(value)?;
-    if let Message::Request { id, method, params } = &message {
-        if method == "initialize" {
+    let eras = state.eras(&endpoint.org, &endpoint.project);
+    match &message {
+        // A request carrying the 2026-07-28 `_meta` version selects the stateless era; on an endpoint
+        // that speaks only that era, every request does (and is refused there if it lacks `_meta`).
+        Message::Request { id, method, params }
+            if eras.modern()
+                && ((!eras.legacy() && method != "initialize")
+                    || modern::selects_modern(headers, method, params.as_ref())) =>
+        {
+            return Ok(modern::post(
+                state,
+                endpoint,
+                headers,
+                principal,
+                accept,
+                id.clone(),
+                method.clone(),
+                params.clone(),
+            )
+            .await);
+        }
+        Message::Request { id, method, params } if method == "initialize" && !eras.legacy() => {
+            return Ok(modern::refuse_initialize(id, params.as_ref()));
+        }
+        Message::Request { id, method, params } if method == "initialize" => {
             return session::initialize(
                 state,
                 endpoint,
@@ -228,6 +257,9 @@ async fn post_message(
                 params.as_ref(),
             );
         }
+        // The stateless era has no session to check notifications and responses against.
+        _ if !eras.legacy() => return Ok(StatusCode::ACCEPTED.into_response()),
+        _ => {}
     }
     check_version_header(state, headers)?;
     let session = require_session(state, endpoint, principal, headers)?;

@@ -104,6 +104,7 @@ impl World {
                         .collect(),
                     draft: p.tools.iter().map(|t| Tool::from_def(t, true)).collect(),
                     publish_count: u64::from(!production.is_empty()),
+                    eras: p.eras,
                     production,
                 };
                 ((p.org.clone(), p.id.clone()), project)
