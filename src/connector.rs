@@ -12,7 +12,7 @@ use crate::oauth::{self, Challenge, ClientCredentials, Discovery, RegistrationPl
 use crate::popup::{
     self, Credentials, LoginSelectors, Popup, PopupOutcome, PopupReport, PopupRequest,
 };
-use crate::wire::{self, McpClient, Reply, Wire};
+use crate::wire::{self, McpClient, Opening, Reply, Wire};
 
 /// At most this many step-up re-authorizations per request (MCP §7.8: track attempts, avoid loops).
 pub const MAX_STEP_UPS: usize = 2;
@@ -64,6 +64,10 @@ pub struct ConnectorConfig {
     /// Send each tool call that is not task-augmented on a fresh initialize, without the session id
     /// (ChatGPT, hosts-observed C20).
     pub tool_calls_without_session: bool,
+    /// How the connection opens: `initialize`, `server/discover`, or discover first with the fallback.
+    pub opening: Opening,
+    /// On the legacy path, the `MCP-Protocol-Version` value sent instead of the negotiated one.
+    pub legacy_version_header_override: Option<String>,
 }
 
 impl ConnectorConfig {
@@ -90,6 +94,8 @@ impl ConnectorConfig {
             browser_session: None,
             protocol_version_header: true,
             tool_calls_without_session: false,
+            opening: Opening::Legacy,
+            legacy_version_header_override: None,
         }
     }
 }
@@ -129,6 +135,7 @@ impl Connector {
     pub fn new(wire: Wire, url: &str, config: ConnectorConfig) -> Self {
         let mut mcp = McpClient::new(wire, url);
         mcp.send_version_header = config.protocol_version_header;
+        mcp.legacy_version_header_override = config.legacy_version_header_override.clone();
         Connector {
             mcp,
             config,
@@ -144,6 +151,8 @@ impl Connector {
         }
     }
 
+    /// Opens the connection (`initialize`, `server/discover`, or both, as the config's opening says),
+    /// authorizing first when the server asks.
     pub async fn initialize(
         &mut self,
         client_info: &Value,
@@ -178,7 +187,11 @@ impl Connector {
                     capabilities,
                 } => {
                     self.mcp
-                        .initialize((*client_info).clone(), (*capabilities).clone())
+                        .connect(
+                            (*client_info).clone(),
+                            (*capabilities).clone(),
+                            self.config.opening,
+                        )
                         .await?
                 }
                 Operation::Call { method, params } if self.sessionless(method, params) => {

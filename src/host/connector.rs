@@ -61,7 +61,8 @@ impl HostConnector {
         };
     }
 
-    /// initialize → notifications/initialized → tools/list; sets the state. Popups may open here.
+    /// Opens the connection (initialize → notifications/initialized, or server/discover, as the profile
+    /// opens) → tools/list; sets the state. Popups may open here.
     pub(super) async fn connect(&mut self) {
         let profile = Arc::clone(&self.host.profile);
         self.connector.config.authorize_on_401 = profile.auth.kind == AuthKind::Oauth;
@@ -202,7 +203,11 @@ impl HostConnector {
             },
         };
         let hello = mcp
-            .initialize(profile.protocol.client_info.clone(), profile.capabilities())
+            .connect(
+                profile.protocol.client_info.clone(),
+                profile.capabilities(),
+                profile.protocol.opening,
+            )
             .await;
         call.outcome = match sorted("initialize", hello) {
             Err(outcome) => outcome,

@@ -141,6 +141,12 @@ impl MockHost {
         config.prompt = self.profile.auth.prompt.clone();
         config.protocol_version_header = self.profile.protocol.protocol_version_header;
         config.tool_calls_without_session = self.profile.protocol.tool_calls_without_session;
+        config.opening = self.profile.protocol.opening;
+        config.legacy_version_header_override = self
+            .profile
+            .protocol
+            .modern_version_header_after_legacy
+            .then(|| crate::wire::MODERN_PROTOCOL_VERSION.to_owned());
         config.browser_session = session;
         config.authorize_on_401 = oauth;
         let mut connector = Connector::new(wire, url, config);

@@ -64,6 +64,14 @@ pub struct Protocol {
     /// newer traffic shows it keeping its session: a server that refuses such calls gets a warning.
     #[serde(default)]
     pub sessionless_calls_reported: bool,
+    /// How a connection opens: `legacy` (initialize), `modern` (server/discover) or `probe-modern`
+    /// (discover first, initialize when the server does not answer in the stateless era).
+    #[serde(default)]
+    pub opening: crate::wire::Opening,
+    /// On the legacy path, send `MCP-Protocol-Version: 2026-07-28` instead of the negotiated version
+    /// (reported of Claude; an option, off unless a variant turns it on).
+    #[serde(default)]
+    pub modern_version_header_after_legacy: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

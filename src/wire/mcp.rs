@@ -1,8 +1,10 @@
 //! JSON-RPC over Streamable HTTP on top of the wire: JSON and SSE responses, the session and
-//! protocol-version headers, notifications, DELETE on close.
+//! protocol-version headers, notifications, DELETE on close; in the stateless era (2026-07-28) the
+//! per-request `_meta` and the standard headers instead of a session, and the dual-era opening.
 
 use serde_json::{json, Value};
 
+use super::modern::{self, Era, Opening, MODERN_PROTOCOL_VERSION};
 use super::{stream::ServerStream, Error, Received, Request, Wire};
 
 /// The JSON-RPC messages in a response body: one JSON object, or the `data` of each SSE event.
@@ -72,6 +74,18 @@ pub struct McpClient {
     /// Send `MCP-Protocol-Version` on requests after initialize (MCP §1.6); Claude omits it
     /// (hosts-observed A25).
     pub send_version_header: bool,
+    /// The era this client speaks now.
+    pub era: Era,
+    /// On the legacy path, send this as `MCP-Protocol-Version` instead of the negotiated version
+    /// (Claude was reported sending 2026-07-28 after negotiating 2025-11-25, hosts-observed A29).
+    pub legacy_version_header_override: Option<String>,
+    /// What stateless requests say about the client in `_meta`.
+    pub client_info: Value,
+    pub capabilities: Value,
+    /// The `server/discover` result, once the stateless era was chosen.
+    pub discovered: Option<Value>,
+    /// Each listed tool's `x-mcp-header` properties (property, header suffix), for `Mcp-Param-*`.
+    pub param_headers: std::collections::HashMap<String, Vec<(String, String)>>,
     next_id: i64,
 }
 
@@ -85,6 +99,12 @@ impl McpClient {
             bearer: None,
             offered_version: LATEST_PROTOCOL_VERSION.to_owned(),
             send_version_header: true,
+            era: Era::Legacy,
+            legacy_version_header_override: None,
+            client_info: Value::Null,
+            capabilities: json!({}),
+            discovered: None,
+            param_headers: Default::default(),
             next_id: 1,
         }
     }
@@ -92,10 +112,43 @@ impl McpClient {
     /// The POST this client would send for `body` (session, version and bearer headers included), for
     /// callers that alter it on purpose.
     pub fn request(&self, body: &Value) -> Request {
-        self.with_session_headers(
-            Request::post(&self.url, "application/json", body.to_string().into_bytes())
-                .header("accept", "application/json, text/event-stream"),
-        )
+        let request = Request::post(&self.url, "application/json", body.to_string().into_bytes())
+            .header("accept", "application/json, text/event-stream");
+        match self.era {
+            Era::Legacy => self.with_session_headers(request),
+            Era::Modern => self.with_modern_headers(request, body),
+        }
+    }
+
+    /// The stateless era's headers: the body's version, method and name repeated, the tool's
+    /// `Mcp-Param-*`, the bearer; never a session id.
+    fn with_modern_headers(&self, mut request: Request, body: &Value) -> Request {
+        let params = &body["params"];
+        let version = params["_meta"][modern::META_PROTOCOL_VERSION]
+            .as_str()
+            .unwrap_or(MODERN_PROTOCOL_VERSION);
+        request = request.header("mcp-protocol-version", version.to_owned());
+        if let Some(method) = body["method"].as_str() {
+            request = request.header("mcp-method", method.to_owned());
+            if let Some(name) = modern::name_for(method, params) {
+                request = request.header("mcp-name", modern::encode_header_value(&name));
+            }
+            if method == "tools/call" {
+                let tool = params["name"].as_str().unwrap_or("");
+                for (property, header) in self.param_headers.get(tool).into_iter().flatten() {
+                    if let Some(text) = params["arguments"].get(property).and_then(modern::header_text) {
+                        request = request.header(
+                            &format!("mcp-param-{header}"),
+                            modern::encode_header_value(&text),
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(t) = &self.bearer {
+            request = request.header("authorization", format!("Bearer {t}"));
+        }
+        request
     }
 
     /// The session id, negotiated protocol version and bearer this client has, as headers.
@@ -104,8 +157,10 @@ impl McpClient {
             request = request.header("mcp-session-id", s.clone());
         }
         if let Some(v) = self
-            .protocol_version
+            .legacy_version_header_override
             .as_ref()
+            .filter(|_| self.protocol_version.is_some())
+            .or(self.protocol_version.as_ref())
             .filter(|_| self.send_version_header)
         {
             request = request.header("mcp-protocol-version", v.clone());
@@ -120,6 +175,10 @@ impl McpClient {
     pub async fn call(&mut self, method: &str, params: Value) -> Result<Reply, Error> {
         let id = self.next_id;
         self.next_id += 1;
+        let params = match self.era {
+            Era::Legacy => params,
+            Era::Modern => modern::with_meta(params, &self.client_info, &self.capabilities),
+        };
         let body = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
         let received = self.wire.send(self.request(&body)).await?;
         let content_type = received
@@ -129,7 +188,100 @@ impl McpClient {
         let message = messages(content_type, &received.body)
             .into_iter()
             .find(|m| m.get("id") == Some(&json!(id)));
+        if method == "tools/list" {
+            self.learn_param_headers(message.as_ref());
+        }
         Ok(Reply { received, message })
+    }
+
+    /// Keeps each listed tool's valid `x-mcp-header` properties, for the `Mcp-Param-*` of its calls.
+    fn learn_param_headers(&mut self, message: Option<&Value>) {
+        let tools = message
+            .and_then(|m| m["result"]["tools"].as_array())
+            .into_iter()
+            .flatten();
+        for tool in tools {
+            if let (Some(name), Ok(headers)) = (
+                tool["name"].as_str(),
+                modern::param_headers(&tool["inputSchema"]),
+            ) {
+                if headers.is_empty() {
+                    self.param_headers.remove(name);
+                } else {
+                    self.param_headers.insert(name.to_owned(), headers);
+                }
+            }
+        }
+    }
+
+    /// `server/discover` in the stateless era (the client speaks it from now on).
+    pub async fn discover(
+        &mut self,
+        client_info: Value,
+        capabilities: Value,
+    ) -> Result<Reply, Error> {
+        self.session_id = None;
+        self.protocol_version = None;
+        self.client_info = client_info;
+        self.capabilities = capabilities;
+        self.era = Era::Modern;
+        let reply = self.call("server/discover", json!({})).await?;
+        self.discovered = reply.result().cloned();
+        if reply.result().is_some() {
+            self.protocol_version = Some(MODERN_PROTOCOL_VERSION.to_owned());
+        }
+        Ok(reply)
+    }
+
+    /// Opens the connection as `opening` says. A dual-era client probes with `server/discover` and
+    /// falls back to `initialize` unless the answer shows the stateless era: a result naming
+    /// 2026-07-28, an error only that era defines, or a refusal of the credential (401/403, which
+    /// says nothing about the era). The verdict is remembered per origin.
+    pub async fn connect(
+        &mut self,
+        client_info: Value,
+        capabilities: Value,
+        opening: Opening,
+    ) -> Result<Reply, Error> {
+        let remembered = self.wire.eras.get(&self.url);
+        match (opening, remembered) {
+            (Opening::Legacy, _) | (Opening::ProbeModern, Some(Era::Legacy)) => {
+                return self.initialize(client_info, capabilities).await
+            }
+            (Opening::Modern, _) | (Opening::ProbeModern, Some(Era::Modern)) => {
+                return self.discover(client_info, capabilities).await
+            }
+            (Opening::ProbeModern, None) => {}
+        }
+        let reply = self
+            .discover(client_info.clone(), capabilities.clone())
+            .await?;
+        if matches!(reply.status(), 401 | 403) {
+            return Ok(reply);
+        }
+        let speaks_modern = reply.result().is_some_and(|r| {
+            r["supportedVersions"]
+                .as_array()
+                .is_some_and(|v| v.iter().any(|v| v == MODERN_PROTOCOL_VERSION))
+        });
+        if speaks_modern {
+            self.wire.eras.remember(&self.url, Era::Modern);
+            return Ok(reply);
+        }
+        // -32022 naming only versions we do not speak is a real incompatibility; -32020/-32021 are
+        // a modern server refusing this request: neither is a reason to fall back.
+        let code = modern::modern_error_code(reply.message.as_ref());
+        let legacy_offered = reply.error().is_some_and(|e| {
+            e["data"]["supported"]
+                .as_array()
+                .is_some_and(|v| v.iter().any(|v| v.as_str().is_some_and(|v| v < "2026")))
+        });
+        if code.is_some() && !(code == Some(modern::UNSUPPORTED_PROTOCOL_VERSION) && legacy_offered)
+        {
+            return Ok(reply);
+        }
+        self.wire.eras.remember(&self.url, Era::Legacy);
+        self.initialize(client_info, capabilities).await
     }
 
     pub async fn notify(&mut self, method: &str, params: Value) -> Result<Received, Error> {
@@ -145,6 +297,8 @@ impl McpClient {
     ) -> Result<Reply, Error> {
         self.session_id = None;
         self.protocol_version = None;
+        self.era = Era::Legacy;
+        self.discovered = None;
         let reply = self
             .call(
                 "initialize",

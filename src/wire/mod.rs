@@ -7,6 +7,7 @@
 
 mod exchange;
 mod mcp;
+pub mod modern;
 mod net;
 mod redact;
 mod stream;
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 
 pub use exchange::{response_ids, Exchange, Transcript};
 pub use mcp::{messages, McpClient, Reply, LATEST_PROTOCOL_VERSION};
+pub use modern::{Era, EraMemory, Opening, MODERN_PROTOCOL_VERSION};
 pub use net::{Limits, Net, Refusal, Secrets, UrlPolicy};
 pub use redact::{redact_body, redact_url};
 pub use stream::ServerStream;
@@ -60,6 +62,8 @@ pub struct Wire {
     http: reqwest::Client,
     pub transcript: Transcript,
     pub net: Arc<Net>,
+    /// The protocol era each origin was found to speak (shared with wires that share the transcript).
+    pub eras: EraMemory,
 }
 
 /// A request, before it is sent.
@@ -151,6 +155,7 @@ impl Wire {
             http,
             transcript: Transcript::default(),
             net: Arc::clone(net),
+            eras: EraMemory::default(),
         })
     }
 
@@ -162,6 +167,7 @@ impl Wire {
     ) -> Result<Wire, Error> {
         let mut wire = Wire::build(&self.net, Cookies::Jar(jar))?;
         wire.transcript = self.transcript.clone();
+        wire.eras = self.eras.clone();
         Ok(wire)
     }
 
@@ -172,6 +178,7 @@ impl Wire {
             if cookies { Cookies::Own } else { Cookies::None },
         )?;
         wire.transcript = self.transcript.clone();
+        wire.eras = self.eras.clone();
         Ok(wire)
     }
 
