@@ -105,6 +105,8 @@ pub struct Connector {
     pub config: ConnectorConfig,
     pub discovery: Option<Discovery>,
     pub client: Option<ClientCredentials>,
+    /// The issuer `client` was registered with: credentials are never reused at another server.
+    client_issuer: Option<String>,
     pub tokens: Option<Tokens>,
     /// How many authorization popups this connector opened.
     pub authorizations: usize,
@@ -141,6 +143,7 @@ impl Connector {
             config,
             discovery: None,
             client: None,
+            client_issuer: None,
             tokens: None,
             authorizations: 0,
             popups: Vec::new(),
@@ -204,6 +207,9 @@ impl Connector {
             let challenge = reply.www_authenticate().and_then(Challenge::parse);
             match reply.status() {
                 401 => {
+                    // A refused token may mean the resource moved to another authorization server:
+                    // read its metadata again before authorizing (MCP 2026-07-28, SEP-2352).
+                    let token_refused = self.mcp.bearer.is_some();
                     // An expired token with a refresh token: refresh silently before a new popup.
                     let can_refresh = self
                         .tokens
@@ -228,6 +234,9 @@ impl Connector {
                             "the server still answers 401 after authorizing: {}",
                             reply.www_authenticate().unwrap_or("no challenge")
                         )));
+                    }
+                    if token_refused {
+                        self.discovery = None;
                     }
                     self.authorize(challenge.as_ref(), None).await?;
                     authorized_for_this_request = true;
@@ -444,6 +453,9 @@ impl Connector {
             _ => oauth::discover(&wire, &self.mcp.url, challenge).await?,
         };
         self.discovery = Some(discovery.clone());
+        if self.client_issuer.as_deref() != Some(discovery.issuer.as_str()) {
+            self.client = None;
+        }
         let scope = if self.config.omit_scope {
             None
         } else {
@@ -479,6 +491,7 @@ impl Connector {
                     )
                     .await?;
                     self.client = Some(c.clone());
+                    self.client_issuer = Some(discovery.issuer.clone());
                     c
                 }
             };

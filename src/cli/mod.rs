@@ -185,9 +185,14 @@ pub async fn main() -> ExitCode {
         Command::ConformanceClient { url, timeout } => {
             let scenario = std::env::var("MCP_CONFORMANCE_SCENARIO").unwrap_or_default();
             let context = std::env::var("MCP_CONFORMANCE_CONTEXT").ok();
+            let version = std::env::var("MCP_CONFORMANCE_PROTOCOL_VERSION").ok();
             match crate::conformance_client::run(
                 &url,
-                context.as_deref(),
+                &crate::conformance_client::Suite {
+                    scenario: &scenario,
+                    context: context.as_deref(),
+                    protocol_version: version.as_deref(),
+                },
                 Duration::from_secs(timeout),
             )
             .await

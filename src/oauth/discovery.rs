@@ -159,8 +159,18 @@ pub async fn discover(
             "{origin}{project_path}/.well-known/oauth-authorization-server"
         ));
     }
+    let mut wrong_issuer = None;
     for url in metadata_urls {
         if let Some(metadata) = get_json(wire, &url).await? {
+            // RFC 8414 §3.3, MCP 2026-07-28: a document naming another issuer MUST NOT be used (its
+            // endpoints may be an attacker's); the next well-known location may still be right.
+            let named = metadata.get("issuer").and_then(Value::as_str).unwrap_or("");
+            if named != issuer {
+                wrong_issuer = Some(format!(
+                    "the authorization server metadata at {url} names issuer {named:?}, not {issuer:?} (RFC 8414 §3.3): not used"
+                ));
+                continue;
+            }
             // MCP §7.6: refuse to proceed without S256 PKCE support.
             let s256 = metadata
                 .get("code_challenge_methods_supported")
@@ -208,7 +218,7 @@ pub async fn discover(
     }
     Err(fail(
         "discovery",
-        format!("no authorization server metadata for issuer {issuer}"),
+        wrong_issuer.unwrap_or_else(|| format!("no authorization server metadata for issuer {issuer}")),
     ))
 }
 

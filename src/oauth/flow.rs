@@ -125,7 +125,9 @@ pub fn verify_callback(
         .get("authorization_response_iss_parameter_supported")
         == Some(&json!(true));
     match q("iss") {
-        Some(iss) if iss != discovery.issuer && iss.trim_end_matches('/') != discovery.issuer => {
+        // RFC 9207 §2.4: simple string comparison, no normalization (a trailing slash is another
+        // issuer); a present iss is compared even when the server does not advertise it.
+        Some(iss) if iss != discovery.issuer => {
             return Err(fail(
                 "callback",
                 format!(

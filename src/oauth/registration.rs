@@ -10,6 +10,9 @@ use crate::wire::{Request, Wire};
 #[derive(Debug, Clone, Default)]
 pub struct RegistrationPlan {
     pub pre_registered: Option<ClientCredentials>,
+    /// The issuer the pre-registered client belongs to; at another authorization server it is not
+    /// used (MCP 2026-07-28: credentials are keyed by issuer, never reused across servers).
+    pub pre_registered_issuer: Option<String>,
     /// The host's Client ID Metadata Document URL, used when the AS supports CIMD.
     pub metadata_document_url: Option<String>,
     /// A metadata document is used only when the AS also lists the `none` auth method.
@@ -48,7 +51,12 @@ pub async fn register(
                 .collect()
         })
         .unwrap_or_else(|| vec!["client_secret_basic".into()]);
-    if let Some(pre) = &plan.pre_registered {
+    let pre_registered = plan.pre_registered.as_ref().filter(|_| {
+        plan.pre_registered_issuer
+            .as_deref()
+            .is_none_or(|issuer| issuer == discovery.issuer)
+    });
+    if let Some(pre) = pre_registered {
         let mut creds = pre.clone();
         if creds.client_secret.is_some() && creds.auth_method == "none" {
             creds.auth_method = if supported.iter().any(|m| m == "client_secret_basic") {
@@ -86,6 +94,9 @@ pub async fn register(
         "grant_types": ["authorization_code", "refresh_token"],
         "response_types": ["code"],
         "token_endpoint_auth_method": method,
+        // MCP 2026-07-28 client-registration: DCR clients MUST say what they are (OIDC defaults to
+        // "web", which conflicts with loopback redirects).
+        "application_type": application_type(redirect_uri),
     });
     let received = wire
         .send(
@@ -132,3 +143,25 @@ pub async fn register(
         auth_method,
     })
 }
+
+/// `native` for loopback and private-scheme redirects (desktop, CLI), `web` for an https redirect.
+fn application_type(redirect_uri: &str) -> &'static str {
+    match url::Url::parse(redirect_uri) {
+        Ok(u) if u.scheme() == "https" && !matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]")) => "web",
+        _ => "native",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_redirects_are_native_and_https_ones_web() {
+        assert_eq!(application_type("http://127.0.0.1:8976/callback"), "native");
+        assert_eq!(application_type("http://localhost/cb"), "native");
+        assert_eq!(application_type("https://claude.ai/api/mcp/auth_callback"), "web");
+        assert_eq!(application_type("com.example.app:/cb"), "native");
+    }
+}
+

@@ -171,8 +171,27 @@ impl McpClient {
         request
     }
 
-    /// Sends a request and picks out its response.
+    /// Sends a request and picks out its response. In the stateless era, a 400 with -32022 that names
+    /// our version among the supported ones is retried once (transports: retry with a version from
+    /// `data.supported`; a server may refuse a first request to make the client choose).
     pub async fn call(&mut self, method: &str, params: Value) -> Result<Reply, Error> {
+        let reply = self.call_once(method, params.clone()).await?;
+        let retry = self.era == Era::Modern
+            && reply.status() == 400
+            && modern::modern_error_code(reply.message.as_ref())
+                == Some(modern::UNSUPPORTED_PROTOCOL_VERSION)
+            && reply.error().is_some_and(|e| {
+                e["data"]["supported"]
+                    .as_array()
+                    .is_some_and(|v| v.iter().any(|v| v == MODERN_PROTOCOL_VERSION))
+            });
+        if retry {
+            return self.call_once(method, params).await;
+        }
+        Ok(reply)
+    }
+
+    async fn call_once(&mut self, method: &str, params: Value) -> Result<Reply, Error> {
         let id = self.next_id;
         self.next_id += 1;
         let params = match self.era {
