@@ -42,7 +42,7 @@ use axum::Router;
 use tokio::sync::watch;
 
 pub use fault::{Fault, FaultSet};
-pub use fixture::{default_fixture_path, Eras, second_world_fixture_path, Fixture, FixtureError};
+pub use fixture::{default_fixture_path, second_world_fixture_path, Eras, Fixture, FixtureError};
 use state::{AppState, ServerConfig};
 use store::world::World;
 

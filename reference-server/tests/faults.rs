@@ -594,6 +594,94 @@ async fn misbehaves(fault: Fault, t: &TestServer) -> bool {
             let tools = main_tools(t).await;
             find_tool(&tools, w.search.name).unwrap()["inputSchema"]["properties"][w.search_arg]["type"] == "strng"
         }
+        Fault::DiscoverMissing => {
+            t.modern(public, None, "server/discover", json!({}), &[]).await.status == StatusCode::NOT_FOUND
+        }
+        Fault::ModernMetaNotRequired => {
+            let headers = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "tools/list")];
+            t.post(public, &headers, &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})).await.status
+                == StatusCode::OK
+        }
+        Fault::ModernHeadersNotChecked => {
+            let forged = [("mcp-method", "resources/list")];
+            t.modern(public, None, "tools/list", json!({}), &forged).await.status == StatusCode::OK
+        }
+        Fault::ModernVersionNotChecked => {
+            let params = json!({"_meta": {"io.modelcontextprotocol/protocolVersion": "2099-01-01"}});
+            t.modern(public, None, "tools/list", params, &[]).await.status == StatusCode::OK
+        }
+        Fault::ModernUnknownMethod200 => {
+            t.modern(public, None, "no/such-method", json!({}), &[]).await.status == StatusCode::OK
+        }
+        Fault::ModernSessionMinted => t
+            .modern(public, None, "tools/list", json!({}), &[])
+            .await
+            .header("mcp-session-id")
+            .is_some(),
+        Fault::ModernRetiredErrorCode => {
+            let params = json!({"uri": "ui://no-such-view"});
+            t.modern(main, key, "resources/read", params, &[]).await.json()["error"]["code"]
+                == -32002
+        }
+        Fault::ModernResultTypeMissing => {
+            t.modern(public, None, "tools/list", json!({}), &[]).await.json()["result"].get("resultType").is_none()
+        }
+        Fault::ModernCacheHintsMissing => {
+            t.modern(public, None, "tools/list", json!({}), &[]).await.json()["result"].get("ttlMs").is_none()
+        }
+        Fault::ModernCacheScopeVaries => {
+            let first = t.modern(public, None, "tools/list", json!({}), &[]).await.json();
+            // The cursor of offset 0 is a valid cursor: the first page again, asked as a later one.
+            let cursor = "bWIxOjA"; // base64url("mb1:0")
+            let again = t.modern(public, None, "tools/list", json!({"cursor": cursor}), &[]).await.json();
+            first["result"]["cacheScope"] != again["result"]["cacheScope"]
+        }
+        Fault::ModernMissingCapabilityNotSignalled => {
+            let call = json!({"name": w.task_required.name, "arguments": w.task_required.args()});
+            let reply = t.modern(main, key, "tools/call", call, &[]).await;
+            !(reply.status == StatusCode::BAD_REQUEST && reply.json()["error"]["code"] == -32021)
+        }
+        Fault::ModernTaskWithoutCapability => {
+            let call = json!({"name": w.task_optional, "arguments": {}});
+            t.modern(main, key, "tools/call", call, &[]).await.json()["result"]["resultType"] == "task"
+        }
+        Fault::ModernTaskResultNotInline => {
+            let tasks = json!({"_meta": {"io.modelcontextprotocol/clientCapabilities": {"extensions": {"io.modelcontextprotocol/tasks": {}}}}});
+            let mut call = tasks.clone();
+            call["name"] = json!(w.task_optional);
+            call["arguments"] = json!({});
+            let created = t.modern(main, key, "tools/call", call, &[]).await.json();
+            let id = created["result"]["taskId"].clone();
+            // The same caller on the legacy path waits for the task to end (tasks/result blocks).
+            let s = t.session(main, key).await;
+            s.result("tasks/result", json!({"taskId": id})).await;
+            let mut get = tasks;
+            get["taskId"] = id;
+            let task = t.modern(main, key, "tasks/get", get, &[]).await.json();
+            assert_eq!(task["result"]["status"], "completed", "{task}");
+            task["result"].get("result").is_none()
+        }
+        Fault::ModernToolsDiffer => {
+            let legacy = main_tools(t).await;
+            let mut modern = Vec::new();
+            let mut params = json!({});
+            loop {
+                let page = t.modern(main, key, "tools/list", params.clone(), &[]).await.json();
+                modern.extend(page["result"]["tools"].as_array().cloned().unwrap_or_default());
+                match page["result"]["nextCursor"].as_str() {
+                    Some(next) => params = json!({"cursor": next}),
+                    None => break,
+                }
+            }
+            let shape = |tools: &[Value]| -> Vec<(Value, Value)> {
+                tools.iter().map(|t| (t["name"].clone(), t["annotations"].clone())).collect()
+            };
+            shape(&legacy) != shape(&modern)
+        }
+        Fault::ModernInstructionsMissing => {
+            let discovered = t.modern(main, key, "server/discover", json!({}), &[]).await.json();
+            discovered["result"].get("instructions").is_none()
+        }
         Fault::UnknownTaskNotError => {
             let s = t.session(main, key).await;
             s.request("tasks/get", json!({"taskId": "no-such-task"})).await.json().get("result").is_some()

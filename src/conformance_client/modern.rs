@@ -65,7 +65,10 @@ pub(super) async fn drive(
         .unwrap_or(Value::Null);
     if capabilities.get("resources").is_some() || capabilities.is_null() {
         let listed = connector.call("resources/list", &json!({})).await?;
-        if let Some(uri) = listed.result().and_then(|r| r["resources"][0]["uri"].as_str()) {
+        if let Some(uri) = listed
+            .result()
+            .and_then(|r| r["resources"][0]["uri"].as_str())
+        {
             connector
                 .call("resources/read", &json!({ "uri": uri }))
                 .await?;
@@ -73,7 +76,10 @@ pub(super) async fn drive(
     }
     if capabilities.get("prompts").is_some() || capabilities.is_null() {
         let listed = connector.call("prompts/list", &json!({})).await?;
-        if let Some(name) = listed.result().and_then(|r| r["prompts"][0]["name"].as_str()) {
+        if let Some(name) = listed
+            .result()
+            .and_then(|r| r["prompts"][0]["name"].as_str())
+        {
             connector
                 .call("prompts/get", &json!({ "name": name }))
                 .await?;
@@ -125,7 +131,11 @@ async fn list_tools(connector: &mut Connector) -> Result<Vec<Value>, Error> {
 
 /// `tools/call`, retried with the answers while the server says `input_required` (MRTR: the same
 /// request with `inputResponses` and the `requestState` exactly as received, under a new id).
-async fn call_tool(connector: &mut Connector, name: &str, arguments: Value) -> Result<Reply, Error> {
+async fn call_tool(
+    connector: &mut Connector,
+    name: &str,
+    arguments: Value,
+) -> Result<Reply, Error> {
     let mut params = json!({ "name": name, "arguments": arguments });
     let mut reply = connector.call("tools/call", &params).await?;
     for _ in 0..MAX_INPUT_ROUNDS {
@@ -161,7 +171,8 @@ fn answer(request: &Value) -> Value {
             let mut content = Map::new();
             let schema = &request["params"]["requestedSchema"];
             for (field, property) in schema["properties"].as_object().into_iter().flatten() {
-                let value = if let Some(first) = property["enum"].as_array().and_then(|e| e.first()) {
+                let value = if let Some(first) = property["enum"].as_array().and_then(|e| e.first())
+                {
                     first.clone()
                 } else {
                     match property["type"].as_str() {

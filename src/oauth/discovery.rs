@@ -218,7 +218,8 @@ pub async fn discover(
     }
     Err(fail(
         "discovery",
-        wrong_issuer.unwrap_or_else(|| format!("no authorization server metadata for issuer {issuer}")),
+        wrong_issuer
+            .unwrap_or_else(|| format!("no authorization server metadata for issuer {issuer}")),
     ))
 }
 

@@ -147,7 +147,12 @@ pub async fn register(
 /// `native` for loopback and private-scheme redirects (desktop, CLI), `web` for an https redirect.
 fn application_type(redirect_uri: &str) -> &'static str {
     match url::Url::parse(redirect_uri) {
-        Ok(u) if u.scheme() == "https" && !matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]")) => "web",
+        Ok(u)
+            if u.scheme() == "https"
+                && !matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]")) =>
+        {
+            "web"
+        }
         _ => "native",
     }
 }
@@ -160,8 +165,10 @@ mod tests {
     fn loopback_redirects_are_native_and_https_ones_web() {
         assert_eq!(application_type("http://127.0.0.1:8976/callback"), "native");
         assert_eq!(application_type("http://localhost/cb"), "native");
-        assert_eq!(application_type("https://claude.ai/api/mcp/auth_callback"), "web");
+        assert_eq!(
+            application_type("https://claude.ai/api/mcp/auth_callback"),
+            "web"
+        );
         assert_eq!(application_type("com.example.app:/cb"), "native");
     }
 }
-

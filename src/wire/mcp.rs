@@ -136,7 +136,10 @@ impl McpClient {
             if method == "tools/call" {
                 let tool = params["name"].as_str().unwrap_or("");
                 for (property, header) in self.param_headers.get(tool).into_iter().flatten() {
-                    if let Some(text) = params["arguments"].get(property).and_then(modern::header_text) {
+                    if let Some(text) = params["arguments"]
+                        .get(property)
+                        .and_then(modern::header_text)
+                    {
                         request = request.header(
                             &format!("mcp-param-{header}"),
                             modern::encode_header_value(&text),

@@ -59,9 +59,7 @@ pub fn required_scope<'s>(scopes: &'s Scopes, method: &str, env: Environment) ->
             Some(scopes.get(ScopePurpose::ReadAssets))
         }
         "tools/call" | "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel"
-        | "tasks/update" => {
-            Some(scopes.execute(env))
-        }
+        | "tasks/update" => Some(scopes.execute(env)),
         _ => None,
     }
 }

@@ -77,7 +77,10 @@ pub(crate) fn listen(
                     let Some(event) = event else {
                         // A graceful end: the listen request's result, tagged like its notifications.
                         let done = json!({ "jsonrpc": "2.0", "id": id, "result": { "resultType": "complete", "_meta": tag } });
-                        return Some((Ok::<_, Infallible>(message(&done)), (events, shutdown, true)));
+                        return Some((
+                            Ok::<_, Infallible>(message(&done)),
+                            (events, shutdown, true),
+                        ));
                     };
                     match event {
                         Ok(WorldEvent::ToolsChanged { org: o, project: p })
@@ -90,7 +93,9 @@ pub(crate) fn listen(
                             });
                             return Some((Ok(message(&note)), (events, shutdown, false)));
                         }
-                        Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                        Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                            continue
+                        }
                         Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
                     }
                 }

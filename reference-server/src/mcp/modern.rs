@@ -51,8 +51,9 @@ const CACHEABLE: &[&str] = &[
 pub(crate) fn selects_modern(headers: &HeaderMap, method: &str, params: Option<&Value>) -> bool {
     // As the Python SDK routes: a version header the handshake era does not know goes to the stateless
     // era (where `initialize` is an unknown method); without one, `initialize` selects the legacy era.
-    let header_modern =
-        header_str(headers, VERSION_HEADER).is_some_and(|v| !SUPPORTED_VERSIONS.contains(&v));
+    // A session id says the client opened with `initialize`: its version header is checked there.
+    let header_modern = header_str(headers, SESSION_HEADER).is_none()
+        && header_str(headers, VERSION_HEADER).is_some_and(|v| !SUPPORTED_VERSIONS.contains(&v));
     let in_meta = params
         .and_then(|p| p.get("_meta"))
         .and_then(|m| m.get(META_PROTOCOL_VERSION))
@@ -307,7 +308,9 @@ pub(crate) async fn post(
                 all_versions(eras.legacy()).join(", ")
             ),
         )
-        .with_data(json!({ "supported": all_versions(eras.legacy()), "requested": envelope.version })));
+        .with_data(
+            json!({ "supported": all_versions(eras.legacy()), "requested": envelope.version }),
+        ));
     }
     if let Some(scope) = auth::required_scope(state.scopes(), &method, endpoint.env) {
         if !principal.scopes.contains(scope) {
@@ -345,12 +348,15 @@ pub(crate) async fn post(
                 Err((status, error)) => refuse(status, &id, error),
             };
         }
-        "resources/list" | "resources/read" | "resources/templates/list" | "prompts/list"
-        | "prompts/get" => {
-            methods::dispatch(&call, &method, params.as_ref()).await
-        }
+        "resources/list"
+        | "resources/read"
+        | "resources/templates/list"
+        | "prompts/list"
+        | "prompts/get" => methods::dispatch(&call, &method, params.as_ref()).await,
         "tools/call" => tools_call(&call, headers, &envelope, param_map).await,
-        "tasks/get" | "tasks/update" | "tasks/cancel" => task_method(&call, &envelope, &method, param_map),
+        "tasks/get" | "tasks/update" | "tasks/cancel" => {
+            task_method(&call, &envelope, &method, param_map)
+        }
         _ if faults.has(Fault::ModernUnknownMethod200) => Err(RpcError::new(
             METHOD_NOT_FOUND,
             format!("Method not found: {method}"),
@@ -627,7 +633,8 @@ mod tests {
 
     #[test]
     fn param_headers_must_repeat_the_arguments() {
-        let schema = json!({ "properties": { "region": { "type": "string", "x-mcp-header": "Region" } } });
+        let schema =
+            json!({ "properties": { "region": { "type": "string", "x-mcp-header": "Region" } } });
         let mut headers = HeaderMap::new();
         let args = json!({ "region": "us-west1" });
         assert!(check_param_headers(&headers, &schema, Some(&args)).is_err());

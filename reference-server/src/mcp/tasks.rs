@@ -125,7 +125,11 @@ pub fn get_detailed(
 }
 
 /// `tasks/cancel` of the tasks extension: cooperative, so a finished task is acknowledged unchanged.
-pub fn cancel_cooperatively(state: &AppState, caller: &TaskCaller, id: &str) -> Result<(), RpcError> {
+pub fn cancel_cooperatively(
+    state: &AppState,
+    caller: &TaskCaller,
+    id: &str,
+) -> Result<(), RpcError> {
     let terminal = state
         .tasks
         .with_task(caller, id, rules(state), |t| t.status.is_terminal())

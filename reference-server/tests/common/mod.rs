@@ -145,6 +145,60 @@ impl TestServer {
         }
     }
 
+    /// A 2026-07-28 request: the `_meta` envelope merged into `params` (what `params._meta` already
+    /// says is kept), the standard headers repeating the body, the bearer, then `extra`, which
+    /// replaces a standard header of the same name or, with an empty value, removes it.
+    pub async fn modern(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        method: &str,
+        params: Value,
+        extra: &[(&str, &str)],
+    ) -> Reply {
+        let mut params = params;
+        let meta = params["_meta"].as_object().cloned().unwrap_or_default();
+        let mut envelope = json!({
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+            "io.modelcontextprotocol/clientInfo": {"name": "reference-server-tests", "version": "1"},
+        });
+        for (k, v) in meta {
+            envelope[k] = v;
+        }
+        params["_meta"] = envelope;
+        let version = params["_meta"]["io.modelcontextprotocol/protocolVersion"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let name = ["name", "uri", "taskId"]
+            .iter()
+            .find_map(|k| params[*k].as_str())
+            .map(String::from);
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let mut headers: Vec<(&str, &str)> = vec![
+            ("content-type", "application/json"),
+            ("accept", ACCEPT_BOTH),
+            ("mcp-protocol-version", &version),
+            ("mcp-method", method),
+        ];
+        if let Some(name) = &name {
+            headers.push(("mcp-name", name));
+        }
+        if let Some(bearer) = &bearer {
+            headers.push(("authorization", bearer));
+        }
+        for (name, value) in extra {
+            headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+            if !value.is_empty() {
+                headers.push((name, value));
+            }
+        }
+        let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
+        self.send(Method::POST, path, &headers, Some(body.to_string()))
+            .await
+    }
+
     /// A POST with the usual MCP headers plus `extra`.
     pub async fn post(&self, path: &str, extra: &[(&str, &str)], body: &Value) -> Reply {
         let mut headers = vec![
