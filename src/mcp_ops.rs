@@ -282,6 +282,8 @@ pub struct TaskPoll {
     /// The `pollInterval` the server asked for, while it kept asking (`None` once a poll lacked it).
     pub poll_interval_ms: Option<u64>,
     pub end: PollEnd,
+    /// The last `tasks/get` answer (in 2026-07-28 a terminal one carries the result inline).
+    pub last_polled: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -317,8 +319,9 @@ pub async fn poll_task(rpc: &mut impl Rpc, task: &Value, policy: PollPolicy) -> 
         task_id: task_id.clone(),
         statuses: vec![first.clone()],
         polls: 0,
-        poll_interval_ms: task["pollInterval"].as_u64(),
+        poll_interval_ms: poll_interval(task),
         end: PollEnd::Deadline,
+        last_polled: None,
     };
     let mut status = first;
     let mut interval = poll
@@ -343,13 +346,22 @@ pub async fn poll_task(rpc: &mut impl Rpc, task: &Value, policy: PollPolicy) -> 
         };
         status = TaskStatus::parse(polled["status"].as_str().unwrap_or_default());
         poll.statuses.push(status.clone());
-        match polled["pollInterval"].as_u64() {
+        match poll_interval(&polled) {
             Some(ms) => interval = Duration::from_millis(ms),
             None => poll.poll_interval_ms = None,
         }
+        poll.last_polled = Some(polled);
     }
     poll.end = PollEnd::Stopped(status);
     poll
+}
+
+/// The polling pace a task names: `pollInterval` (2025-11-25) or `pollIntervalMs` (the tasks
+/// extension of 2026-07-28).
+pub fn poll_interval(task: &Value) -> Option<u64> {
+    task["pollInterval"]
+        .as_u64()
+        .or_else(|| task["pollIntervalMs"].as_u64())
 }
 
 /// Whether a `tasks/result` carries `_meta["io.modelcontextprotocol/related-task"]` naming `task_id`.

@@ -10,7 +10,7 @@ use metabind_conformance::host::{
     CallOutcome, ClientMetadataSite, ConnectorState, HostProfile, Login, MockHost,
 };
 use metabind_conformance::popup::{Credentials, Popup};
-use metabind_conformance::wire::Net;
+use metabind_conformance::wire::{Era, Net, Opening};
 use metabind_reference_server::{spawn, RunningServer, ServerOptions};
 use serde_json::{json, Value};
 
@@ -66,13 +66,25 @@ async fn admin(s: &RunningServer, method: reqwest::Method, path: &str) -> Value 
 async fn a_member_adds_storefront_in_each_oauth_host_and_calls_by_annotation() {
     let s = server().await;
     let popup = browser_popup().await;
-    for id in OAUTH_HOSTS {
-        let host = host(id, &popup).await;
+    // Each host as it opens by itself (2026-07-28: storefront speaks both eras), then held to 2025.
+    for (id, legacy) in OAUTH_HOSTS
+        .iter()
+        .flat_map(|id| [(*id, false), (*id, true)])
+    {
+        let mut host = host(id, &popup).await;
+        if legacy {
+            Arc::make_mut(&mut host.profile).protocol.opening = Opening::Legacy;
+        }
         let mut c = host
             .add_connector(&s.url("/acme/storefront"), user("mia@acme.test"))
             .await
             .unwrap();
         assert_eq!(c.state, ConnectorState::Connected { warning: None }, "{id}");
+        assert_eq!(
+            c.connector.mcp.era,
+            if legacy { Era::Legacy } else { Era::Modern },
+            "{id}"
+        );
         assert_eq!(c.connector.popups[0].driver, "browser");
         assert_eq!(c.tools.len(), 6, "{id}: every page of tools/list");
         assert!(c.instructions.is_some());
@@ -134,6 +146,24 @@ async fn a_member_adds_storefront_in_each_oauth_host_and_calls_by_annotation() {
             .collect();
         assert_eq!(calls.len(), 3, "{id}");
         assert!(calls.iter().all(|x| x.status == 200), "{id}");
+        if !legacy {
+            // The stateless era (hosts-observed C19, A29): discover first, no session, every request
+            // with the version header and the method it carries.
+            let first = mcp.first().unwrap();
+            assert!(first.request_body.contains("\"server/discover\""), "{id}");
+            assert!(
+                mcp.iter().all(|x| !header(x, "mcp-session-id")
+                    && header(x, "mcp-protocol-version")
+                    && header(x, "mcp-method")),
+                "{id}"
+            );
+            assert!(
+                !mcp.iter()
+                    .any(|x| x.request_body.contains("\"initialize\"")),
+                "{id}"
+            );
+            continue;
+        }
         assert!(
             calls
                 .iter()
@@ -164,9 +194,10 @@ async fn sessionless_tool_calls_work_only_where_sessions_are_not_required() {
         options.faults = faults.clone();
         let s = spawn(options).await.unwrap();
         let mut host = host("chatgpt", &popup).await;
-        Arc::make_mut(&mut host.profile)
-            .protocol
-            .tool_calls_without_session = true;
+        let protocol = &mut Arc::make_mut(&mut host.profile).protocol;
+        protocol.tool_calls_without_session = true;
+        // Sessions are the 2025 era's: hold the host to it.
+        protocol.opening = Opening::Legacy;
         let mut c = host
             .add_connector(&s.url("/acme/storefront"), user("mia@acme.test"))
             .await

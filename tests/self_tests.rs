@@ -49,9 +49,10 @@ const TABLE: &[(&str, Probe, &[&str])] = &[
         Sweep,
         &["host.requests.without-protocol-version"],
     ),
+    // Claude omits the version header on the 2025 path only: the stateless era always sends it.
     (
         "protocol-version-header-required",
-        Scenario("connect/member-calls-a-tool", "claude-desktop"),
+        Scenario("connect/member-calls-a-tool@legacy", "claude-desktop"),
         &["host.connector.state"],
     ),
     ("ui-domain-plain", Sweep, &["host.directory.ready"]),
@@ -333,14 +334,15 @@ const TABLE: &[(&str, Probe, &[&str])] = &[
         Scenario("annotations/live-edit", "chatgpt"),
         &["host.call.confirmation"],
     ),
+    // A list cached per session shows only where there are sessions: the 2025 era's runs.
     (
         "tools-list-cached-per-session",
-        Scenario("annotations/live-edit", "claude-desktop"),
+        Scenario("annotations/live-edit@legacy", "claude-desktop"),
         &["host.call.confirmation"],
     ),
     (
         "tools-list-cached-per-session",
-        Scenario("environments/draft-only-tool", "chatgpt"),
+        Scenario("environments/draft-only-tool@legacy", "chatgpt"),
         &["host.tools.listed"],
     ),
     (
@@ -547,8 +549,8 @@ const NOT_OBSERVABLE_AS_DEPLOYMENT: &[(&str, &str, &str)] = &[
     ("annotation-edits-need-publish", "annotations/contradictory", "editing a tool needs the admin API"),
     ("annotation-edits-need-publish", "annotations/live-edit", "editing a tool needs the admin API"),
     ("absent-hints-defaulted", "annotations/no-annotations", "removing a tool's annotations needs the admin API"),
-    ("tools-list-cached-per-session", "annotations/live-edit", "editing a tool needs the admin API"),
-    ("tools-list-cached-per-session", "environments/draft-only-tool", "publishing needs the admin API"),
+    ("tools-list-cached-per-session", "annotations/live-edit@legacy", "editing a tool needs the admin API"),
+    ("tools-list-cached-per-session", "environments/draft-only-tool@legacy", "publishing needs the admin API"),
     ("failed-task-reported-completed", "tasks/failing", "making a tool fail needs the admin API"),
     ("cancel-ignored", "tasks/host-gives-up", "making a tool slow needs the admin API"),
     ("cancel-ignored", "tasks/cancel", "making a tool slow needs the admin API"),

@@ -8,6 +8,7 @@ use crate::evidence::ConnectorView;
 use crate::guide::Row;
 use crate::scenario::model::{ConnectorExpect, StateExpect};
 use crate::scenario::refs::ToolRef;
+use crate::wire::Era;
 
 pub static STATE: CheckDef = CheckDef {
     id: "host.connector.state",
@@ -49,7 +50,52 @@ pub static LOGIN_SESSION: CheckDef = CheckDef {
     judge: Judge::Expectation,
 };
 
-pub static CHECKS: &[&CheckDef] = &[&STATE, &INSTRUCTIONS, &TOOLS_LISTED, &LOGIN_SESSION];
+pub static ERA: CheckDef = CheckDef {
+    id: "host.connector.era",
+    level: Level::Must,
+    clause: "MCP 2026-07-28 transports (earlier revisions): a dual-era client opens with server/discover and falls back to initialize only when the answer is not the stateless era's",
+    applies: "a scenario expects the era a connection opens in",
+    row: Some(Row::Add),
+    hint: "a server of 2026-07-28 answers server/discover with its supportedVersions; a 2025 server answers it with an error that is not one of -32020..-32022, so hosts fall back",
+    judge: Judge::Expectation,
+};
+
+pub static CHECKS: &[&CheckDef] = &[&STATE, &INSTRUCTIONS, &TOOLS_LISTED, &LOGIN_SESSION, &ERA];
+
+/// The era expectation: the era spoken, and the opening request that shows it.
+fn era(view: &ConnectorView, expected: Era) -> CheckResult {
+    let methods = view.mcp_methods();
+    let opening: Vec<&str> = methods
+        .iter()
+        .map(String::as_str)
+        .filter(|m| ["server/discover", "initialize"].contains(m))
+        .collect();
+    let shape_ok = match expected {
+        Era::Modern => {
+            opening.first() == Some(&"server/discover") && !opening.contains(&"initialize")
+        }
+        Era::Legacy => opening.contains(&"initialize"),
+    };
+    CheckResult::judge(
+        &ERA,
+        view.era == Some(expected) && shape_ok,
+        format!(
+            "connector {:?} opened in {}",
+            view.name,
+            view.era.map_or("no era (never opened)", Era::describe)
+        ),
+        expected.describe(),
+        format!(
+            "{} (requests: {})",
+            view.era.map_or("not opened", Era::describe),
+            if methods.is_empty() {
+                "none".to_owned()
+            } else {
+                methods.join(" → ")
+            }
+        ),
+    )
+}
 
 /// The expectations of a connector step, with those for `host` only.
 pub fn connector(view: &ConnectorView, expect: &ConnectorExpect, host: &str) -> Vec<CheckResult> {
@@ -132,6 +178,9 @@ fn connector_only(view: &ConnectorView, expect: &ConnectorExpect) -> Vec<CheckRe
                 ),
             },
         ));
+    }
+    if let Some(expected) = expect.era {
+        checks.push(era(view, expected));
     }
     if let Some(words) = &expect.instructions_contain {
         let instructions = view.instructions.clone().unwrap_or_default();
@@ -219,7 +268,44 @@ mod tests {
             instructions: Some("Use search first.".into()),
             popups: Vec::new(),
             exchanges: Vec::new(),
+            era: None,
         }
+    }
+
+    fn posted(methods: &[&str]) -> Vec<crate::wire::Exchange> {
+        methods
+            .iter()
+            .map(|m| crate::wire::Exchange {
+                method: "POST".into(),
+                request_body: json!({"jsonrpc": "2.0", "id": 1, "method": m}).to_string(),
+                ..Default::default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_era_is_judged_on_what_the_connection_speaks_and_how_it_opened() {
+        let mut v = view(ConnectorState::Connected { warning: None }, &["a"]);
+        v.era = Some(Era::Modern);
+        v.exchanges = posted(&["server/discover", "tools/list"]);
+        assert_eq!(era(&v, Era::Modern).status, Status::Pass);
+        assert_eq!(era(&v, Era::Legacy).status, Status::Fail);
+        v.era = Some(Era::Legacy);
+        v.exchanges = posted(&[
+            "server/discover",
+            "initialize",
+            "notifications/initialized",
+            "tools/list",
+        ]);
+        let fallback = era(&v, Era::Legacy);
+        assert_eq!(fallback.status, Status::Pass);
+        assert!(format!("{fallback:?}").contains("server/discover → initialize"));
+        // Speaking the stateless era after an initialize is not "discover first".
+        v.era = Some(Era::Modern);
+        assert_eq!(era(&v, Era::Modern).status, Status::Fail);
+        v.era = None;
+        v.exchanges = Vec::new();
+        assert_eq!(era(&v, Era::Legacy).status, Status::Fail);
     }
 
     fn expect(text: &str) -> ConnectorExpect {

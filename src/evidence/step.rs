@@ -22,6 +22,20 @@ pub struct ConnectorView {
     pub popups: Vec<PopupReport>,
     /// The exchanges this step made (the last few), quoted when a verdict fails.
     pub exchanges: Vec<Exchange>,
+    /// The era its connection speaks, once opened.
+    pub era: Option<crate::wire::Era>,
+}
+
+impl ConnectorView {
+    /// The JSON-RPC methods this step POSTed, in order (how the connection was opened shows here).
+    pub fn mcp_methods(&self) -> Vec<String> {
+        self.exchanges
+            .iter()
+            .filter(|e| e.method == "POST")
+            .filter_map(|e| serde_json::from_str::<Value>(&e.request_body).ok())
+            .filter_map(|b| b["method"].as_str().map(String::from))
+            .collect()
+    }
 }
 
 impl ConnectorView {

@@ -8,6 +8,8 @@ use tokio::time::Instant;
 
 use super::{HostConnector, HostProfile, TaskUse};
 use crate::mcp_ops::{self, PollEnd, PollPolicy, TaskStatus};
+use crate::wire::modern::{META_CLIENT_CAPABILITIES, TASKS_EXTENSION};
+use crate::wire::Era;
 
 /// What the host decided before calling a tool, from its annotations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,7 +150,11 @@ impl HostConnector {
         let started = Instant::now();
         let refreshes = self.connector.refreshes;
         let mut params = json!({ "name": name, "arguments": arguments });
-        if decision.as_task {
+        let modern = self.connector.mcp.era == Era::Modern;
+        if decision.as_task && modern {
+            // 2026-07-28: the host declares the tasks extension; the server decides.
+            params["_meta"] = self.tasks_meta();
+        } else if decision.as_task {
             // Kept past the host's timeout, so the host can still cancel it when it gives up.
             params["task"] = json!({ "ttl": 2 * timeout.as_millis() as u64 });
         }
@@ -157,6 +163,15 @@ impl HostConnector {
         call.outcome = match answer {
             Err(_) => CallOutcome::GaveUp { after: timeout },
             Ok(Err(outcome)) => outcome,
+            Ok(Ok(result)) if modern && result["resultType"] == "task" => {
+                call.task_id = result["taskId"].as_str().map(String::from);
+                self.last_task = call.task_id.clone();
+                return Ok(PendingCall {
+                    call,
+                    task: result,
+                    started,
+                });
+            }
             Ok(Ok(result)) if result.get("task").is_some() => {
                 call.task_id = result["task"]["taskId"].as_str().map(String::from);
                 self.last_task = call.task_id.clone();
@@ -202,13 +217,45 @@ impl HostConnector {
                     .request("tasks/cancel", &json!({ "taskId": task_id }))
                     .await
                 {
-                    if let Some(status) = answer["status"].as_str() {
-                        call.task_statuses.push(TaskStatus::parse(status));
+                    // 2026-07-28 acknowledges without the task: read where it ended up.
+                    let status = match answer["status"].as_str() {
+                        Some(status) => Some(status.to_owned()),
+                        None => self
+                            .request("tasks/get", &json!({ "taskId": task_id }))
+                            .await
+                            .ok()
+                            .and_then(|t| t["status"].as_str().map(String::from)),
+                    };
+                    if let Some(status) = status {
+                        call.task_statuses.push(TaskStatus::parse(&status));
                     }
                 }
                 CallOutcome::GaveUp { after: timeout }
             }
             PollEnd::Failed(failure) => CallOutcome::from(failure),
+            // The tasks extension: a terminal `tasks/get` carries the result (or error) inline.
+            PollEnd::Stopped(_) if self.connector.mcp.era == Era::Modern => {
+                let last = match poll.last_polled {
+                    Some(task) => Ok(task),
+                    None => {
+                        self.request("tasks/get", &json!({ "taskId": task_id }))
+                            .await
+                    }
+                };
+                match last {
+                    Ok(task) if task.get("result").is_some() => {
+                        CallOutcome::Result(task["result"].clone())
+                    }
+                    Ok(task) if task.get("error").is_some() => {
+                        CallOutcome::ProtocolError(task["error"].clone())
+                    }
+                    Ok(task) => CallOutcome::ProtocolError(json!({
+                        "message": format!("the task ended {} without a result or an error", task["status"]),
+                        "task": task,
+                    })),
+                    Err(outcome) => outcome,
+                }
+            }
             PollEnd::Stopped(_) => match self
                 .request("tasks/result", &json!({ "taskId": task_id }))
                 .await
@@ -253,6 +300,19 @@ impl HostConnector {
             Err(outcome) => outcome,
         };
         call
+    }
+}
+
+impl HostConnector {
+    /// `_meta` declaring the tasks extension on top of the host's capabilities (2026-07-28: the
+    /// declaration is per request, and `tasks/*` without it is refused).
+    pub(super) fn tasks_meta(&self) -> Value {
+        let mut capabilities = self.connector.mcp.capabilities.clone();
+        if !capabilities.is_object() {
+            capabilities = json!({});
+        }
+        capabilities["extensions"][TASKS_EXTENSION] = json!({});
+        json!({ (META_CLIENT_CAPABILITIES): capabilities })
     }
 }
 

@@ -154,7 +154,11 @@ impl HostConnector {
 
     /// One request, sorted into a result or why there is none; a lost authorization turns it red.
     async fn send(&mut self, method: &str, params: &Value) -> Result<Value, Failure> {
-        match self.connector.call(method, params).await {
+        let mut params = params.clone();
+        if method.starts_with("tasks/") && self.connector.mcp.era == crate::wire::Era::Modern {
+            params["_meta"] = self.tasks_meta();
+        }
+        match self.connector.call(method, &params).await {
             Err(e @ connector::Error::Unauthorized(_)) => {
                 let reason = format!("authorization lost: {e}");
                 self.fail(reason.clone());

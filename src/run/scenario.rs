@@ -142,6 +142,10 @@ async fn run_trial(
     output: &mut TrialOutput,
 ) {
     let config = shared.config;
+    let mut profile = profile;
+    if scenario.era == Some(crate::wire::Era::Legacy) {
+        profile.protocol.opening = crate::wire::Opening::Legacy;
+    }
     let mut host = MockHost::new(profile, config.popup.clone(), Arc::clone(&config.net));
     // One browser per user for the trial, like a person's own browser.
     static TRIALS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);

@@ -5,11 +5,12 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::model::{Need, ScenarioFile, Step};
+use super::model::{Need, ScenarioEra, ScenarioFile, Step};
 use super::refs::{EndpointRef, EndpointSlot, KeySlot, LoginRef, ProjectRef, Role, UserRef};
 use crate::guide::Row;
 use crate::host::HostProfile;
 use crate::suggest::closest;
+use crate::wire::Era;
 
 /// The names a scenario may use that are defined elsewhere: the check ids `expect.findings` names.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +30,8 @@ pub struct Scenario {
     pub hosts: Vec<String>,
     /// The troubleshooting row the scenario exercises.
     pub row: Option<Row>,
+    /// The era its hosts are held to; `None`: each host opens as it does by itself.
+    pub era: Option<Era>,
 }
 
 /// What a scenario asks of its target: checked before it starts, so a target without a role, an
@@ -372,7 +375,31 @@ pub fn parse(
         step_lines,
         hosts,
         row,
+        era: None,
     })
+}
+
+/// One scenario per era its file asks for: the host's own opening keeps the id, the legacy run of a
+/// scenario that runs both ways is `<id>@legacy`.
+pub fn per_era(scenario: Scenario) -> Vec<Scenario> {
+    let eras = scenario
+        .file
+        .eras
+        .clone()
+        .unwrap_or_else(|| vec![ScenarioEra::Own]);
+    let both = eras.len() > 1;
+    eras.into_iter()
+        .map(|era| {
+            let mut run = scenario.clone();
+            if era == ScenarioEra::Legacy {
+                run.era = Some(Era::Legacy);
+                if both {
+                    run.id = format!("{}@legacy", scenario.id);
+                }
+            }
+            run
+        })
+        .collect()
 }
 
 /// The host ids a step's per-host expectations name.
@@ -437,7 +464,7 @@ pub fn load_dir(root: &Path, vocabulary: &Vocabulary) -> Result<Vec<Scenario>, L
             .with_extension("")
             .to_string_lossy()
             .replace('\\', "/");
-        scenarios.push(parse(&path, &id, &text, vocabulary)?);
+        scenarios.extend(per_era(parse(&path, &id, &text, vocabulary)?));
     }
     Ok(scenarios)
 }

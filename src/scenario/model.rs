@@ -38,8 +38,23 @@ pub struct ScenarioFile {
     /// Host timeouts are multiplied by this (tests scale minutes down instead of waiting them out).
     #[serde(default)]
     pub time_factor: Option<f64>,
+    /// The protocol eras it runs in. Absent: the host's own opening only (a dual-era host speaks
+    /// 2026-07-28 to a server that does). `["legacy"]` pins the 2025 handshake era, for behaviour
+    /// that exists only there; `["own", "legacy"]` runs both, the second reported as `<id>@legacy`.
+    #[serde(default)]
+    pub eras: Option<Vec<ScenarioEra>>,
     #[serde(rename = "step")]
     pub steps: Vec<Spanned<Step>>,
+}
+
+/// An era a scenario runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScenarioEra {
+    /// As the host opens by itself.
+    Own,
+    /// The 2025 handshake era (`initialize`), whatever the host would choose.
+    Legacy,
 }
 
 /// Where the rule comes from.
@@ -332,6 +347,9 @@ pub struct ConnectorExpect {
     /// Whether the popup showed the sign-in page (`false`: the login session took the user straight
     /// to consent).
     pub signed_in: Option<bool>,
+    /// The protocol era the connection opened in (`modern`: `server/discover` first; `legacy`:
+    /// `initialize`, after the probe when the host probes).
+    pub era: Option<crate::wire::Era>,
     /// Further expectations for one host only, where hosts differ (`[step.expect.host.chatgpt]`).
     #[serde(default)]
     pub host: std::collections::BTreeMap<String, ConnectorExpect>,

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 
 /// One HTTP request and its response, as sent and received (credentials redacted).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Exchange {
     pub method: String,
     pub url: String,

@@ -199,6 +199,12 @@ impl<'a> Trial<'a> {
             instructions: c.instructions.clone(),
             popups: c.connector.popups.clone(),
             exchanges: c.connector.mcp.wire.transcript.since(start),
+            era: c
+                .connector
+                .mcp
+                .protocol_version
+                .is_some()
+                .then_some(c.connector.mcp.era),
         })
     }
 
