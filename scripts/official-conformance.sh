@@ -2,7 +2,11 @@
 # Runs the official MCP conformance suite (npm @modelcontextprotocol/conformance, which needs Node 22)
 # against the reference server's public `acme/catalog` project, in JSON and SSE response modes, shows
 # that the suite catches two of our named faults, and runs the suite's client auth scenarios against
-# our host OAuth client (`metabind-conformance conformance-client`). Everything stays on loopback.
+# our host OAuth client (`metabind-conformance conformance-client`). Then the same at MCP 2026-07-28
+# (`--requirements 2026-07-28`): the server scenarios against acme/catalog's stateless era, every
+# scored one passing except those that need the suite's own fixtures (official/expected-failures-
+# 2026-07-28.yaml, which the suite holds exact), and every scored client scenario against our client.
+# Everything stays on loopback.
 #
 # Usage: scripts/official-conformance.sh        (installs the suite under $MCP_CONFORMANCE_HOME once)
 set -euo pipefail
@@ -89,6 +93,29 @@ code=0
 [ "$code" -ne 0 ] && cat "$client_log"
 sed -n '/SUITE SUMMARY/,$p' "$client_log" | sed 's/^/        /'
 record "client --suite auth" pass "$code"
+
+echo "MCP 2026-07-28 (--requirements 2026-07-28):"
+for mode in json sse; do
+  flags=()
+  [ "$mode" = sse ] && flags+=(--sse)
+  start_server "${flags[@]}"
+  log=$(mktemp)
+  code=0
+  (cd "$(mktemp -d)" && timeout 600 conformance server --url "$BASE_URL/acme/catalog" \
+    --requirements 2026-07-28 \
+    --expected-failures "$ROOT/scripts/official/expected-failures-2026-07-28.yaml") >"$log" 2>&1 || code=$?
+  [ "$code" -ne 0 ] && cat "$log"
+  grep -E '^(Total|Baseline)' "$log" | sed 's/\x1b\[[0-9;]*m//g; s/^/        /'
+  record "server --requirements 2026-07-28 (responses as $mode)" pass "$code"
+  stop_server
+done
+client_log=$(mktemp)
+code=0
+(cd "$(mktemp -d)" && timeout 900 conformance client --requirements 2026-07-28 \
+  --command "$ROOT/target/debug/metabind-conformance conformance-client") >"$client_log" 2>&1 || code=$?
+[ "$code" -ne 0 ] && cat "$client_log"
+grep -E '^Total' "$client_log" | sed 's/^/        /'
+record "client --requirements 2026-07-28" pass "$code"
 
 echo "conformance: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -48,6 +48,7 @@ fn result(scenario: &str, host: &str, checks: Vec<CheckResult>) -> ScenarioResul
         skipped: None,
         not_applicable: None,
         incomplete: None,
+        era: None,
         duration_ms: 1200,
         checks,
     }

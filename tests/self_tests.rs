@@ -71,6 +71,69 @@ const TABLE: &[(&str, Probe, &[&str])] = &[
         Scenario("connect/member-calls-a-tool", "chatgpt"),
         &["host.connector.state"],
     ),
+    // The stateless era (MCP 2026-07-28): one row per rule of the sweep's modern section.
+    ("discover-missing", Sweep, &["modern.discover.answers"]),
+    (
+        "discover-missing",
+        Scenario("connect/discovered-in-2026", "chatgpt"),
+        &["host.connector.era"],
+    ),
+    // Claude leaves the version header off on the 2025 path it falls back to.
+    (
+        "protocol-version-header-required",
+        Scenario("connect/legacy-only-falls-back", "claude-desktop"),
+        &["host.connector.state"],
+    ),
+    ("modern-meta-not-required", Sweep, &["modern.meta.required"]),
+    (
+        "modern-headers-not-checked",
+        Sweep,
+        &["modern.headers.mismatch-refused"],
+    ),
+    (
+        "modern-version-not-checked",
+        Sweep,
+        &["modern.version.unsupported-refused"],
+    ),
+    (
+        "modern-unknown-method-200",
+        Sweep,
+        &["modern.method.unknown-404"],
+    ),
+    ("modern-session-minted", Sweep, &["modern.session.none"]),
+    ("modern-retired-error-code", Sweep, &["modern.errors.codes"]),
+    (
+        "modern-result-type-missing",
+        Sweep,
+        &["modern.result-type.present"],
+    ),
+    ("modern-cache-hints-missing", Sweep, &["modern.cache.hints"]),
+    (
+        "modern-cache-scope-varies",
+        Sweep,
+        &["modern.cache.scope-consistent"],
+    ),
+    (
+        "modern-missing-capability-not-signalled",
+        Sweep,
+        &["modern.capability.missing-refused"],
+    ),
+    (
+        "modern-task-without-capability",
+        Sweep,
+        &["modern.tasks.capability-respected"],
+    ),
+    (
+        "modern-task-result-not-inline",
+        Sweep,
+        &["modern.tasks.lifecycle"],
+    ),
+    ("modern-tools-differ", Sweep, &["host.eras.same-tools"]),
+    (
+        "modern-instructions-missing",
+        Sweep,
+        &["host.eras.same-instructions"],
+    ),
     ("session-not-bound", Sweep, &["transport.session.bound"]),
     (
         "session-not-ended",
@@ -204,6 +267,11 @@ const TABLE: &[(&str, Probe, &[&str])] = &[
     (
         "revocation-ignored",
         Scenario("grants/revoked-server-side", "chatgpt"),
+        &["host.call.outcome", "host.connector.state"],
+    ),
+    (
+        "revocation-ignored",
+        Scenario("grants/revoked-server-side@legacy", "claude-desktop"),
         &["host.call.outcome", "host.connector.state"],
     ),
     (
@@ -357,8 +425,15 @@ const TABLE: &[(&str, Probe, &[&str])] = &[
     ),
     (
         "optional-task-not-created",
-        Scenario("tasks/optional", "chatgpt"),
+        Scenario("tasks/optional@legacy", "chatgpt"),
         &["host.call.task"],
+    ),
+    // In 2026-07-28 the host polls the task to its end and shows the result tasks/get carries:
+    // without it inline, the host has nothing to show.
+    (
+        "modern-task-result-not-inline",
+        Scenario("tasks/optional", "claude-desktop"),
+        &["host.call.outcome"],
     ),
     (
         "forbidden-task-accepted",
@@ -540,6 +615,13 @@ const TABLE: &[(&str, Probe, &[&str])] = &[
     ),
 ];
 
+/// Scenarios bound to projects of the default fixture (they name `acme/...`): the second world and a
+/// deployment have none of them, so their rows run on the default world only.
+const DEFAULT_WORLD_ONLY: &[&str] = &[
+    "connect/discovered-in-2026",
+    "connect/legacy-only-falls-back",
+];
+
 /// fault, scenario, why: rows a deployment run cannot show (see `not_observable_as_deployment`).
 const NOT_OBSERVABLE_AS_DEPLOYMENT: &[(&str, &str, &str)] = &[
     ("membership-checked-only-at-consent", "roles/role-reduced", "changing a member's role needs the admin API"),
@@ -715,6 +797,11 @@ fn main() {
             ("second-world::", Mode::Embedded(World::Second)),
             ("deployment::", Mode::SecondWorldRemote),
         ] {
+            if matches!(probe, Scenario(id, _) if DEFAULT_WORLD_ONLY.contains(&id))
+                && mode != Mode::Embedded(World::Default)
+            {
+                continue;
+            }
             let unobservable = (mode == Mode::SecondWorldRemote)
                 .then(|| not_observable_as_deployment(fault, probe))
                 .flatten();

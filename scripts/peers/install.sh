@@ -7,6 +7,7 @@
 #   $PEERS_DIR/node/node_modules/.bin/node   Node 22 (the machine has 20; nothing in the tree needs > 20
 #                                            today, but 22 is the LTS the SDKs test on, as in official-conformance.sh)
 #   $PEERS_DIR/everything/                   @modelcontextprotocol/server-everything, installed with Node 22
+#   $PEERS_DIR/ts-v2/                        @modelcontextprotocol/server 2.4.0 (TypeScript SDK v2) + server.mjs
 #   $PEERS_DIR/venv/                         mcp (Python SDK) + the SDK's simple-auth example
 # Transitive versions are pinned too (everything/package-lock.json, constraints.txt): the peers are
 # yardsticks, and a floating dependency (the TS SDK behind server-everything is `^1.30.0`) would move them.
@@ -52,6 +53,19 @@ if ! done_already everything "$everything_spec"; then
   PATH="$NODE_BIN:$PATH" npm ci --prefix "$PEERS_DIR/everything" "${npm_quiet[@]}" >/dev/null
   stamp everything "$everything_spec"
 fi
+
+# The TypeScript SDK v2 server package (2026-07-28) behind scripts/peers/ts-v2/server.mjs, exact versions.
+TS_V2_LOCK=$HERE/ts-v2/package-lock.json
+ts_v2_spec=$(sha256sum <"$TS_V2_LOCK" | cut -c1-16)
+if ! done_already ts-v2 "$ts_v2_spec"; then
+  echo "peers: installing @modelcontextprotocol/server (ts-v2/package-lock.json)" >&2
+  mkdir -p "$PEERS_DIR/ts-v2"
+  cp "$HERE/ts-v2/package.json" "$TS_V2_LOCK" "$PEERS_DIR/ts-v2/"
+  PATH="$NODE_BIN:$PATH" npm ci --prefix "$PEERS_DIR/ts-v2" "${npm_quiet[@]}" >/dev/null
+  stamp ts-v2 "$ts_v2_spec"
+fi
+# The server script runs from the install dir, where its package resolves.
+cp "$HERE/ts-v2/server.mjs" "$PEERS_DIR/ts-v2/server.mjs"
 
 # The example's source may change in shared/, so its content (and the constraints) is part of the stamp.
 venv_spec="$MCP_PY $(cd "$SIMPLE_AUTH_SRC" && find . -type f \( -name '*.py' -o -name pyproject.toml \) | sort \

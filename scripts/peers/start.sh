@@ -4,7 +4,9 @@
 #   URL=<MCP endpoint>   PID=<pid>   and for simple-auth and ts-auth also AS_URL=<authorization server>
 # The caller stops it with `kill PID` (one process per peer). Its output is in $PEERS_DIR/logs/NAME-PID.log.
 #
-# Usage: scripts/peers/start.sh everything|python-noauth|python-stateless|simple-auth|ts-auth
+# Usage: scripts/peers/start.sh everything|python-noauth|python-stateless|simple-auth|ts-auth|ts-v2|ts-v2-modern
+#   ts-v2: the TypeScript SDK v2 server package (2026-07-28, with its stateless fallback for 2025
+#   clients); ts-v2-modern: the same with the fallback off (a server of 2026-07-28 only).
 #   ts-auth: the TypeScript SDK's example server (simpleStreamableHttp, in server-everything's tree)
 #   with its demo authorization server, --oauth --oauth-strict; it approves without a sign-in page.
 # Needs scripts/peers/install.sh first (same PEERS_DIR). PEER_START_TIMEOUT (s, default 30) bounds the wait.
@@ -12,7 +14,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 PEERS_DIR=${PEERS_DIR:-$PWD/target/peers}
-NAME=${1:?usage: $0 everything|python-noauth|python-stateless|simple-auth|ts-auth}
+NAME=${1:?usage: $0 everything|python-noauth|python-stateless|simple-auth|ts-auth|ts-v2|ts-v2-modern}
 PY="$PEERS_DIR/venv/bin/python"
 NODE="$PEERS_DIR/node/node_modules/.bin/node"
 EVERYTHING="$PEERS_DIR/everything/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
@@ -29,6 +31,8 @@ case "$NAME" in
   python-noauth) "$PY" "$HERE/python_noauth_server.py" --port 0 </dev/null >"$LOG" 2>&1 & ;;
   python-stateless) "$PY" "$HERE/python_noauth_server.py" --port 0 --stateless </dev/null >"$LOG" 2>&1 & ;;
   simple-auth) "$PY" "$HERE/simple_auth_peers.py" </dev/null >"$LOG" 2>&1 & ;;
+  ts-v2) PORT=0 "$NODE" "$PEERS_DIR/ts-v2/server.mjs" </dev/null >"$LOG" 2>&1 & ;;
+  ts-v2-modern) PORT=0 "$NODE" "$PEERS_DIR/ts-v2/server.mjs" --modern-only </dev/null >"$LOG" 2>&1 & ;;
   ts-auth)
     # The example builds its URLs from MCP_PORT and MCP_AUTH_PORT before it listens, so the ports
     # are chosen here (the OS picks free ones; another process could take one in between).
@@ -71,6 +75,9 @@ case "$NAME" in
     URL="http://localhost:$TS_MCP_PORT/mcp"
     AS_URL="http://localhost:$TS_AUTH_PORT"
     until_ok answers "$AS_URL/.well-known/oauth-authorization-server" ;;
+  ts-v2*)
+    until_ok from_log 'listening on (http://127\.0\.0\.1:[0-9]+/mcp)'
+    URL=$FOUND ;;
   simple-auth)
     until_ok from_log 'AS_URL=(.*)'
     AS_URL=$FOUND

@@ -41,6 +41,8 @@ pub enum Section {
     Transport,
     Tools,
     Tasks,
+    /// The stateless era (MCP 2026-07-28).
+    Modern,
     Ui,
     Review,
     /// What the server's answers make each host do (reported once per host).
@@ -48,12 +50,13 @@ pub enum Section {
 }
 
 impl Section {
-    pub const ALL: [Section; 8] = [
+    pub const ALL: [Section; 9] = [
         Section::Discovery,
         Section::AuthorizationServer,
         Section::Transport,
         Section::Tools,
         Section::Tasks,
+        Section::Modern,
         Section::Ui,
         Section::Review,
         Section::Hosts,
@@ -66,6 +69,7 @@ impl Section {
             Section::Transport => "transport",
             Section::Tools => "tools",
             Section::Tasks => "tasks",
+            Section::Modern => "modern",
             Section::Ui => "ui",
             Section::Review => "review",
             Section::Hosts => "hosts",
@@ -84,6 +88,7 @@ impl Section {
             Section::Transport => "Streamable HTTP transport, sessions and lifecycle",
             Section::Tools => "Tools",
             Section::Tasks => "Tasks",
+            Section::Modern => "MCP 2026-07-28: the stateless era",
             Section::Ui => "UI resources",
             Section::Review => "Tool choice: descriptions, overlap, instructions",
             Section::Hosts => "What the server's answers make this host do",
@@ -99,6 +104,9 @@ impl Section {
             Section::Transport => "MCP 2025-11-25 basic/transports, basic/lifecycle",
             Section::Tools => "MCP 2025-11-25 server/tools, utilities/pagination",
             Section::Tasks => "MCP 2025-11-25 basic/utilities/tasks",
+            Section::Modern => {
+                "MCP 2026-07-28 basic, transports, server/discover, utilities/caching; the tasks extension"
+            }
             Section::Ui => "MCP Apps (SEP-1865), Apps SDK output templates",
             Section::Review => {
                 "connector guide: troubleshooting \"Host doesn't pick the right tool\""
@@ -169,6 +177,7 @@ pub fn all() -> impl Iterator<Item = &'static CheckDef> {
         super::tools::CHECKS,
         super::tool_calls::CHECKS,
         super::tasks::CHECKS,
+        super::modern::CHECKS,
         super::ui::CHECKS,
         super::review::CHECKS,
         super::connector::CHECKS,

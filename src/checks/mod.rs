@@ -20,6 +20,7 @@ mod expectations;
 pub mod host;
 pub mod lifecycle;
 pub mod messages;
+pub mod modern;
 pub mod render;
 pub mod review;
 pub mod tasks;

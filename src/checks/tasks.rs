@@ -383,6 +383,7 @@ mod tests {
             polls: 2,
             poll_interval_ms: Some(10),
             end,
+            last_polled: None,
         })
     }
 

@@ -23,6 +23,8 @@ pub struct SweepEvidence {
     pub tools: Tools,
     pub tasks: Tasks,
     pub ui: Ui,
+    /// The stateless era (2026-07-28), probed beside the 2025 one.
+    pub modern: Modern,
     /// The run was asked to stop before the sweep finished (why): what was not probed stays
     /// not testable.
     pub stopped: Option<String>,
@@ -207,4 +209,83 @@ pub struct UiRead {
     pub tool: String,
     pub link: UiLink,
     pub reply: Observed<RpcExchange>,
+}
+
+/// The stateless era (MCP 2026-07-28), probed with requests that carry the `_meta` envelope.
+#[derive(Debug, Clone, Default)]
+pub struct Modern {
+    /// `server/discover` with the sweep's credential.
+    pub discover: Observed<RpcExchange>,
+    /// Every page of `tools/list` in the stateless era.
+    pub tools_pages: Observed<Vec<RpcExchange>>,
+    /// `tools/list` without `_meta`, the headers otherwise right.
+    pub without_meta: Observed<RpcExchange>,
+    /// `tools/list` whose `Mcp-Method` header names another method.
+    pub header_mismatch: Observed<RpcExchange>,
+    /// `tools/list` at a protocol version no one speaks (`_meta` and header agreeing).
+    pub unsupported_version: Observed<RpcExchange>,
+    /// A method no server has.
+    pub unknown_method: Observed<RpcExchange>,
+    /// `resources/read` of a URI that does not exist.
+    pub missing_resource: Observed<RpcExchange>,
+    /// A tool that requires a task, called without declaring the tasks extension.
+    pub required_without_extension: Observed<RpcExchange>,
+    /// A tool whose task support is optional, called without declaring the tasks extension.
+    pub optional_without_extension: Observed<RpcExchange>,
+    /// A task-capable tool called with the extension, polled to its end.
+    pub task: Observed<ModernTask>,
+}
+
+impl Modern {
+    /// Whether the endpoint answered in the stateless era: discover named 2026-07-28, or a stateless
+    /// listing came back with a result.
+    pub fn speaks_modern(&self) -> bool {
+        let discovered = self
+            .discover
+            .seen()
+            .and_then(RpcExchange::result)
+            .is_some_and(|r| {
+                r["supportedVersions"]
+                    .as_array()
+                    .is_some_and(|v| v.iter().any(|v| v == crate::wire::MODERN_PROTOCOL_VERSION))
+            });
+        let listed = self
+            .tools_pages
+            .seen()
+            .and_then(|pages| pages.first())
+            .and_then(RpcExchange::result)
+            .is_some();
+        discovered || listed
+    }
+
+    /// Every stateless exchange the section recorded.
+    pub fn exchanges(&self) -> Vec<&RpcExchange> {
+        let mut all: Vec<&RpcExchange> = [
+            &self.discover,
+            &self.without_meta,
+            &self.header_mismatch,
+            &self.unsupported_version,
+            &self.unknown_method,
+            &self.missing_resource,
+            &self.required_without_extension,
+            &self.optional_without_extension,
+        ]
+        .into_iter()
+        .filter_map(Observed::seen)
+        .collect();
+        all.extend(self.tools_pages.seen().into_iter().flatten());
+        if let Some(task) = self.task.seen() {
+            all.push(&task.created);
+            all.extend(&task.polls);
+        }
+        all
+    }
+}
+
+/// A task of the tasks extension: the call that created it and each `tasks/get` until it ended.
+#[derive(Debug, Clone)]
+pub struct ModernTask {
+    pub tool: String,
+    pub created: RpcExchange,
+    pub polls: Vec<RpcExchange>,
 }

@@ -93,6 +93,9 @@ pub struct ScenarioResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incomplete: Option<String>,
     pub duration_ms: u64,
+    /// The protocol era the host's main connection spoke (`legacy` or `modern`), once it opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub era: Option<crate::wire::Era>,
     pub checks: Vec<CheckResult>,
 }
 
@@ -117,6 +120,7 @@ impl ScenarioResult {
             not_applicable: None,
             incomplete: None,
             duration_ms: 0,
+            era: None,
             checks: Vec::new(),
         }
     }

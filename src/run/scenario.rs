@@ -199,6 +199,14 @@ async fn run_trial(
         }
     }
     config.popup.end_sessions(&session_key);
+    // The era of the first connection the trial opened (the main connector's, as a rule).
+    result.era = trial
+        .connectors
+        .get("main")
+        .into_iter()
+        .chain(trial.connectors.values())
+        .find(|c| c.connector.mcp.protocol_version.is_some())
+        .map(|c| c.connector.mcp.era);
     for c in trial.connectors.values() {
         for popup in &c.connector.popups {
             output.phases.add_popup(popup.elapsed.as_millis() as u64);

@@ -124,12 +124,13 @@ pub fn with_meta(params: Value, client_info: &Value, capabilities: &Value) -> Va
 /// A header value as the transport spells it: plain when it is header-safe ASCII (and does not look
 /// like the sentinel), else `=?base64?…?=` of its UTF-8.
 pub fn encode_header_value(value: &str) -> String {
-    let plain = !value.is_empty()
-        && value.bytes().all(|b| (0x20..0x7f).contains(&b))
+    let sentinel_like = value.starts_with("=?base64?") && value.ends_with("?=");
+    let plain = value.bytes().all(|b| (0x20..0x7f).contains(&b))
         && !value.starts_with(' ')
         && !value.ends_with(' ')
-        && !(value.starts_with("=?base64?") && value.ends_with("?="));
-    if plain || value.is_empty() {
+        && !sentinel_like;
+    // An empty value is sent as it is: the header is present and empty.
+    if plain {
         value.to_owned()
     } else {
         format!(

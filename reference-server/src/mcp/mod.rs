@@ -7,10 +7,12 @@
 //!    `tasks` (task methods).
 //! 3. `methods` (JSON-RPC dispatch), then `session` (version check, session lookup, initialize,
 //!    DELETE), then `stream` (the GET stream).
-//!    `modern` (the stateless 2026-07-28 era) uses `methods` and `session`'s task binding.
+//!    `envelope` (the stateless era's `_meta` and headers), `task_extension` (its tasks), `listen`,
+//!    then `modern` (the 2026-07-28 dispatch), which uses `methods` and `session`'s task binding.
 //! 4. `transport`: the entry point for every endpoint path, and POST.
 
 pub mod auth;
+pub mod envelope;
 pub mod error;
 pub mod headers;
 pub mod listen;
@@ -21,6 +23,7 @@ pub mod origin;
 pub mod respond;
 pub mod session;
 pub mod stream;
+pub mod task_extension;
 pub mod tasks;
 pub mod tools;
 pub mod transport;

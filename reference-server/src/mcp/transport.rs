@@ -16,12 +16,12 @@ use crate::mcp::auth::{self, Principal};
 use crate::mcp::error::*;
 use crate::mcp::headers::{accepts, header_str, Accepts, VERSION_HEADER};
 use crate::mcp::methods::{self, Call};
-use crate::mcp::modern;
 use crate::mcp::origin::{add_cors_headers, check_host_and_origin, preflight};
 use crate::mcp::respond::respond;
 use crate::mcp::session::{self, check_version_header, require_session, task_caller};
 use crate::mcp::stream::get_stream;
 use crate::mcp::version::DEFAULT_VERSION;
+use crate::mcp::{envelope, modern};
 use crate::state::AppState;
 
 /// Entry point for every path that is not a well-known, OAuth or admin route (the router's fallback,
@@ -229,7 +229,7 @@ async fn post_message(
         Message::Request { id, method, params }
             if eras.modern()
                 && ((!eras.legacy() && method != "initialize")
-                    || modern::selects_modern(headers, method, params.as_ref())) =>
+                    || envelope::selects_modern(headers, method, params.as_ref())) =>
         {
             return Ok(modern::post(
                 state,

@@ -119,6 +119,15 @@ fn register_inner(state: &AppState, metadata: &Value) -> Result<Response, OAuthE
         }
         Some(_) => return Err(bad("scope must be a string")),
     };
+    // MCP 2026-07-28 client registration: clients say what they are; OIDC's default is "web". The
+    // value is recorded and echoed; a 2025 client that sends none is still served (no rule says
+    // otherwise, and refusing it would lock out every host of that era).
+    let application_type = match metadata.get("application_type") {
+        None | Some(Value::Null) => "web",
+        Some(Value::String(s)) if s == "web" => "web",
+        Some(Value::String(s)) if s == "native" => "native",
+        Some(_) => return Err(bad("application_type must be \"web\" or \"native\"")),
+    };
     let client_name = match metadata.get("client_name") {
         None | Some(Value::Null) => "Unnamed application".to_owned(),
         Some(Value::String(s)) if !s.trim().is_empty() && s.len() <= 200 => s.clone(),
@@ -153,6 +162,7 @@ fn register_inner(state: &AppState, metadata: &Value) -> Result<Response, OAuthE
         "grant_types": grant_types,
         "response_types": response_types,
         "token_endpoint_auth_method": method.as_str(),
+        "application_type": application_type,
     });
     if let Some(s) = scope {
         body["scope"] = json!(s);

@@ -16,13 +16,28 @@ pub(super) async fn probe(sweep: &Sweep<'_>, ev: &mut Evidence) -> Result<Discov
     let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": LATEST_PROTOCOL_VERSION, "capabilities": {}, "clientInfo": client_info()}});
     ev.anonymous = rpc(sweep, sweep.mcp(None).request(&init)).await;
-    ev.invalid_token = rpc(
-        sweep,
-        sweep
-            .mcp(Some("metabind-conformance-invalid-token"))
-            .request(&init),
-    )
-    .await;
+    // An endpoint of 2026-07-28 only refuses initialize before it looks at credentials: its first
+    // request without them is server/discover.
+    let modern_only = ev
+        .anonymous
+        .seen()
+        .is_some_and(|x| super::modern_only(x.message.as_ref()));
+    let first = |bearer: Option<&str>| {
+        let mut client = sweep.mcp(bearer);
+        if modern_only {
+            client.era = crate::wire::Era::Modern;
+            client.client_info = client_info();
+            return client.request(
+                &json!({"jsonrpc": "2.0", "id": 1, "method": "server/discover",
+                "params": crate::wire::modern::with_meta(json!({}), &client_info(), &json!({}))}),
+            );
+        }
+        client.request(&init)
+    };
+    if modern_only {
+        ev.anonymous = rpc(sweep, first(None)).await;
+    }
+    ev.invalid_token = rpc(sweep, first(Some("metabind-conformance-invalid-token"))).await;
     let challenge = ev
         .anonymous
         .seen()

@@ -5,6 +5,7 @@
 
 mod authorization_server;
 mod discovery;
+mod modern;
 mod tasks;
 mod tools;
 mod transport;
@@ -21,7 +22,7 @@ use crate::evidence::{Observed, RpcExchange, SweepEvidence};
 use crate::popup::Popup;
 use crate::stop::Stop;
 use crate::target::Instance;
-use crate::wire::{Exchange, McpClient, Net, Request, Wire};
+use crate::wire::{Exchange, McpClient, Net, Request, Wire, MODERN_PROTOCOL_VERSION};
 
 /// What the sweep cost.
 #[derive(Debug, Clone, Default)]
@@ -124,6 +125,17 @@ pub async fn run(
             .await?;
         }
         lap(Section::Tasks);
+        if wants(&[Section::Modern, Section::Hosts]) {
+            let tools = ev.listed_tools().map(<[Value]>::to_vec);
+            stop.unless_stopped(modern::probe(
+                &sweep,
+                &credential,
+                tools.as_deref(),
+                &mut ev.modern,
+            ))
+            .await?;
+        }
+        lap(Section::Modern);
         if chosen.contains(&Section::Ui) {
             let tools = ev.listed_tools().map(<[Value]>::to_vec);
             stop.unless_stopped(ui::probe(&sweep, &credential, tools.as_deref(), &mut ev.ui))
@@ -170,6 +182,26 @@ impl Sweep<'_> {
         self.wire.send(request).await.map(|r| r.exchange).into()
     }
 
+    /// One request altered on purpose, read as the JSON-RPC response with `id` (if one came).
+    async fn rpc_raw(&self, request: Request, id: i64) -> Observed<RpcExchange> {
+        match self.wire.send(request).await {
+            Err(e) => Observed::not_testable(e.to_string()),
+            Ok(received) => {
+                let content_type = received
+                    .headers
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok());
+                let message = crate::wire::messages(content_type, &received.body)
+                    .into_iter()
+                    .find(|m| m.get("id") == Some(&json!(id)) || m.get("id") == Some(&Value::Null));
+                Observed::Seen(RpcExchange {
+                    exchange: received.exchange,
+                    message,
+                })
+            }
+        }
+    }
+
     /// One JSON-RPC request on `client`.
     async fn rpc(
         &self,
@@ -184,13 +216,23 @@ impl Sweep<'_> {
             .into()
     }
 
-    /// A client past initialize, with the initialize exchange; `Err` says why not.
+    /// A client past initialize, with the initialize exchange; `Err` says why not. An endpoint that
+    /// refuses initialize naming only 2026-07-28 versions (-32022) gets `server/discover` instead: the
+    /// client then speaks the stateless era (`client.era`), and the 2025-only probes stand down.
     async fn initialized(&self, bearer: Option<&str>) -> Result<(McpClient, RpcExchange), String> {
         let mut client = self.mcp(bearer);
         let reply = client
             .initialize(client_info(), json!({}))
             .await
             .map_err(|e| e.to_string())?;
+        let reply = if modern_only(reply.message.as_ref()) {
+            client
+                .discover(client_info(), json!({}))
+                .await
+                .map_err(|e| e.to_string())?
+        } else {
+            reply
+        };
         let reply = RpcExchange::from(reply);
         if reply.result().is_none() {
             return Err(format!(
@@ -202,3 +244,20 @@ impl Sweep<'_> {
         Ok((client, reply))
     }
 }
+
+/// Whether an answer to `initialize` says the endpoint speaks only the stateless era: -32022 whose
+/// `data.supported` names no version of the handshake era.
+pub(crate) fn modern_only(message: Option<&Value>) -> bool {
+    let Some(error) = message.and_then(|m| m.get("error")) else {
+        return false;
+    };
+    error["code"] == crate::wire::modern::UNSUPPORTED_PROTOCOL_VERSION
+        && error["data"]["supported"].as_array().is_some_and(|v| {
+            !v.is_empty()
+                && v.iter()
+                    .all(|v| v.as_str().is_some_and(|v| v >= MODERN_PROTOCOL_VERSION))
+        })
+}
+
+/// Why a probe of the 2025 era does not apply to an endpoint that speaks only 2026-07-28.
+pub(crate) const ONLY_MODERN: &str = "the endpoint speaks only MCP 2026-07-28 (it refused initialize with -32022): sessions, initialize and the 2025 tasks utility do not exist there; sweep/modern judges that era";

@@ -42,6 +42,11 @@ pub(super) async fn probe(
     let name = tool["name"].as_str().unwrap_or_default().to_owned();
     ev.tool = Observed::Seen(name.clone());
     let (mut client, _) = match sweep.initialized(credential.bearer.as_deref()).await {
+        Ok((client, _)) if client.era == crate::wire::Era::Modern => {
+            ev.without_task = Observed::not_applicable(super::ONLY_MODERN);
+            fill_gap(ev, Observed::<()>::not_applicable(super::ONLY_MODERN));
+            return;
+        }
         Ok(x) => x,
         Err(why) => {
             ev.without_task = Observed::not_testable(format!("initialize failed: {why}"));
@@ -145,11 +150,17 @@ pub(super) async fn probe(
 
 /// Every record after the first call, as not testable for `why`.
 fn fill(ev: &mut Tasks, why: &str) {
-    ev.unknown_task = Observed::not_testable(why);
-    ev.created = Observed::not_testable(why);
-    ev.poll = Observed::not_testable(why);
-    ev.result = Observed::not_testable(why);
-    ev.cancel_terminal = Observed::not_testable(why);
-    ev.early_result = Observed::not_testable(why);
-    ev.other_credential = Observed::not_testable(why);
+    fill_gap(ev, Observed::<()>::not_testable(why));
+}
+
+/// Every later probe's evidence missing for the same reason as `missing`.
+fn fill_gap(ev: &mut Tasks, missing: Observed<()>) {
+    let gap = missing.gap().cloned().expect("a gap");
+    ev.unknown_task = Observed::Missing(gap.clone());
+    ev.created = Observed::Missing(gap.clone());
+    ev.poll = Observed::Missing(gap.clone());
+    ev.result = Observed::Missing(gap.clone());
+    ev.cancel_terminal = Observed::Missing(gap.clone());
+    ev.early_result = Observed::Missing(gap.clone());
+    ev.other_credential = Observed::Missing(gap);
 }

@@ -17,10 +17,20 @@ fn init_body() -> serde_json::Value {
 
 pub(super) async fn probe(sweep: &Sweep<'_>, credential: &Credential, ev: &mut Transport) {
     let bearer = credential.bearer.as_deref();
-    let (client, initialize) = match sweep.initialized(bearer).await {
-        Ok(x) => x,
-        Err(why) => {
-            let missing = Observed::<()>::not_testable(format!("initialize failed: {why}"));
+    let opened = sweep.initialized(bearer).await;
+    let stand_down = match &opened {
+        Ok((client, _)) if client.era == crate::wire::Era::Modern => {
+            Some(Observed::<()>::not_applicable(super::ONLY_MODERN))
+        }
+        Ok(_) => None,
+        Err(why) => Some(Observed::<()>::not_testable(format!(
+            "initialize failed: {why}"
+        ))),
+    };
+    let (client, initialize) = match (opened, stand_down) {
+        (Ok(x), None) => x,
+        (_, missing) => {
+            let missing = missing.expect("a gap");
             let gap = missing.gap().cloned().expect("a gap");
             ev.initialize = Observed::Missing(gap.clone());
             ev.unknown_method = Observed::Missing(gap.clone());
