@@ -281,16 +281,24 @@ fn capability_declared(ev: &SweepEvidence) -> Vec<CheckResult> {
     if let Err(v) = tools(def, ev) {
         return vec![v];
     }
-    let Some(capabilities) = ev.transport.capabilities() else {
+    // A server of 2026-07-28 only announces its capabilities in server/discover.
+    let discovered = ev
+        .modern
+        .discover
+        .seen()
+        .and_then(crate::evidence::RpcExchange::result)
+        .map(|r| r["capabilities"].clone())
+        .filter(Value::is_object);
+    let Some(capabilities) = ev.transport.capabilities().cloned().or(discovered) else {
         return vec![CheckResult::not_testable(
             def,
-            "no initialize result to read capabilities from",
+            "no initialize or server/discover result to read capabilities from",
         )];
     };
     vec![CheckResult::judge(
         def,
         capabilities["tools"].is_object(),
-        "the initialize result's capabilities, for a server that lists tools",
+        "the announced capabilities (initialize, or server/discover), for a server that lists tools",
         "a `tools` capability",
         capabilities.to_string(),
     )]
