@@ -105,7 +105,11 @@ for mode in json sse; do
     --requirements 2026-07-28 \
     --expected-failures "$ROOT/scripts/official/expected-failures-2026-07-28.yaml") >"$log" 2>&1 || code=$?
   [ "$code" -ne 0 ] && cat "$log"
-  grep -E '^(Total|Baseline)' "$log" | sed 's/\x1b\[[0-9;]*m//g; s/^/        /'
+  plain=$(sed 's/\x1b\[[0-9;]*m//g' "$log")
+  scored=$(grep -cE '^[✓✗] ' <<<"$(sed -n '/=== SUMMARY ===/,/^Total/p' <<<"$plain")" || true)
+  expected_failures=$(grep -cE '^  ~ ' <<<"$plain" || true)
+  echo "        $scored scenarios run; $expected_failures need the suite's own fixtures (expected failures);"
+  grep -E 'Baseline check passed|Unexpected failures|Stale baseline' <<<"$plain" | sed 's/^/        /'
   record "server --requirements 2026-07-28 (responses as $mode)" pass "$code"
   stop_server
 done
@@ -114,7 +118,7 @@ code=0
 (cd "$(mktemp -d)" && timeout 900 conformance client --requirements 2026-07-28 \
   --command "$ROOT/target/debug/metabind-conformance conformance-client") >"$client_log" 2>&1 || code=$?
 [ "$code" -ne 0 ] && cat "$client_log"
-grep -E '^Total' "$client_log" | sed 's/^/        /'
+sed 's/\x1b\[[0-9;]*m//g' "$client_log" | grep -E '^(Total|Not scored)' | sed 's/^/        /'
 record "client --requirements 2026-07-28" pass "$code"
 
 echo "conformance: $passed passed, $failed failed"

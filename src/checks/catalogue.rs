@@ -178,6 +178,7 @@ pub fn all() -> impl Iterator<Item = &'static CheckDef> {
         super::tool_calls::CHECKS,
         super::tasks::CHECKS,
         super::modern::CHECKS,
+        super::eras::CHECKS,
         super::ui::CHECKS,
         super::review::CHECKS,
         super::connector::CHECKS,

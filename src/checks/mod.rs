@@ -15,6 +15,7 @@ pub mod catalogue;
 pub mod connector;
 pub mod directory;
 pub mod discovery;
+pub mod eras;
 pub mod expect;
 mod expectations;
 pub mod host;

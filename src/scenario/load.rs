@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::model::{Need, ScenarioEra, ScenarioFile, Step};
+use super::model::{Need, ScenarioFile, Step};
 use super::refs::{EndpointRef, EndpointSlot, KeySlot, LoginRef, ProjectRef, Role, UserRef};
 use crate::guide::Row;
 use crate::host::HostProfile;
@@ -379,29 +379,6 @@ pub fn parse(
     })
 }
 
-/// One scenario per era its file asks for: the host's own opening keeps the id, the legacy run of a
-/// scenario that runs both ways is `<id>@legacy`.
-pub fn per_era(scenario: Scenario) -> Vec<Scenario> {
-    let eras = scenario
-        .file
-        .eras
-        .clone()
-        .unwrap_or_else(|| vec![ScenarioEra::Own]);
-    let both = eras.len() > 1;
-    eras.into_iter()
-        .map(|era| {
-            let mut run = scenario.clone();
-            if era == ScenarioEra::Legacy {
-                run.era = Some(Era::Legacy);
-                if both {
-                    run.id = format!("{}@legacy", scenario.id);
-                }
-            }
-            run
-        })
-        .collect()
-}
-
 /// The host ids a step's per-host expectations name.
 fn expectation_hosts(step: &Step) -> Vec<String> {
     match step {
@@ -464,7 +441,7 @@ pub fn load_dir(root: &Path, vocabulary: &Vocabulary) -> Result<Vec<Scenario>, L
             .with_extension("")
             .to_string_lossy()
             .replace('\\', "/");
-        scenarios.extend(per_era(parse(&path, &id, &text, vocabulary)?));
+        scenarios.extend(super::eras::per_era(parse(&path, &id, &text, vocabulary)?));
     }
     Ok(scenarios)
 }

@@ -1,5 +1,6 @@
 //! Scenarios as data: the file model and its loader. Nothing here talks to a server.
 
+pub mod eras;
 pub mod load;
 pub mod model;
 pub mod refs;
