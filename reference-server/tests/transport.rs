@@ -348,7 +348,13 @@ async fn ping_returns_an_empty_object_and_unknown_methods_get_32601() {
     let t = start().await;
     let s = t.session(CATALOG, None).await;
     assert_eq!(s.result("ping", json!({})).await, json!({}));
-    let error = s.error("prompts/list", json!({})).await;
+    // Metabind projects have no prompts: the list is empty (the capability says prompts exist as a
+    // feature, with none listed).
+    assert_eq!(
+        s.result("prompts/list", json!({})).await,
+        json!({"prompts": []})
+    );
+    let error = s.error("completion/complete", json!({})).await;
     assert_eq!(error["code"], -32601);
     let error = s.error("tools/list", json!([1, 2])).await;
     assert_eq!(error["code"], -32602);

@@ -41,7 +41,7 @@ mod tests {
             std::path::Path::new("x.toml"),
             "connect/x",
             &text,
-            &crate::run::vocabulary(),
+            &crate::scenario::Vocabulary::default(),
         )
         .unwrap()
     }
