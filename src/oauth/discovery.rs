@@ -127,7 +127,8 @@ pub async fn discover(
                 "the protected resource metadata lists no authorization server",
             )
         })?
-        .trim_end_matches('/')
+        // Kept exactly as written: the metadata's issuer and RFC 9207 `iss` are compared with it
+        // as strings (RFC 8414 §3.3, RFC 9207 §2.4), so a trailing slash is part of it.
         .to_owned();
     let issuer_url =
         Url::parse(&issuer).map_err(|e| fail("discovery", format!("bad issuer {issuer}: {e}")))?;
