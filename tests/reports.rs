@@ -48,7 +48,12 @@ fn result(scenario: &str, host: &str, checks: Vec<CheckResult>) -> ScenarioResul
         skipped: None,
         not_applicable: None,
         incomplete: None,
-        era: None,
+        // Host runs spoke an era (sweep rows none): the text table's era column and the HTML note.
+        era: (!scenario.starts_with("sweep/")).then_some(if scenario.ends_with("@legacy") {
+            metabind_conformance::wire::Era::Legacy
+        } else {
+            metabind_conformance::wire::Era::Modern
+        }),
         duration_ms: 1200,
         checks,
     }

@@ -189,10 +189,13 @@ pub fn render(report: &RunReport) -> String {
             let passed = r.checks.iter().filter(|c| c.status == Status::Pass).count();
             let _ = write!(
                 out,
-                "<tr><td><a href=\"#{}\">{}</a><div class=small>{}</div></td><td>{}</td><td class=n>{passed}/{judged}</td><td class=small>{}</td><td class=n>{:.1} s</td></tr>",
+                "<tr><td><a href=\"#{}\">{}</a><div class=small>{}{}</div></td><td>{}</td><td class=n>{passed}/{judged}</td><td class=small>{}</td><td class=n>{:.1} s</td></tr>",
                 esc(&anchor(r)),
                 esc(&r.scenario),
                 esc(&r.title),
+                r.era
+                    .map(|e| format!(" · spoke {}", esc(e.describe())))
+                    .unwrap_or_default(),
                 if r.incomplete.is_some() && !r.checks.is_empty() {
                     format!("{} <span class=\"b skip\">partial</span>", badge(r.effective_status()))
                 } else {

@@ -128,19 +128,31 @@ pub fn render(report: &RunReport) -> String {
             format!("host: {host}")
         };
         let _ = writeln!(out, "\n{title}");
+        let eras = rows.iter().any(|r| r.era.is_some());
         let _ = writeln!(
             out,
-            "  {:<44} {:<18} {:>7} {:>8}",
-            "scenario", "status", "checks", "time"
+            "  {:<44} {:<18} {:>7} {:>8}{}",
+            "scenario",
+            "status",
+            "checks",
+            "time",
+            if eras { "  era" } else { "" }
         );
         for r in &rows {
+            // The protocol era the host's connection spoke: 2026 (stateless) or 2025 (initialize).
+            let era = match r.era {
+                Some(crate::wire::Era::Modern) => "  2026-07-28",
+                Some(crate::wire::Era::Legacy) => "  2025",
+                None => "",
+            };
             let _ = writeln!(
                 out,
-                "  {:<44} {:<18} {:>7} {:>7.1}s",
+                "  {:<44} {:<18} {:>7} {:>7.1}s{}",
                 r.scenario,
                 status_label(r),
                 counts(r),
-                r.duration_ms as f64 / 1000.0
+                r.duration_ms as f64 / 1000.0,
+                if eras { era } else { "" }
             );
             let explained = matches!(
                 r.status,
