@@ -194,3 +194,72 @@ async fn the_get_stream_delivers_list_changed_after_a_publish() {
     assert_eq!(message["method"], "notifications/tools/list_changed");
     assert!(message.get("id").is_none());
 }
+
+/// The dual-era opening (transports, earlier revisions): discover first, initialize when the answer
+/// is not the stateless era's; a remembered verdict that no longer holds is probed again, without a
+/// second discover when the failed one already answered.
+#[tokio::test]
+async fn a_dual_era_client_probes_and_probes_again_when_a_remembered_era_fails() {
+    use metabind_conformance::wire::{Era, McpClient, Opening};
+    use metabind_reference_server::Eras;
+
+    let info = json!({"name": "test-host", "version": "1"});
+    let methods = |wire: &Wire| -> Vec<String> {
+        wire.transcript
+            .snapshot()
+            .iter()
+            .filter_map(|x| serde_json::from_str::<serde_json::Value>(&x.request_body).ok())
+            .filter_map(|b| b["method"].as_str().map(String::from))
+            .collect()
+    };
+    for (eras, remembered, expected, sent) in [
+        (Eras::Both, None, Era::Modern, vec!["server/discover"]),
+        (
+            Eras::Legacy,
+            None,
+            Era::Legacy,
+            vec!["server/discover", "initialize", "notifications/initialized"],
+        ),
+        // Remembered stateless, now 2025 only: the failed discover is the probe; initialize follows.
+        (
+            Eras::Legacy,
+            Some(Era::Modern),
+            Era::Legacy,
+            vec!["server/discover", "initialize", "notifications/initialized"],
+        ),
+        // Remembered 2025, now stateless only: initialize is refused (-32022), then discover.
+        (
+            Eras::Modern,
+            Some(Era::Legacy),
+            Era::Modern,
+            vec!["initialize", "server/discover"],
+        ),
+    ] {
+        let mut options = ServerOptions::with_default_fixture().unwrap();
+        options.eras = Some(eras);
+        let s = spawn(options).await.unwrap();
+        let wire = Wire::new(&Net::open(Duration::from_secs(20))).unwrap();
+        let url = s.url("/acme/catalog");
+        if let Some(era) = remembered {
+            wire.eras.remember(&url, era);
+        }
+        let mut client = McpClient::new(wire.clone(), &url);
+        let reply = client
+            .connect(info.clone(), json!({}), Opening::ProbeModern)
+            .await
+            .unwrap();
+        assert!(
+            reply.result().is_some(),
+            "{eras:?}: {}",
+            reply.received.exchange.response_body
+        );
+        assert_eq!(client.era, expected, "{eras:?}");
+        assert_eq!(methods(&wire), sent, "{eras:?} remembered {remembered:?}");
+        assert_eq!(wire.eras.get(&url), Some(expected), "the verdict is kept");
+        let tools = client.call("tools/list", json!({})).await.unwrap();
+        assert!(
+            tools.result().is_some(),
+            "{eras:?}: the era it chose serves"
+        );
+    }
+}

@@ -78,7 +78,17 @@ impl HostConnector {
             Err(e) => return self.fail(failure_reason(&e)),
         };
         let Some(result) = reply.result() else {
-            return self.fail(http_failure("initialize", &reply));
+            // Name the request that failed: the probe's discover, or the initialize after it.
+            let opened_with = match reply
+                .received
+                .exchange
+                .request_body
+                .contains("\"server/discover\"")
+            {
+                true => "server/discover",
+                false => "initialize",
+            };
+            return self.fail(http_failure(opened_with, &reply));
         };
         self.instructions = result["instructions"].as_str().map(String::from);
         match self.list_tools().await {

@@ -258,7 +258,7 @@ impl McpClient {
     /// Opens the connection as `opening` says. A dual-era client probes with `server/discover` and
     /// falls back to `initialize` unless the answer shows the stateless era: a result naming
     /// 2026-07-28, an error only that era defines, or a refusal of the credential (401/403, which
-    /// says nothing about the era). The verdict is remembered per origin.
+    /// says nothing about the era). The verdict is remembered per endpoint and probed again when it fails.
     pub async fn connect(
         &mut self,
         client_info: Value,
@@ -267,17 +267,46 @@ impl McpClient {
     ) -> Result<Reply, Error> {
         let remembered = self.wire.eras.get(&self.url);
         match (opening, remembered) {
-            (Opening::Legacy, _) | (Opening::ProbeModern, Some(Era::Legacy)) => {
-                return self.initialize(client_info, capabilities).await
-            }
-            (Opening::Modern, _) | (Opening::ProbeModern, Some(Era::Modern)) => {
-                return self.discover(client_info, capabilities).await
+            (Opening::Legacy, _) => return self.initialize(client_info, capabilities).await,
+            (Opening::Modern, _) => return self.discover(client_info, capabilities).await,
+            // The origin's remembered era, re-probed when it does not hold for this endpoint (one
+            // origin may serve endpoints of both eras, as Metabind's projects do).
+            (Opening::ProbeModern, Some(era)) => {
+                let reply = match era {
+                    Era::Legacy => {
+                        self.initialize(client_info.clone(), capabilities.clone())
+                            .await?
+                    }
+                    Era::Modern => {
+                        self.discover(client_info.clone(), capabilities.clone())
+                            .await?
+                    }
+                };
+                if reply.result().is_some() || matches!(reply.status(), 401 | 403) {
+                    return Ok(reply);
+                }
+                self.wire.eras.forget(&self.url);
+                // A failed discover is the probe's answer already; a failed initialize is not.
+                if era == Era::Modern {
+                    return self.settle(reply, client_info, capabilities).await;
+                }
             }
             (Opening::ProbeModern, None) => {}
         }
         let reply = self
             .discover(client_info.clone(), capabilities.clone())
             .await?;
+        self.settle(reply, client_info, capabilities).await
+    }
+
+    /// The probe's verdict on a `server/discover` answer: the stateless era, a modern refusal (kept),
+    /// or the fallback to `initialize`; remembered for the origin.
+    async fn settle(
+        &mut self,
+        reply: Reply,
+        client_info: Value,
+        capabilities: Value,
+    ) -> Result<Reply, Error> {
         if matches!(reply.status(), 401 | 403) {
             return Ok(reply);
         }

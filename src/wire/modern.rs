@@ -1,6 +1,6 @@
 //! What the stateless era (MCP 2026-07-28) adds on the wire, client side: the per-request `_meta`, the
 //! standard headers (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`, `Mcp-Param-*`) with their value
-//! encoding, and how a dual-era client tells the eras apart and remembers the verdict per origin.
+//! encoding, and how a dual-era client tells the eras apart and remembers the verdict per endpoint.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -71,32 +71,35 @@ impl Opening {
     }
 }
 
-/// The era each origin was found to speak, shared by the clients of one host (transports: clients
-/// SHOULD cache the verdict per origin and re-probe when it later fails).
+/// The era each endpoint was found to speak, shared by the clients of one host, and probed again
+/// when it later fails. The transports suggest caching per origin; one Metabind origin serves
+/// projects of both eras, so a per-origin verdict would make a host's era depend on which project it
+/// added first: the verdict is kept per endpoint (scheme, host, port and path).
 #[derive(Debug, Clone, Default)]
 pub struct EraMemory(Arc<Mutex<HashMap<String, Era>>>);
 
 impl EraMemory {
     pub fn get(&self, url: &str) -> Option<Era> {
         let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(&origin(url)).copied()
+        map.get(&endpoint(url)).copied()
     }
 
     pub fn remember(&self, url: &str, era: Era) {
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        map.insert(origin(url), era);
+        map.insert(endpoint(url), era);
     }
 
     pub fn forget(&self, url: &str) {
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&origin(url));
+        map.remove(&endpoint(url));
     }
 }
 
-/// `scheme://host:port` of a URL (the whole string when it does not parse).
-fn origin(url: &str) -> String {
+/// The endpoint a URL names: origin and path, without query or fragment (the whole string when it
+/// does not parse).
+fn endpoint(url: &str) -> String {
     url::Url::parse(url)
-        .map(|u| u.origin().ascii_serialization())
+        .map(|u| format!("{}{}", u.origin().ascii_serialization(), u.path()))
         .unwrap_or_else(|_| url.to_owned())
 }
 
@@ -274,10 +277,16 @@ mod tests {
     }
 
     #[test]
-    fn the_era_is_remembered_per_origin() {
+    fn the_era_is_remembered_per_endpoint() {
         let memory = EraMemory::default();
         memory.remember("http://127.0.0.1:9/acme/storefront", Era::Modern);
-        assert_eq!(memory.get("http://127.0.0.1:9/other"), Some(Era::Modern));
-        assert_eq!(memory.get("http://127.0.0.1:10/acme"), None);
+        assert_eq!(
+            memory.get("http://127.0.0.1:9/acme/storefront?x=1"),
+            Some(Era::Modern)
+        );
+        assert_eq!(memory.get("http://127.0.0.1:9/acme/helpdesk"), None);
+        assert_eq!(memory.get("http://127.0.0.1:10/acme/storefront"), None);
+        memory.forget("http://127.0.0.1:9/acme/storefront");
+        assert_eq!(memory.get("http://127.0.0.1:9/acme/storefront"), None);
     }
 }
