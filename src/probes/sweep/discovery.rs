@@ -66,22 +66,7 @@ pub(super) async fn probe(sweep: &Sweep<'_>, ev: &mut Evidence) -> Result<Discov
 }
 
 async fn rpc(sweep: &Sweep<'_>, request: Request) -> Observed<RpcExchange> {
-    match sweep.wire.send(request).await {
-        Err(e) => Observed::not_testable(format!("no usable answer: {e}")),
-        Ok(received) => {
-            let content_type = received
-                .headers
-                .get("content-type")
-                .and_then(|v| v.to_str().ok());
-            let message = crate::wire::messages(content_type, &received.body)
-                .into_iter()
-                .find(|m| m.get("id") == Some(&json!(1)));
-            Observed::Seen(RpcExchange {
-                exchange: received.exchange,
-                message,
-            })
-        }
-    }
+    sweep.rpc_raw(request, 1).await
 }
 
 /// The PRM document: at the challenge's `resource_metadata`, else the path-inserted well-known URL,

@@ -185,7 +185,7 @@ impl Sweep<'_> {
     /// One request altered on purpose, read as the JSON-RPC response with `id` (if one came).
     async fn rpc_raw(&self, request: Request, id: i64) -> Observed<RpcExchange> {
         match self.wire.send(request).await {
-            Err(e) => Observed::not_testable(e.to_string()),
+            Err(e) => Observed::not_testable(format!("no usable answer: {e}")),
             Ok(received) => {
                 let content_type = received
                     .headers
