@@ -113,3 +113,72 @@ async fn a_deployment_gets_the_sweep_and_login_scenarios_and_the_rest_is_skipped
         metabind_conformance::report::text::render(&report)
     );
 }
+
+/// The sweep against an endpoint of MCP 2026-07-28 only (the public catalogue with `--eras modern`):
+/// it opens with discover, the 2025-only rules are n/a with the reason, the rules of every era
+/// (Origin, bodies that are not JSON, batches, GET) and the stateless section are judged, and pass.
+#[tokio::test]
+async fn a_server_of_2026_07_28_only_is_swept_in_its_era() {
+    let mut options = ServerOptions::with_default_fixture().unwrap();
+    options.eras = Some(metabind_reference_server::Eras::Modern);
+    let server = spawn(options).await.unwrap();
+    let url = server.url("/acme/catalog");
+    let net = Net::for_target(&url, &[], Duration::from_secs(20), Limits::default()).unwrap();
+    let file = TargetFile::for_url(&url);
+    let secrets = file.secrets().unwrap();
+    let config = RunConfig {
+        target: TargetSpec::Remote {
+            file: Box::new(file),
+            secrets,
+        },
+        hosts: vec!["chatgpt".into()],
+        scenarios: Vec::new(),
+        sweep: Section::ALL.into_iter().collect(),
+        popup: Popup::http(),
+        concurrency: 2,
+        net,
+        stop: metabind_conformance::stop::Stop::never(),
+        exclusive: Default::default(),
+    };
+    let report = run::run(&config, &|_| {}).await;
+    let check = |id: &str| {
+        report
+            .results
+            .iter()
+            .flat_map(|r| &r.checks)
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("{id} not judged"))
+    };
+    for id in [
+        "modern.discover.answers",
+        "modern.meta.required",
+        "modern.headers.mismatch-refused",
+        "transport.origin.checked",
+        "transport.json.parse-error",
+        "transport.batch.refused",
+        "transport.get.sse-or-405",
+        "tools.capability.declared",
+    ] {
+        assert_eq!(
+            check(id).status,
+            Status::Pass,
+            "{id}: {}",
+            check(id).message
+        );
+    }
+    let initialize = check("lifecycle.initialize.result-shape");
+    assert_eq!(initialize.status, Status::NotApplicable);
+    assert!(
+        initialize.message.contains("only MCP 2026-07-28"),
+        "{}",
+        initialize.message
+    );
+    let failing: Vec<_> = report
+        .results
+        .iter()
+        .flat_map(|r| &r.checks)
+        .filter(|c| matches!(c.status, Status::Fail | Status::NotTestable | Status::Error))
+        .map(|c| format!("{}: {}", c.id, c.message))
+        .collect();
+    assert!(failing.is_empty(), "{failing:#?}");
+}

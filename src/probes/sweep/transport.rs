@@ -27,6 +27,10 @@ pub(super) async fn probe(sweep: &Sweep<'_>, credential: &Credential, ev: &mut T
             "initialize failed: {why}"
         ))),
     };
+    let modern_client = match &opened {
+        Ok((client, _)) if client.era == crate::wire::Era::Modern => Some(client.clone()),
+        _ => None,
+    };
     let (client, initialize) = match (opened, stand_down) {
         (Ok(x), None) => x,
         (_, missing) => {
@@ -50,6 +54,13 @@ pub(super) async fn probe(sweep: &Sweep<'_>, credential: &Credential, ev: &mut T
                 &mut ev.after_delete,
             ] {
                 *slot = Observed::Missing(gap.clone());
+            }
+            // What holds in every era is still probed on an endpoint of 2026-07-28 only: Origin,
+            // bodies that are not JSON, batches, and GET (405 there).
+            if let Some(client) = modern_client {
+                let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list",
+                    "params": crate::wire::modern::with_meta(json!({}), &super::client_info(), &json!({}))});
+                neutral_probes(sweep, &client, &list, ev).await;
             }
             return;
         }
@@ -99,13 +110,7 @@ pub(super) async fn probe(sweep: &Sweep<'_>, credential: &Credential, ev: &mut T
                 .header("mcp-protocol-version", "1999-01-01"),
         )
         .await;
-    ev.foreign_origin = sweep
-        .raw(
-            client
-                .request(&list)
-                .header("origin", "http://rebinding.attacker.example"),
-        )
-        .await;
+
     ev.unknown_method = sweep
         .rpc(
             &mut client.clone(),
@@ -113,13 +118,7 @@ pub(super) async fn probe(sweep: &Sweep<'_>, credential: &Credential, ev: &mut T
             json!({}),
         )
         .await;
-    // Only the status and headers: the stream closes as the response is dropped.
-    ev.get_stream = sweep
-        .wire
-        .open_stream(client.stream_request())
-        .await
-        .map(|(received, _)| received.exchange)
-        .into();
+
     match bearer {
         None => {
             let why = "the run has no credential for the endpoint";
@@ -141,16 +140,7 @@ pub(super) async fn probe(sweep: &Sweep<'_>, credential: &Credential, ev: &mut T
             ev.token_in_query = sweep.raw(in_query).await;
         }
     }
-    let mut malformed = client.request(&list);
-    malformed.body = Some(b"{\"jsonrpc\": \"2.0\", \"id\": 3, \"method\": ".to_vec());
-    ev.malformed_json = sweep.raw(malformed).await;
-    let mut batch = client.request(&list);
-    batch.body = Some(
-        json!([list, {"jsonrpc": "2.0", "id": 4, "method": "ping"}])
-            .to_string()
-            .into_bytes(),
-    );
-    ev.batch = sweep.raw(batch).await;
+    neutral_probes(sweep, &client, &list, ev).await;
     match &client.session_id {
         None => {
             ev.delete = Observed::not_applicable("the server issues no session id");
@@ -174,4 +164,38 @@ pub(super) async fn probe(sweep: &Sweep<'_>, credential: &Credential, ev: &mut T
             };
         }
     }
+}
+
+/// The rules of every era, on `client`'s own requests: a foreign `Origin`, a body that is not JSON, a
+/// batch, and GET on the endpoint (only the status and headers are read: the stream closes as the
+/// response is dropped).
+async fn neutral_probes(
+    sweep: &Sweep<'_>,
+    client: &crate::wire::McpClient,
+    list: &serde_json::Value,
+    ev: &mut Transport,
+) {
+    ev.foreign_origin = sweep
+        .raw(
+            client
+                .request(list)
+                .header("origin", "http://rebinding.attacker.example"),
+        )
+        .await;
+    ev.get_stream = sweep
+        .wire
+        .open_stream(client.stream_request())
+        .await
+        .map(|(received, _)| received.exchange)
+        .into();
+    let mut malformed = client.request(list);
+    malformed.body = Some(b"{\"jsonrpc\": \"2.0\", \"id\": 3, \"method\": ".to_vec());
+    ev.malformed_json = sweep.raw(malformed).await;
+    let mut batch = client.request(list);
+    batch.body = Some(
+        json!([list, {"jsonrpc": "2.0", "id": 4, "method": "ping"}])
+            .to_string()
+            .into_bytes(),
+    );
+    ev.batch = sweep.raw(batch).await;
 }
