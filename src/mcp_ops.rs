@@ -70,6 +70,16 @@ impl Rpc for McpClient {
     }
 }
 
+impl Rpc for crate::connector::Connector {
+    /// A request that authorizes itself when the server asks (the conformance client's way).
+    async fn request(&mut self, method: &str, params: Value) -> Result<Value, Failure> {
+        match self.call(method, &params).await {
+            Ok(reply) => sort_reply(method, &reply),
+            Err(e) => Err(Failure::NoAnswer(e.to_string())),
+        }
+    }
+}
+
 /// Every page of `tools/list`, as far as it went.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ToolListing {

@@ -5,12 +5,11 @@
 use serde_json::Value;
 
 use super::catalogue::{CheckDef, Judge, Level};
+use super::modern::LEGACY_ONLY;
 use super::verdict::CheckResult;
 use crate::evidence::{RpcExchange, SweepEvidence};
 use crate::host::HostProfile;
 use crate::wire::Opening;
-
-const LEGACY_ONLY: &str = "the endpoint does not speak MCP 2026-07-28";
 
 pub static SAME_TOOLS: CheckDef = CheckDef {
     id: "host.eras.same-tools",

@@ -111,23 +111,20 @@ pub static CHECKS: &[&CheckDef] = &[
     &TASK_LIFECYCLE,
 ];
 
-const LEGACY_ONLY: &str = "the endpoint does not speak MCP 2026-07-28";
+pub(super) const LEGACY_ONLY: &str = "the endpoint does not speak MCP 2026-07-28";
 
 /// The section's checks apply only to a server of the stateless era.
 fn speaks(def: &CheckDef, ev: &SweepEvidence) -> Result<(), Vec<CheckResult>> {
     if ev.modern.speaks_modern() {
         return Ok(());
     }
-    let why = match ev.modern.discover.seen() {
-        Some(x) => format!("{LEGACY_ONLY} (server/discover: {})", x.describe()),
-        None => match &ev.modern.discover {
-            crate::evidence::Observed::Missing(gap) => {
-                return Err(vec![CheckResult::from_gap(def, gap)])
-            }
-            _ => LEGACY_ONLY.to_owned(),
-        },
-    };
-    Err(vec![CheckResult::not_applicable(def, why)])
+    match &ev.modern.discover {
+        crate::evidence::Observed::Seen(x) => Err(vec![CheckResult::not_applicable(
+            def,
+            format!("{LEGACY_ONLY} (server/discover: {})", x.describe()),
+        )]),
+        crate::evidence::Observed::Missing(gap) => Err(vec![CheckResult::from_gap(def, gap)]),
+    }
 }
 
 /// A refusal probe: 5xx is not a verdict; otherwise `status` and `code` must be as the era says.

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::Error;
 use crate::connector::Connector;
-use crate::mcp_ops::sample_arguments;
+use crate::mcp_ops::{self, sample_arguments, ListingEnd};
 use crate::wire::modern::param_headers;
 use crate::wire::Reply;
 
@@ -102,31 +102,25 @@ fn expect_result(what: &str, reply: &Reply) -> Result<(), Error> {
 /// Every page of `tools/list`, without tools a client on HTTP must drop (server/tools: invalid
 /// `x-mcp-header` annotations).
 async fn list_tools(connector: &mut Connector) -> Result<Vec<Value>, Error> {
-    let mut tools = Vec::new();
-    let mut cursor: Option<String> = None;
-    for _ in 0..crate::mcp_ops::MAX_PAGES {
-        let params = match &cursor {
-            Some(c) => json!({ "cursor": c }),
-            None => json!({}),
-        };
-        let reply = connector.call("tools/list", &params).await?;
-        expect_result("tools/list", &reply)?;
-        let result = reply.result().cloned().unwrap_or_default();
-        for tool in result["tools"].as_array().into_iter().flatten() {
-            match param_headers(&tool["inputSchema"]) {
-                Ok(_) => tools.push(tool.clone()),
-                Err(why) => eprintln!(
+    let listing = mcp_ops::list_tools(connector).await;
+    if let ListingEnd::Failed { .. } = listing.end {
+        let why = listing.problem().unwrap_or_default();
+        return Err(Error::Server(format!("tools/list failed: {why}")));
+    }
+    Ok(listing
+        .tools
+        .into_iter()
+        .filter(|tool| match param_headers(&tool["inputSchema"]) {
+            Ok(_) => true,
+            Err(why) => {
+                eprintln!(
                     "conformance client: tool {} dropped: {why}",
                     tool["name"].as_str().unwrap_or("?")
-                ),
+                );
+                false
             }
-        }
-        match result["nextCursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => break,
-        }
-    }
-    Ok(tools)
+        })
+        .collect())
 }
 
 /// `tools/call`, retried with the answers while the server says `input_required` (MRTR: the same

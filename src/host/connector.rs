@@ -79,14 +79,9 @@ impl HostConnector {
         };
         let Some(result) = reply.result() else {
             // Name the request that failed: the probe's discover, or the initialize after it.
-            let opened_with = match reply
-                .received
-                .exchange
-                .request_body
-                .contains("\"server/discover\"")
-            {
-                true => "server/discover",
-                false => "initialize",
+            let opened_with = match self.connector.mcp.era {
+                crate::wire::Era::Modern => "server/discover",
+                crate::wire::Era::Legacy => "initialize",
             };
             return self.fail(http_failure(opened_with, &reply));
         };

@@ -323,9 +323,10 @@ impl McpClient {
         // a modern server refusing this request: neither is a reason to fall back.
         let code = modern::modern_error_code(reply.message.as_ref());
         let legacy_offered = reply.error().is_some_and(|e| {
-            e["data"]["supported"]
-                .as_array()
-                .is_some_and(|v| v.iter().any(|v| v.as_str().is_some_and(|v| v < "2026")))
+            e["data"]["supported"].as_array().is_some_and(|v| {
+                v.iter()
+                    .any(|v| v.as_str().is_some_and(|v| v < MODERN_PROTOCOL_VERSION))
+            })
         });
         if code.is_some() && !(code == Some(modern::UNSUPPORTED_PROTOCOL_VERSION) && legacy_offered)
         {

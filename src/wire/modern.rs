@@ -13,7 +13,6 @@ pub const MODERN_PROTOCOL_VERSION: &str = "2026-07-28";
 pub const META_PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
 pub const META_CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
 pub const META_CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
-pub const META_SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 pub const TASKS_EXTENSION: &str = "io.modelcontextprotocol/tasks";
 pub const HEADER_MISMATCH: i64 = -32020;
 pub const MISSING_REQUIRED_CLIENT_CAPABILITY: i64 = -32021;
@@ -31,13 +30,6 @@ pub enum Era {
 }
 
 impl Era {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Era::Legacy => "legacy",
-            Era::Modern => "modern",
-        }
-    }
-
     /// How reports name the era.
     pub fn describe(self) -> &'static str {
         match self {
@@ -59,16 +51,6 @@ pub enum Opening {
     /// `server/discover` first; `initialize` when the answer is not the stateless era's (a dual-era
     /// client, transports "Earlier revisions").
     ProbeModern,
-}
-
-impl Opening {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Opening::Legacy => "legacy",
-            Opening::Modern => "modern",
-            Opening::ProbeModern => "probe-modern",
-        }
-    }
 }
 
 /// The era each endpoint was found to speak, shared by the clients of one host, and probed again

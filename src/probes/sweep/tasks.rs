@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use super::{Credential, Sweep};
 use crate::evidence::sweep::Tasks;
-use crate::evidence::{Observed, RpcExchange};
+use crate::evidence::{Gap, Observed, RpcExchange};
 use crate::mcp_ops::{self, PollEnd, PollPolicy};
 
 /// How long a task may take before the sweep stops polling it.
@@ -43,8 +43,9 @@ pub(super) async fn probe(
     ev.tool = Observed::Seen(name.clone());
     let (mut client, _) = match sweep.initialized(credential.bearer.as_deref()).await {
         Ok((client, _)) if client.era == crate::wire::Era::Modern => {
-            ev.without_task = Observed::not_applicable(super::ONLY_MODERN);
-            fill_gap(ev, Observed::<()>::not_applicable(super::ONLY_MODERN));
+            let gap = Gap::NotApplicable(super::ONLY_MODERN.into());
+            ev.without_task = Observed::Missing(gap.clone());
+            fill_gap(ev, gap);
             return;
         }
         Ok(x) => x,
@@ -150,12 +151,11 @@ pub(super) async fn probe(
 
 /// Every record after the first call, as not testable for `why`.
 fn fill(ev: &mut Tasks, why: &str) {
-    fill_gap(ev, Observed::<()>::not_testable(why));
+    fill_gap(ev, Gap::NotTestable(why.into()));
 }
 
-/// Every later probe's evidence missing for the same reason as `missing`.
-fn fill_gap(ev: &mut Tasks, missing: Observed<()>) {
-    let gap = missing.gap().cloned().expect("a gap");
+/// Every later probe's evidence missing for the same reason.
+fn fill_gap(ev: &mut Tasks, gap: Gap) {
     ev.unknown_task = Observed::Missing(gap.clone());
     ev.created = Observed::Missing(gap.clone());
     ev.poll = Observed::Missing(gap.clone());

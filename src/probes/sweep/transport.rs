@@ -6,8 +6,8 @@ use serde_json::json;
 
 use super::{Credential, Sweep};
 use crate::evidence::sweep::Transport;
-use crate::evidence::Observed;
-use crate::wire::Request;
+use crate::evidence::{Gap, Observed};
+use crate::wire::{Era, Request};
 
 /// An `initialize` request body.
 fn init_body() -> serde_json::Value {
@@ -17,25 +17,13 @@ fn init_body() -> serde_json::Value {
 
 pub(super) async fn probe(sweep: &Sweep<'_>, credential: &Credential, ev: &mut Transport) {
     let bearer = credential.bearer.as_deref();
-    let opened = sweep.initialized(bearer).await;
-    let stand_down = match &opened {
-        Ok((client, _)) if client.era == crate::wire::Era::Modern => {
-            Some(Observed::<()>::not_applicable(super::ONLY_MODERN))
-        }
-        Ok(_) => None,
-        Err(why) => Some(Observed::<()>::not_testable(format!(
-            "initialize failed: {why}"
-        ))),
-    };
-    let modern_client = match &opened {
-        Ok((client, _)) if client.era == crate::wire::Era::Modern => Some(client.clone()),
-        _ => None,
-    };
-    let (client, initialize) = match (opened, stand_down) {
-        (Ok(x), None) => x,
-        (_, missing) => {
-            let missing = missing.expect("a gap");
-            let gap = missing.gap().cloned().expect("a gap");
+    let (client, initialize) = match sweep.initialized(bearer).await {
+        Ok((client, initialize)) if client.era != Era::Modern => (client, initialize),
+        opened => {
+            let (gap, modern_client) = match opened {
+                Ok((client, _)) => (Gap::NotApplicable(super::ONLY_MODERN.into()), Some(client)),
+                Err(why) => (Gap::NotTestable(format!("initialize failed: {why}")), None),
+            };
             ev.initialize = Observed::Missing(gap.clone());
             ev.unknown_method = Observed::Missing(gap.clone());
             for slot in [
